@@ -1,0 +1,68 @@
+/* Monotone, mass-conserving flux-form advection of mixing ratios on the C grid.
+ *
+ * The air mass of each cell is advected with the same face mass fluxes as the tracers (the tracer
+ * flux is the air-mass flux times a reconstructed face mixing ratio), so a uniform mixing ratio
+ * stays uniform to round-off and tracer mass changes only through the domain faces (Easter 1993,
+ * Mon. Wea. Rev. 121, 297; Lin & Rood 1996).  Sweeps are dimensionally split (x, y alternating
+ * order, then z); the vertical mass flux is diagnosed from continuity so that the air mass after
+ * the step equals the meteorology's air mass at the step's end (CMAQ's mass-conserving "wrf"
+ * option, Byun 1999).  Each 1-D sweep takes Courant-limited sub-steps per line.
+ *
+ * Layout as model/met.h: q[v][k][j][i]; fx [nz][ny][nx+1]; fy [nz][ny+1][nx]. */
+#ifndef BOGDA_ADVECT_H
+#define BOGDA_ADVECT_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* A scheme computes the mixing ratio carried through every face of a line.
+ * qg: the line with two ghost cells on each side (qg[-2] .. qg[n+1] valid);
+ * c[n+1]: signed Courant number of each face in mass coordinates (outflow fraction of the upwind
+ * cell; > 0 flow towards increasing index); qf[n+1] out: face mixing ratios (faces 1..n-1, and
+ * boundary faces where the flow leaves the line; inflow boundary faces are overwritten by the
+ * caller with the boundary value).  tmp: scratch of 3*(n+4) doubles. */
+typedef struct AdvectScheme {
+    const char *name;
+    void (*faces)(int n, const double *qg, const double *c, double *qf, double *tmp);
+} AdvectScheme;
+
+extern const AdvectScheme advect_ppm;    /* Colella & Woodward (1984), monotone limiter */
+extern const AdvectScheme advect_upwind; /* donor cell, first order */
+
+const AdvectScheme *advect_scheme_find(const char *name);
+
+/* One line of n cells, nvar variables gathered in q (variable v at q[v*ldq + i], i = 0..n-1).
+ * m[n]: air mass at the start, updated to the end mass; f[n+1] face mass fluxes (kg s-1, f[0] is
+ * the face before cell 0).  bc_lo[v], bc_hi[v]: inflow mixing ratios at the two ends.
+ * in[v], out[v] (may be NULL) accumulate air-mass-weighted amounts (kg * mixing ratio) that
+ * entered and left through the two end faces.  scratch: advect_line_scratch(n, nvar) doubles.
+ * Returns 0, or -1 if the flux divergence empties a cell (the met is inconsistent) or more than
+ * 10000 sub-steps would be needed. */
+int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, double dt, double cfl_max,
+                int nvar, double *q, size_t ldq, const double *bc_lo, const double *bc_hi,
+                double *in, double *out, double *scratch, int *nsub_out);
+size_t advect_line_scratch(int n, int nvar);
+
+/* Inflow mixing ratios on the domain faces: west/east [nvar][nz][ny], south/north [nvar][nz][nx],
+ * top [nvar][ny][nx]. */
+typedef struct AdvectBC {
+    const double *west, *east, *south, *north, *top;
+} AdvectBC;
+
+typedef struct AdvectWork AdvectWork;
+
+AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, int nvar,
+                               double cfl_max);
+void advect_work_free(AdvectWork *w);
+
+/* Advances q (nvar fields) over dt.  m0: air mass at the start, m1: air mass at the end (from the
+ * met); fx, fy: face mass fluxes valid over the step.  x_first selects the sweep order.
+ * in[v], out[v] accumulate what crossed the lateral and top boundary (kg * mixing ratio); the sums
+ * are in a fixed order so they are identical for any thread count.  The ratio of the largest
+ * sub-step count is returned in *max_sub (may be NULL).  BG_EFAIL with e on failure. */
+int advect_3d(AdvectWork *w, double *q, const double *m0, const double *m1, const double *fx,
+              const double *fy, double dt, int x_first, const AdvectBC *bc, double *in, double *out,
+              int *max_sub, BgErr *e);
+
+#endif

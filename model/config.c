@@ -1,0 +1,380 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every key Bogda knows, with its default and unit.  A key absent here is a configuration error.
+ * Families: in [init] and [boundary], "constant.NAME" and "profile.NAME" (see key_known). */
+const CfgKey bg_config_schema[] = {
+    {"run", "start", "", "ISO-8601 (UTC unless an offset is given)", "simulation start (required)"},
+    {"run", "hours", "24", "h", "simulated hours (ignored when end is set)"},
+    {"run", "end", "", "ISO-8601", "simulation end; overrides hours"},
+    {"run", "spinup_h", "0", "h", "hours after start before output begins"},
+    {"run", "output_dir", "output", "path", "directory for every output file"},
+    {"run", "sync_step_s", "300", "s", "synchronisation (splitting) step; divides the output interval"},
+    {"run", "threads", "0", "count", "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
+    {"run", "restart", "", "path", "restart file to continue from"},
+    {"run", "checkpoint_h", "24", "h", "restart-file interval (0 = only at the end)"},
+    {"met", "files", "", "glob or list", "wrfout files (required); relative to the config file"},
+    {"processes", "advection", "on", "on|off", "horizontal and vertical advection"},
+    {"processes", "diffusion", "on", "on|off", "implicit vertical turbulent diffusion"},
+    {"processes", "emissions", "off", "on|off", "gridded and point emissions (not in this version)"},
+    {"processes", "chemistry", "off", "on|off", "gas chemistry (not in this version)"},
+    {"processes", "aerosol", "off", "on|off", "aerosol thermodynamics (not in this version)"},
+    {"processes", "drydep", "off", "on|off", "dry deposition (not in this version)"},
+    {"processes", "wetdep", "off", "on|off", "wet deposition (not in this version)"},
+    {"advection", "scheme", "ppm", "name", "horizontal and vertical scheme: ppm or upwind"},
+    {"advection", "cfl_max", "0.9", "1", "largest outflow fraction of a cell per advection sub-step"},
+    {"diffusion", "kz_min", "0.1", "m2 s-1", "floor of the eddy diffusivity above the surface"},
+    {"tracers", "names", "", "list", "passive tracers"},
+    {"tracers", "molar_mass_g_mol", "28.97", "g mol-1", "molar mass of the passive tracers (budget.csv)"},
+    {"init", "file", "", "path", "NetCDF with one variable per species, (z,y,x) or (y,x), ppb"},
+    {"boundary", "default", "0", "ppb", "inflow value of every species not set otherwise"},
+    {"output", "species", "", "list", "output species (default: all)"},
+    {"output", "interval_h", "1", "h", "output interval"},
+    {"output", "layers", "surface", "surface|all", "layers written"},
+    {"output", "average", "on", "on|off", "interval means (on) or instantaneous values (off)"},
+};
+const int bg_config_schema_n = (int)(sizeof bg_config_schema / sizeof bg_config_schema[0]);
+
+static const char *const family_sections[] = {"init", "boundary"};
+static const char *const family_prefixes[] = {"constant.", "profile."};
+
+static const CfgKey *schema_find(const char *section, const char *key)
+{
+    for (int i = 0; i < bg_config_schema_n; i++)
+        if (!strcmp(bg_config_schema[i].section, section) && !strcmp(bg_config_schema[i].key, key))
+            return &bg_config_schema[i];
+    return NULL;
+}
+
+static int section_known(const char *section)
+{
+    for (int i = 0; i < bg_config_schema_n; i++)
+        if (!strcmp(bg_config_schema[i].section, section)) return 1;
+    return 0;
+}
+
+static int key_known(const char *section, const char *key)
+{
+    if (schema_find(section, key)) return 1;
+    for (size_t s = 0; s < sizeof family_sections / sizeof *family_sections; s++) {
+        if (strcmp(section, family_sections[s])) continue;
+        for (size_t p = 0; p < sizeof family_prefixes / sizeof *family_prefixes; p++) {
+            size_t n = strlen(family_prefixes[p]);
+            if (!strncmp(key, family_prefixes[p], n) && key[n]) return 1;
+        }
+    }
+    return 0;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static int add_entry(Config *c, const char *section, const char *key, const char *value, int line,
+                     int from_default)
+{
+    if (c->n == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 64;
+        CfgEntry *ne = realloc(c->e, (size_t)cap * sizeof *ne);
+        if (!ne) return -1;
+        c->e = ne;
+        c->cap = cap;
+    }
+    CfgEntry *en = &c->e[c->n];
+    en->section = xstrdup(section);
+    en->key = xstrdup(key);
+    en->value = xstrdup(value);
+    en->line = line;
+    en->from_default = from_default;
+    if (!en->section || !en->key || !en->value) return -1;
+    c->n++;
+    return 0;
+}
+
+/* The Debian inih build has no line numbers in the handler, so the reader counts lines; inih
+ * calls the handler right after reading each line. */
+typedef struct {
+    FILE *f;
+    int line;
+    Config *c;
+    BgErr *e;
+    int continuation; /* the line just read starts with whitespace */
+} ParseCtx;
+
+static char *count_reader(char *str, int num, void *stream)
+{
+    ParseCtx *p = stream;
+    char *r = fgets(str, num, p->f);
+    if (r) {
+        p->line++;
+        p->continuation = (r[0] == ' ' || r[0] == '\t');
+    }
+    return r;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+    ParseCtx *p = user;
+    char where[64];
+    snprintf(where, sizeof where, "%d", p->line);
+    if (!*section) {
+        bg_fail(p->e, BG_ECONFIG, p->c->path, where, "key '%s' outside any section", name);
+        return 0;
+    }
+    if (!section_known(section)) {
+        bg_fail(p->e, BG_ECONFIG, p->c->path, where, "unknown section [%s]", section);
+        return 0;
+    }
+    if (!name) return 1; /* section header only (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
+    if (!key_known(section, name)) {
+        bg_fail(p->e, BG_ECONFIG, p->c->path, where, "unknown key '%s' in section [%s]", name,
+                section);
+        return 0;
+    }
+    /* a continuation line (indented, inih's multi-line values) extends the previous value */
+    if (p->continuation && p->c->n > 0) {
+        CfgEntry *last = &p->c->e[p->c->n - 1];
+        if (!strcmp(last->section, section) && !strcmp(last->key, name)) {
+            size_t n = strlen(last->value) + strlen(value) + 2;
+            char *nv = realloc(last->value, n);
+            if (!nv) return 0;
+            strcat(nv, " ");
+            strcat(nv, value);
+            last->value = nv;
+            return 1;
+        }
+    }
+    for (int i = 0; i < p->c->n; i++) {
+        CfgEntry *o = &p->c->e[i];
+        if (!strcmp(o->section, section) && !strcmp(o->key, name)) {
+            bg_fail(p->e, BG_ECONFIG, p->c->path, where,
+                    "key '%s' repeated in section [%s] (first at line %d)", name, section, o->line);
+            return 0;
+        }
+    }
+    if (add_entry(p->c, section, name, value, p->line, 0)) {
+        bg_fail(p->e, BG_EFAIL, p->c->path, NULL, "out of memory");
+        return 0;
+    }
+    return 1;
+}
+
+static CfgEntry *find_mut(Config *c, const char *section, const char *key)
+{
+    for (int i = c->n - 1; i >= 0; i--)
+        if (!strcmp(c->e[i].section, section) && !strcmp(c->e[i].key, key)) return &c->e[i];
+    return NULL;
+}
+
+int config_load(Config *c, const char *path, char *const *overrides, int noverrides, BgErr *e)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->path, sizeof c->path, "%s", path);
+    FILE *f = fopen(path, "r");
+    if (!f) return bg_fail(e, BG_ECONFIG, path, NULL, "cannot open configuration file");
+    ParseCtx p = {.f = f, .line = 0, .c = c, .e = e};
+    int rc = ini_parse_stream(count_reader, &p, handler, &p);
+    fclose(f);
+    if (e->code) return e->code;
+    if (rc > 0) {
+        char where[32];
+        snprintf(where, sizeof where, "%d", rc);
+        return bg_fail(e, BG_ECONFIG, path, where, "malformed line (expected [section] or key = value)");
+    }
+    if (rc < 0) return bg_fail(e, BG_ECONFIG, path, NULL, "cannot read configuration file");
+
+    for (int i = 0; i < noverrides; i++) {
+        const char *o = overrides[i];
+        const char *dot = strchr(o, '.');
+        const char *eq = dot ? strchr(dot, '=') : NULL;
+        if (!dot || !eq || dot == o || eq == dot + 1)
+            return bg_fail(e, BG_ECONFIG, "--set", o, "expected section.key=value");
+        char section[128], key[128];
+        snprintf(section, sizeof section, "%.*s", (int)(dot - o), o);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - dot - 1), dot + 1);
+        /* trim */
+        char *k = key;
+        while (isspace((unsigned char)*k)) k++;
+        for (char *z = k + strlen(k); z > k && isspace((unsigned char)z[-1]); ) *--z = 0;
+        const char *v = eq + 1;
+        while (isspace((unsigned char)*v)) v++;
+        if (!section_known(section))
+            return bg_fail(e, BG_ECONFIG, "--set", o, "unknown section [%s]", section);
+        if (!key_known(section, k))
+            return bg_fail(e, BG_ECONFIG, "--set", o, "unknown key '%s' in section [%s]", k, section);
+        CfgEntry *en = find_mut(c, section, k);
+        if (en) {
+            char *nv = xstrdup(v);
+            if (!nv) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+            free(en->value);
+            en->value = nv;
+            en->line = -1;
+        } else if (add_entry(c, section, k, v, -1, 0)) {
+            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+        }
+    }
+    for (int i = 0; i < bg_config_schema_n; i++) {
+        const CfgKey *k = &bg_config_schema[i];
+        if (!find_mut(c, k->section, k->key) && add_entry(c, k->section, k->key, k->def, 0, 1))
+            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    }
+    return BG_OK;
+}
+
+void config_free(Config *c)
+{
+    if (!c) return;
+    for (int i = 0; i < c->n; i++) {
+        free(c->e[i].section);
+        free(c->e[i].key);
+        free(c->e[i].value);
+    }
+    free(c->e);
+    memset(c, 0, sizeof *c);
+}
+
+const CfgEntry *config_entry(const Config *c, const char *section, const char *key)
+{
+    return find_mut((Config *)c, section, key);
+}
+
+const char *config_get(const Config *c, const char *section, const char *key)
+{
+    const CfgEntry *en = config_entry(c, section, key);
+    return en ? en->value : NULL;
+}
+
+void config_where(const Config *c, const CfgEntry *en, char *buf, size_t n)
+{
+    if (en && en->line > 0)
+        snprintf(buf, n, "%s:%d", c->path, en->line);
+    else if (en && en->line < 0)
+        snprintf(buf, n, "--set");
+    else
+        snprintf(buf, n, "%s", c->path);
+}
+
+static int fail_value(const Config *c, const CfgEntry *en, BgErr *e, const char *what)
+{
+    char where[1100];
+    config_where(c, en, where, sizeof where);
+    return bg_fail(e, BG_ECONFIG, where, NULL, "[%s] %s = '%s': %s", en->section, en->key,
+                   en->value, what);
+}
+
+int config_double(const Config *c, const char *section, const char *key, double *v, BgErr *e)
+{
+    const CfgEntry *en = config_entry(c, section, key);
+    if (!en) return bg_fail(e, BG_ECONFIG, c->path, NULL, "[%s] %s is not set", section, key);
+    char *end;
+    errno = 0;
+    double x = strtod(en->value, &end);
+    while (isspace((unsigned char)*end)) end++;
+    if (end == en->value || *end || errno || x != x) return fail_value(c, en, e, "not a number");
+    *v = x;
+    return BG_OK;
+}
+
+int config_int(const Config *c, const char *section, const char *key, int *v, BgErr *e)
+{
+    const CfgEntry *en = config_entry(c, section, key);
+    if (!en) return bg_fail(e, BG_ECONFIG, c->path, NULL, "[%s] %s is not set", section, key);
+    char *end;
+    errno = 0;
+    long x = strtol(en->value, &end, 10);
+    while (isspace((unsigned char)*end)) end++;
+    if (end == en->value || *end || errno || x < -2147483647L || x > 2147483647L)
+        return fail_value(c, en, e, "not an integer");
+    *v = (int)x;
+    return BG_OK;
+}
+
+int config_onoff(const Config *c, const char *section, const char *key, int *v, BgErr *e)
+{
+    const CfgEntry *en = config_entry(c, section, key);
+    if (!en) return bg_fail(e, BG_ECONFIG, c->path, NULL, "[%s] %s is not set", section, key);
+    if (!strcmp(en->value, "on")) *v = 1;
+    else if (!strcmp(en->value, "off")) *v = 0;
+    else return fail_value(c, en, e, "expected on or off");
+    return BG_OK;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const CfgEntry *x = a, *y = b;
+    int r = strcmp(x->section, y->section);
+    return r ? r : strcmp(x->key, y->key);
+}
+
+char *config_effective(const Config *c)
+{
+    CfgEntry *s = malloc((size_t)(c->n ? c->n : 1) * sizeof *s);
+    if (!s) return NULL;
+    memcpy(s, c->e, (size_t)c->n * sizeof *s);
+    qsort(s, (size_t)c->n, sizeof *s, cmp_entry);
+    size_t cap = 256, len = 0;
+    for (int i = 0; i < c->n; i++) cap += strlen(s[i].section) + strlen(s[i].key) + strlen(s[i].value) + 16;
+    char *out = malloc(cap);
+    if (!out) { free(s); return NULL; }
+    out[0] = 0;
+    const char *cur = "";
+    for (int i = 0; i < c->n; i++) {
+        if (strcmp(cur, s[i].section)) {
+            len += (size_t)snprintf(out + len, cap - len, "%s[%s]\n", len ? "\n" : "", s[i].section);
+            cur = s[i].section;
+        }
+        len += (size_t)snprintf(out + len, cap - len, "%s = %s\n", s[i].key, s[i].value);
+    }
+    free(s);
+    return out;
+}
+
+void config_hash(const Config *c, char out[17])
+{
+    static const char *const volatile_keys[] = {"hours", "end", "restart", "output_dir", "threads",
+                                                "checkpoint_h"};
+    char *text = NULL;
+    Config tmp = *c;
+    CfgEntry *keep = malloc((size_t)(c->n ? c->n : 1) * sizeof *keep);
+    int nk = 0;
+    for (int i = 0; keep && i < c->n; i++) {
+        int skip = 0;
+        if (!strcmp(c->e[i].section, "run"))
+            for (size_t k = 0; k < sizeof volatile_keys / sizeof *volatile_keys; k++)
+                if (!strcmp(c->e[i].key, volatile_keys[k])) skip = 1;
+        if (!skip) keep[nk++] = c->e[i];
+    }
+    tmp.e = keep;
+    tmp.n = nk;
+    text = keep ? config_effective(&tmp) : NULL;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a 64 offset basis */
+    for (const char *p = text ? text : ""; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ULL; /* FNV prime */
+    }
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    free(text);
+    free(keep);
+}
+
+int config_split(char *s, char **tok, int max)
+{
+    int n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(s, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+        if (n == max) return -1;
+        tok[n++] = t;
+    }
+    return n;
+}

@@ -1,0 +1,77 @@
+/* Meteorology read directly from wrfout files, with derived fields and linear time interpolation.
+ *
+ * Layout of every 3-D array: [k][j][i], flat ((k*ny)+j)*nx+i, k = 0 the lowest layer.
+ * Face arrays keep WRF's C-grid: x faces [nz][ny][nx+1] (face i is the west face of cell i),
+ * y faces [nz][ny+1][nx].  Interface arrays [nz+1][ny][nx] (k = 0 ground, nz model top).
+ * All SI: m, s, kg, Pa, K. */
+#ifndef BOGDA_MET_H
+#define BOGDA_MET_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "grid.h"
+
+typedef struct MetFields {
+    double time;     /* s since 1970-01-01 UTC */
+    /* mass consistency: the transport moves dry-air mass with these fluxes */
+    double *airm;    /* [nz][ny][nx] dry-air mass of the cell, kg = rho_d * dz * area */
+    double *fx;      /* [nz][ny][nx+1] dry-air mass flux through x faces, kg s-1, + eastward
+                        = u * (rho_d dz)_face * dy / mapfac_u; (rho_d dz)_face is the mean of the
+                        two neighbours, the edge cell's value on boundary faces */
+    double *fy;      /* [nz][ny+1][nx] likewise through y faces, + northward, dx / mapfac_v */
+    double *rho;     /* [nz][ny][nx] dry-air density, kg m-3 = p / (Rd T (1 + qv Rv/Rd)) */
+    double *zf;      /* [nz+1][ny][nx] interface heights above ground, m ((PH+PHB)/g - HGT) */
+    double *kz;      /* [nz+1][ny][nx] eddy diffusivity at interfaces, m2 s-1; 0 at k = 0 and
+                        k = nz; >= kz_min inside */
+    double *p;       /* [nz][ny][nx] full pressure P+PB, Pa */
+    double *t;       /* [nz][ny][nx] temperature, K, from (T + 300) * (p/1e5)^(Rd/cp) */
+    double *qv;      /* [nz][ny][nx] water-vapour mixing ratio, kg kg-1 */
+    double *qc, *qr, *qs; /* [nz][ny][nx] cloud, rain, snow mixing ratios; 0 where absent */
+    /* 2-D [ny][nx] */
+    double *pblh, *ust, *hfx, *swdown, *t2;
+    double *rain;    /* precipitation rate, mm h-1 (from RAINNC (+RAINC) differences between
+                        records; assigned to the later record's interval) */
+    double *snowc;   /* snow cover fraction 0..1 (0 where absent) */
+    double *psfc;    /* surface pressure Pa (PSFC if present, else extrapolated from layer 0) */
+} MetFields;
+
+typedef struct MetRecordRef {
+    int file;        /* index into Met.files */
+    int rec;         /* record index in that file */
+    double time;
+} MetRecordRef;
+
+typedef struct Met {
+    const Grid *grid;
+    int nfiles;
+    char **files;          /* owned copies of the paths */
+    int nrec;
+    MetRecordRef *recs;    /* all records of all files, sorted by time */
+    double interval;       /* record interval, s (regular) */
+    double kz_min;         /* m2 s-1 */
+    int has_exch_h, has_w, has_qcloud, has_qrain, has_qsnow, has_rainc, has_snowc, has_psfc;
+    MetFields rec[2];      /* bracketing records currently loaded (fields of each record) */
+    int loaded[2];         /* record indices in recs of rec[0], rec[1]; -1 if none */
+    float *buf;            /* read buffer, sized for the largest variable */
+    size_t nbuf;
+} Met;
+
+/* Opens and validates every file before the first step: required variables (all missing ones
+ * listed in one message), dimensions and projection consistent with g and between files, NaN/Inf
+ * (count and first index), implausible magnitudes (T in Celsius, P in hPa), times strictly
+ * increasing and regularly spaced across files with no duplicates, and [t_start, t_end] covered.
+ * Returns BG_OK or BG_EINPUT naming file and variable. */
+int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_start, double t_end,
+             double kz_min, BgErr *e);
+
+/* Fields at time t, linearly interpolated between the bracketing records (loaded on demand; a
+ * NetCDF read happens only when t leaves the loaded interval).  out must come from
+ * met_fields_alloc(). Not thread-safe; call outside parallel regions. */
+int met_fields_at(Met *m, double t, MetFields *out, BgErr *e);
+
+int met_fields_alloc(MetFields *f, const Grid *g);
+void met_fields_free(MetFields *f);
+void met_close(Met *m);
+
+#endif

@@ -1,0 +1,30 @@
+/* The model state: mixing ratios of every transported species in one contiguous block.
+ * Layout q[s][k][j][i], flat ((s*nz + k)*ny + j)*nx + i.  Units: mol mol-1 of dry air for gases
+ * and passive tracers.  Only State is written by a process step. */
+#ifndef BOGDA_STATE_H
+#define BOGDA_STATE_H
+
+#include <stddef.h>
+
+#define BG_NAME_LEN 32
+#define BG_M_AIR 28.9644 /* g mol-1, dry air (U.S. Standard Atmosphere 1976) */
+
+typedef struct Species {
+    char name[BG_NAME_LEN];
+    double molar_mass;  /* g mol-1 */
+} Species;
+
+typedef struct State {
+    int nx, ny, nz, nspec;
+    Species *spec;      /* [nspec] */
+    double *q;          /* [nspec][nz][ny][nx] mol mol-1 */
+    double time;        /* s since 1970-01-01 UTC */
+    long step;          /* sync steps taken since the run's (original) start */
+} State;
+
+int state_alloc(State *s, int nx, int ny, int nz, int nspec);
+void state_free(State *s);
+static inline size_t state_ncell(const State *s) { return (size_t)s->nx * s->ny * s->nz; }
+static inline double *state_species(const State *s, int sp) { return s->q + (size_t)sp * state_ncell(s); }
+
+#endif

@@ -1,0 +1,37 @@
+/* Implicit vertical turbulent diffusion of mixing ratios, one column at a time.
+ *
+ * Backward Euler in time (L-stable: no oscillation at any dt, as needed for Kz ~ 100 m2 s-1 over
+ * 30-m layers), conservative finite volumes in the vertical:
+ *   M_k (q_k' - q_k)/dt = D_{k+1/2}(q_{k+1}' - q_k') - D_{k-1/2}(q_k' - q_{k-1}') [+ S - V q_0' at k=0]
+ * with conductances D = rho_face Kz A / dz_c (kg s-1).  Surface emissions S and dry deposition V
+ * enter as the lower boundary flux (DESIGN 4.1), so that a strong surface source is mixed
+ * implicitly, not piled into the lowest layer. The tridiagonal system is solved with the Thomas
+ * algorithm, which is stable here because the matrix is diagonally dominant. */
+#ifndef BOGDA_VDIFF_H
+#define BOGDA_VDIFF_H
+
+#include <stddef.h>
+
+#include "grid.h"
+#include "met.h"
+
+/* m[nz] air masses (kg), d[nz+1] conductances (kg s-1, d[0] and d[nz] ignored), q: nvar
+ * variables of nz values at stride ldq.  sflux[v] surface source (kg * mixing ratio s-1) or NULL;
+ * vdep[v] deposition conductance (kg s-1) or NULL; removed[v] (may be NULL) accumulates the
+ * deposited amount (kg * mixing ratio).  scratch: 2*nz doubles. */
+void vdiff_column(int nz, const double *m, const double *d, double dt, int nvar, double *q,
+                  size_t ldq, const double *sflux, const double *vdep, double *removed,
+                  double *scratch);
+
+/* Conductances of column (j,i) from the met: rho at interfaces (mean of the two layers), Kz, cell
+ * area, distance between layer centres. d[nz+1]. */
+void vdiff_conductance(const Grid *g, const MetFields *f, int j, int i, double *d);
+
+typedef struct VdiffWork VdiffWork;
+VdiffWork *vdiff_work_create(const Grid *g, int nvar);
+void vdiff_work_free(VdiffWork *w);
+/* Every column of q (layout [v][k][j][i]) with the met fields f (airm, rho, zf, kz); OpenMP over
+ * columns, bitwise identical for any thread count. */
+void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q);
+
+#endif

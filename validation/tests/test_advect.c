@@ -1,0 +1,292 @@
+/* Advection against analytic solutions: solid-body rotation of a cone and of Zalesak's slotted
+ * cylinder (no new extrema), convergence order of a smooth field, and a 3-D divergent,
+ * terrain-following flow (mass conservation, constancy of a uniform mixing ratio). */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "advect.h"
+#include "testutil.h"
+
+typedef struct {
+    int n;
+    double *q, *m0, *m1, *fx, *fy, *bcw, *bce, *bcs, *bcn, *bct;
+} Plane2D;
+
+/* A closed-form streamfunction at cell corners gives face fluxes whose discrete divergence is
+ * zero to round-off: Fx = -(psi_N - psi_S), Fy = psi_E - psi_W (unit air mass per cell). */
+static void rotation_fluxes(int n, double omega_dt, double *fx, double *fy)
+{
+    double c = 0.5 * n; /* rotation centre in cell units (corner coordinates 0..n) */
+#define PSI(ic, jc) (0.5 * omega_dt * (((ic)-c) * ((ic)-c) + ((jc)-c) * ((jc)-c)))
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i <= n; i++) fx[(size_t)j * (n + 1) + i] = -(PSI(i, j + 1) - PSI(i, j));
+    for (int j = 0; j <= n; j++)
+        for (int i = 0; i < n; i++) fy[(size_t)j * n + i] = PSI(i + 1, j) - PSI(i, j);
+#undef PSI
+}
+
+static void alloc2d(Plane2D *p, int n)
+{
+    p->n = n;
+    size_t nc = (size_t)n * n;
+    p->q = calloc(nc, sizeof(double));
+    p->m0 = malloc(nc * sizeof(double));
+    p->m1 = malloc(nc * sizeof(double));
+    p->fx = calloc((size_t)n * (n + 1), sizeof(double));
+    p->fy = calloc((size_t)n * (n + 1), sizeof(double));
+    p->bcw = calloc((size_t)n, sizeof(double));
+    p->bce = calloc((size_t)n, sizeof(double));
+    p->bcs = calloc((size_t)n, sizeof(double));
+    p->bcn = calloc((size_t)n, sizeof(double));
+    p->bct = calloc(nc, sizeof(double));
+    for (size_t c = 0; c < nc; c++) p->m0[c] = p->m1[c] = 1.0;
+}
+
+static void free2d(Plane2D *p)
+{
+    free(p->q); free(p->m0); free(p->m1); free(p->fx); free(p->fy);
+    free(p->bcw); free(p->bce); free(p->bcs); free(p->bcn); free(p->bct);
+}
+
+/* dt = 1 (fluxes are per step); run nsteps with alternating sweep order */
+static void run2d(Plane2D *p, const char *scheme, int nsteps, double *in, double *out)
+{
+    AdvectWork *w = advect_work_create(advect_scheme_find(scheme), p->n, p->n, 1, 1, 1.0);
+    assert_non_null(w);
+    AdvectBC bc = {p->bcw, p->bce, p->bcs, p->bcn, p->bct};
+    BgErr e = {0};
+    for (int s = 0; s < nsteps; s++)
+        assert_int_equal(advect_3d(w, p->q, p->m0, p->m1, p->fx, p->fy, 1.0, s % 2 == 0, &bc, in, out,
+                                   NULL, &e), 0);
+    advect_work_free(w);
+}
+
+static void norms(const double *a, const double *b, size_t n, double *l1, double *l2)
+{
+    double s1 = 0, s2 = 0, r1 = 0, r2 = 0;
+    for (size_t c = 0; c < n; c++) {
+        s1 += fabs(a[c] - b[c]);
+        s2 += (a[c] - b[c]) * (a[c] - b[c]);
+        r1 += fabs(b[c]);
+        r2 += b[c] * b[c];
+    }
+    *l1 = s1 / r1;
+    *l2 = sqrt(s2 / r2);
+}
+
+static void rotation_case(const char *name, int slotted)
+{
+    const int n = 100, nsteps = 628; /* one revolution: omega*dt = 2 pi / 628 */
+    Plane2D p;
+    alloc2d(&p, n);
+    rotation_fluxes(n, 2.0 * M_PI / nsteps, p.fx, p.fy);
+    double *q0 = malloc((size_t)n * n * sizeof(double));
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            double x = i + 0.5, y = j + 0.5, v = 0.0;
+            if (slotted) { /* Zalesak (1979): radius 15, slot 5 wide and 25 long, centre (50,75) */
+                double r = hypot(x - 50, y - 75);
+                if (r <= 15 && !(fabs(x - 50) <= 2.5 && y <= 75 + 10)) v = 1.0;
+            } else { /* cone of radius 15 and height 1 at (50,75) */
+                double r = hypot(x - 50, y - 75);
+                v = r < 15 ? 1.0 - r / 15 : 0.0;
+            }
+            p.q[(size_t)j * n + i] = q0[(size_t)j * n + i] = v;
+        }
+    double max0 = 0, min0 = 1e300;
+    for (int c = 0; c < n * n; c++) { max0 = fmax(max0, q0[c]); min0 = fmin(min0, q0[c]); }
+    double in = 0, out = 0;
+    run2d(&p, "ppm", nsteps, &in, &out);
+    double max1 = -1e300, min1 = 1e300, l1, l2;
+    for (int c = 0; c < n * n; c++) { max1 = fmax(max1, p.q[c]); min1 = fmin(min1, p.q[c]); }
+    norms(p.q, q0, (size_t)n * n, &l1, &l2);
+    print_message("%s (PPM, 100x100, one revolution in 628 steps, max Courant 0.5): peak retention "
+                  "%.4f, min %.3e, L1 %.4f, L2 %.4f\n", name, max1 / max0, min1, l1, l2);
+    assert_true(min1 >= min0 - 1e-14); /* no new minimum */
+    assert_true(max1 <= max0 + 1e-14); /* no new maximum */
+    assert_true(max1 / max0 > (slotted ? 0.9 : 0.75));
+    assert_true(l1 < (slotted ? 0.4 : 0.1));
+    free(q0);
+    free2d(&p);
+}
+
+static void test_rotation_cone(void **st) { (void)st; rotation_case("cone", 0); }
+static void test_rotation_zalesak(void **st) { (void)st; rotation_case("Zalesak slotted cylinder", 1); }
+
+/* Cell mean of a Gaussian of width s centred at x0 over [a, b] (unit cells). */
+static double gauss_mean(double a, double b, double x0, double s)
+{
+    return 0.5 * (erf((b - x0) / (sqrt(2.0) * s)) - erf((a - x0) / (sqrt(2.0) * s)));
+}
+
+/* A wide Gaussian translated diagonally at Courant 0.5 in x and y over 0.4 of the domain. */
+static double smooth_error(int n)
+{
+    Plane2D p;
+    alloc2d(&p, n);
+    const double cr = 0.5;
+    for (size_t f = 0; f < (size_t)n * (n + 1); f++) p.fx[f] = p.fy[f] = cr;
+    double s = 0.08 * n, x0 = 0.3 * n;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++)
+            p.q[(size_t)j * n + i] = gauss_mean(i, i + 1, x0, s) * gauss_mean(j, j + 1, x0, s);
+    int nsteps = (int)lround(0.4 * n / cr);
+    run2d(&p, "ppm", nsteps, NULL, NULL);
+    double x1 = x0 + nsteps * cr, err = 0, norm = 0;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < n; i++) {
+            double ex = gauss_mean(i, i + 1, x1, s) * gauss_mean(j, j + 1, x1, s);
+            err += fabs(p.q[(size_t)j * n + i] - ex);
+            norm += fabs(ex);
+        }
+    free2d(&p);
+    return err / norm;
+}
+
+static void test_convergence(void **st)
+{
+    (void)st;
+    double e64 = smooth_error(64), e128 = smooth_error(128);
+    double order = log2(e64 / e128);
+    print_message("smooth Gaussian, Courant 0.5: L1 error %.3e (N=64), %.3e (N=128), order %.2f\n",
+                  e64, e128, order);
+    assert_true(order >= 1.8);
+}
+
+/* 3-D divergent, terrain-following, time-dependent flow with zero normal flow at the lateral
+ * boundaries and an air-mass evolution consistent with it (column mass changes only by the
+ * horizontal convergence; the vertical redistribution sums to zero per column). */
+static void divergent_case(int uniform, double *rel_mass, double *max_dev, double *qmin, double *qmax)
+{
+    const int nx = 14, ny = 12, nz = 6, nsteps = 288; /* 24 h at 300 s */
+    const double dt = 300.0;
+    const size_t plane = (size_t)nx * ny, nc = plane * nz;
+    double *q = malloc(nc * sizeof(double)), *m = malloc(nc * sizeof(double)),
+           *m1 = malloc(nc * sizeof(double));
+    double *fx = calloc((size_t)nz * ny * (nx + 1), sizeof(double));
+    double *fy = calloc((size_t)nz * (ny + 1) * nx, sizeof(double));
+    double *zero = calloc(nc + plane * 8 + 64, sizeof(double));
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                double terrain = 1.0 - 0.3 * exp(-((i - 7.0) * (i - 7.0) + (j - 5.0) * (j - 5.0)) / 8.0);
+                m[(k * ny + j) * nx + i] = 1e9 * terrain * (1.0 + 0.2 * k) * (1.0 + 0.05 * sin(i + 2.0 * j));
+                q[(k * ny + j) * nx + i] =
+                    uniform ? 3.0e-8 : 1e-9 * (1.0 + sin(0.7 * i) * cos(0.5 * j) * (k + 1) / nz);
+            }
+    double mass0 = 0;
+    for (size_t c = 0; c < nc; c++) mass0 += m[c] * q[c];
+    double q0min = 1e300, q0max = -1e300;
+    for (size_t c = 0; c < nc; c++) { q0min = fmin(q0min, q[c]); q0max = fmax(q0max, q[c]); }
+    AdvectWork *w = advect_work_create(&advect_ppm, nx, ny, nz, 1, 0.9);
+    AdvectBC bc = {zero, zero, zero, zero, zero};
+    BgErr e = {0};
+    for (int s = 0; s < nsteps; s++) {
+        double ph = 2.0 * M_PI * s / 96.0; /* winds turn over 8 h */
+        /* a closed circulation from a streamfunction that vanishes on the boundary (Courant up
+         * to ~1.5, so the sweeps take sub-steps) plus a weak divergent part, zero on the
+         * boundary faces */
+#define PSI(ic, jc, k) (2e7 * (1.0 + 0.5 * (k)) * sin(M_PI * (ic) / nx) * sin(M_PI * (jc) / ny) * cos(ph))
+        for (int k = 0; k < nz; k++)
+            for (int j = 0; j < ny; j++)
+                for (int i = 0; i <= nx; i++)
+                    fx[(k * ny + j) * (nx + 1) + i] =
+                        -(PSI(i, j + 1, k) - PSI(i, j, k)) +
+                        1e4 * sin(M_PI * i / nx) * sin(0.4 * j + k + 2 * ph);
+        for (int k = 0; k < nz; k++)
+            for (int j = 0; j <= ny; j++)
+                for (int i = 0; i < nx; i++)
+                    fy[(k * (ny + 1) + j) * nx + i] =
+                        PSI(i + 1, j, k) - PSI(i, j, k) +
+                        1e4 * sin(M_PI * j / ny) * cos(0.3 * i - k + ph);
+#undef PSI
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++)
+                for (int k = 0; k < nz; k++) {
+                    size_t c = (k * ny + j) * nx + i;
+                    double conv = fx[(k * ny + j) * (nx + 1) + i] - fx[(k * ny + j) * (nx + 1) + i + 1] +
+                                  fy[(k * (ny + 1) + j) * nx + i] - fy[(k * (ny + 1) + j + 1) * nx + i];
+                    /* a vertical exchange that sums to zero over the column */
+                    double redis = 1e4 * sin(ph + i) * (k == 0 ? 1.0 : k == nz - 1 ? -1.0 : 0.0);
+                    m1[c] = m[c] + dt * (conv + redis);
+                }
+        int rc = advect_3d(w, q, m, m1, fx, fy, dt, s % 2 == 0, &bc, NULL, NULL, NULL, &e);
+        if (rc) print_error("step %d: %s\n", s, e.msg);
+        assert_int_equal(rc, 0);
+        memcpy(m, m1, nc * sizeof(double));
+    }
+    double mass1 = 0, dev = 0;
+    *qmin = 1e300;
+    *qmax = -1e300;
+    for (size_t c = 0; c < nc; c++) {
+        mass1 += m[c] * q[c];
+        dev = fmax(dev, fabs(q[c] / 3.0e-8 - 1.0));
+        *qmin = fmin(*qmin, q[c] - q0min);
+        *qmax = fmax(*qmax, q[c] - q0max);
+    }
+    *rel_mass = fabs(mass1 - mass0) / mass0;
+    *max_dev = dev;
+    advect_work_free(w);
+    free(q); free(m); free(m1); free(fx); free(fy); free(zero);
+}
+
+static void test_divergent_3d(void **st)
+{
+    (void)st;
+    double rel, dev, dmin, dmax;
+    divergent_case(1, &rel, &dev, &dmin, &dmax);
+    print_message("3-D divergent flow, 24 h: uniform mixing ratio max deviation %.2e, mass error %.2e\n",
+                  dev, rel);
+    assert_true(dev < 1e-9);
+    assert_true(rel < 1e-12);
+    divergent_case(0, &rel, &dev, &dmin, &dmax);
+    print_message("3-D divergent flow, 24 h: varying tracer mass error %.2e, new minimum %.2e, "
+                  "new maximum %.2e (relative to the initial range)\n", rel, dmin / 2e-9, dmax / 2e-9);
+    assert_true(rel < 1e-12);
+}
+
+/* A line with inflow at one end fills with the boundary value, and the tallies balance. */
+static void test_line_inflow_tally(void **st)
+{
+    (void)st;
+    const int n = 20;
+    double m[20], f[21], q[20], scr[200], in = 0, out = 0, lo = 5.0, hi = 1.0;
+    for (int i = 0; i < n; i++) { m[i] = 2.0; q[i] = 1.0; }
+    for (int i = 0; i <= n; i++) f[i] = 0.7;
+    double mass0 = 0;
+    for (int i = 0; i < n; i++) mass0 += m[i] * q[i];
+    int nsub = 0;
+    for (int s = 0; s < 200; s++)
+        assert_int_equal(advect_line(&advect_ppm, n, m, f, 1.0, 0.9, 1, q, (size_t)n, &lo, &hi, &in, &out, scr, &nsub), 0);
+    double mass1 = 0;
+    for (int i = 0; i < n; i++) mass1 += m[i] * q[i];
+    assert_close(mass1, mass0 + in - out, 1e-12 * mass1);
+    for (int i = 0; i < n; i++) assert_close(q[i], 5.0, 1e-12);
+    /* Courant 1.4 with cfl_max 0.9 needs 2 sub-steps */
+    double f2[21];
+    for (int i = 0; i <= n; i++) f2[i] = 2.8;
+    assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n, &lo, &hi, NULL, NULL, scr, &nsub), 0);
+    assert_int_equal(nsub, 2);
+    /* a flux that empties a cell is refused */
+    f2[5] = 100.0;
+    assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n, &lo, &hi, NULL, NULL, scr, &nsub), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rotation_cone),
+        cmocka_unit_test(test_rotation_zalesak),
+        cmocka_unit_test(test_convergence),
+        cmocka_unit_test(test_divergent_3d),
+        cmocka_unit_test(test_line_inflow_tally),
+    };
+    return cmocka_run_group_tests_name("advection", tests, NULL, NULL);
+}
