@@ -26,6 +26,10 @@ typedef struct MetFields {
                         k = nz; >= kz_min inside */
     double *p;       /* [nz][ny][nx] full pressure P+PB, Pa */
     double *t;       /* [nz][ny][nx] temperature, K, from (T + 300) * (p/1e5)^(Rd/cp) */
+    double *theta;   /* [nz][ny][nx] potential temperature, K = T + 300 */
+    double *u;       /* [nz][ny][nx+1] x-wind on x faces, m s-1 (WRF U: grid-relative, not
+                        rotated to east) */
+    double *v;       /* [nz][ny+1][nx] y-wind on y faces, m s-1 (WRF V, grid-relative) */
     double *qv;      /* [nz][ny][nx] water-vapour mixing ratio, kg kg-1 */
     double *qc, *qr, *qs; /* [nz][ny][nx] cloud, rain, snow mixing ratios; 0 where absent */
     /* 2-D [ny][nx] */
@@ -55,6 +59,11 @@ typedef struct Met {
     int loaded[2];         /* record indices in recs of rec[0], rec[1]; -1 if none */
     float *buf;            /* read buffer, sized for the largest variable */
     size_t nbuf;
+    double *hgt;           /* [ny*nx] HGT of the record being derived */
+    double *acc;           /* [3][ny*nx] accumulated precipitation of a record and its neighbour,
+                              and RAINC while it is added */
+    double *colwork;       /* [ny][5*(nz+1)] column scratch for kz_column, one slice per row j so
+                              that rows run in parallel without sharing */
 } Met;
 
 /* Opens and validates every file before the first step: required variables (all missing ones
@@ -64,6 +73,9 @@ typedef struct Met {
  * Returns BG_OK or BG_EINPUT naming file and variable. */
 int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_start, double t_end,
              double kz_min, BgErr *e);
+
+/* Eddy diffusivity, precipitation and optional fields follow the has_* flags, which are set only
+ * when the variable is present in every file (so a run never mixes EXCH_H with diagnosed Kz). */
 
 /* Fields at time t, linearly interpolated between the bracketing records (loaded on demand; a
  * NetCDF read happens only when t leaves the loaded interval).  out must come from

@@ -26,7 +26,7 @@ typedef struct OutputConfig {
     const char *config_text;  /* effective configuration, stored as global attribute */
     const char *title;        /* global attribute title */
     /* Optional (zero/NULL = default): */
-    const char *version;      /* "Bogda <version>" in source; NULL -> "unknown" */
+    const char *version;      /* source = "Bogda <version>"; NULL -> "unknown" */
     const char *config_hash;  /* stored as global attribute bogda_config_hash when set */
     int deflate_level;        /* 0 (default): no compression; 1..9 zlib level */
     const int *as_mass;       /* [nout] or NULL: 1 = write as mass concentration "ug m-3" at

@@ -1,0 +1,334 @@
+/* The time loop and the operator-splitting sequence.
+ *
+ * Strang splitting around the (future) chemistry, symmetric in time (Strang 1968; as CMAQ's
+ * sciproc and the DESIGN 3 recommendation): transport over dt/2 (advection x-y-z, then implicit
+ * vertical diffusion with emissions and dry deposition as its lower boundary flux), column
+ * processes over dt, transport over dt/2 in the reverse order.  The x/y order of the horizontal
+ * sweeps alternates between the two halves, which cancels the leading splitting error.
+ * Meteorology: advection uses the face mass fluxes at the midpoint of its interval and moves the
+ * air mass from the met's value at the interval start to its value at the end; diffusion uses the
+ * met at the time the transport half step ends. */
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "restart.h"
+#include "timeutil.h"
+
+#ifndef BOGDA_VERSION
+#define BOGDA_VERSION "0.1.0"
+#endif
+
+/* The one piece of global state: set by SIGTERM/SIGINT, read by the loop (async-signal-safe). */
+static volatile sig_atomic_t stop_signal = 0;
+static void on_signal(int sig) { stop_signal = sig; }
+
+/* ------------------------------------------------------------------ processes */
+
+static void fill_boundary(Model *m, const MetFields *f)
+{
+    const Grid *g = &m->grid;
+    const int nx = g->nx, ny = g->ny, nz = g->nz, ns = m->state.nspec;
+    const size_t plane = (size_t)nx * ny;
+#define ZC(k, c) (0.5 * (f->zf[(size_t)(k)*plane + (c)] + f->zf[(size_t)((k) + 1) * plane + (c)]))
+    for (int s = 0; s < ns; s++) {
+        const ValueProfile *p = &m->bc_prof[s];
+        for (int k = 0; k < nz; k++) {
+            for (int j = 0; j < ny; j++) {
+                m->bc_west[((size_t)s * nz + k) * ny + j] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, j, 0)));
+                m->bc_east[((size_t)s * nz + k) * ny + j] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, j, nx - 1)));
+            }
+            for (int i = 0; i < nx; i++) {
+                m->bc_south[((size_t)s * nz + k) * nx + i] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, 0, i)));
+                m->bc_north[((size_t)s * nz + k) * nx + i] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, ny - 1, i)));
+            }
+        }
+        for (size_t c = 0; c < plane; c++) m->bc_top[(size_t)s * plane + c] = 1e-9 * profile_eval(p, ZC(nz - 1, c));
+    }
+#undef ZC
+}
+
+static int advection_step(Model *m, double t, double dt, BgErr *e)
+{
+    const MetFields *f0 = model_met(m, t, e);
+    if (!f0) return e->code;
+    const MetFields *f1 = model_met(m, t + dt, e);
+    if (!f1) return e->code;
+    const MetFields *fm = model_met(m, t + 0.5 * dt, e);
+    if (!fm) return e->code;
+    fill_boundary(m, fm);
+    AdvectBC bc = {m->bc_west, m->bc_east, m->bc_south, m->bc_north, m->bc_top};
+    const int ns = m->state.nspec;
+    memset(m->tally_in, 0, (size_t)ns * sizeof *m->tally_in);
+    memset(m->tally_out, 0, (size_t)ns * sizeof *m->tally_out);
+    int maxsub = 1;
+    /* the first half-step of a sync step sweeps x first, the second y first */
+    int x_first = t == m->state.time;
+    BG_TRY(advect_3d(m->adv, m->state.q, f0->airm, f1->airm, fm->fx, fm->fy, dt, x_first, &bc,
+                     m->tally_in, m->tally_out, &maxsub, e));
+    if (maxsub > m->max_sub) m->max_sub = maxsub;
+    for (int s = 0; s < ns; s++) {
+        budget_add_airq(&m->budget, &m->state, BUD_INFLOW, s, m->tally_in[s]);
+        budget_add_airq(&m->budget, &m->state, BUD_OUTFLOW, s, m->tally_out[s]);
+    }
+    return BG_OK;
+}
+
+static int diffusion_step(Model *m, double t, double dt, BgErr *e)
+{
+    /* the air mass of the state is the met's at the end of the first transport half step */
+    double tm = t == m->state.time ? t + dt : t;
+    const MetFields *f = model_met(m, tm, e);
+    if (!f) return e->code;
+    vdiff_3d(m->vdiff, &m->grid, f, dt, m->state.nspec, m->state.q);
+    return BG_OK;
+}
+
+static int run_process(Model *m, Process *p, double t, double dt, BgErr *e)
+{
+    if (!p->on) return BG_OK;
+    double t0 = omp_get_wtime(), met0 = m->met_seconds;
+    int rc = p->step(m, t, dt, e);
+    /* met interpolation is timed separately (model_met) */
+    p->seconds += omp_get_wtime() - t0 - (m->met_seconds - met0);
+    p->calls++;
+    return rc;
+}
+
+/* One synchronisation step from state.time to state.time + dt. */
+static int driver_step(Model *m, double dt, BgErr *e)
+{
+    const double t = m->state.time, h = 0.5 * dt;
+    BG_TRY(run_process(m, &m->advection, t, h, e));
+    BG_TRY(run_process(m, &m->diffusion, t, h, e));
+    /* column processes (chemistry, aerosol, wet deposition) over dt go here */
+    BG_TRY(run_process(m, &m->diffusion, t + h, h, e));
+    BG_TRY(run_process(m, &m->advection, t + h, h, e));
+    m->state.time = t + dt;
+    m->state.step++;
+    return BG_OK;
+}
+
+/* ------------------------------------------------------------------ checkpoints */
+
+static RestartExtra restart_extra(Model *m)
+{
+    RestartExtra x;
+    memset(&x, 0, sizeof x);
+    x.out_acc = m->out.acc;
+    x.n_out_acc = m->out.nacc;
+    x.out_nsamples = m->out.nsamples;
+    x.out_acc_start = m->out.acc_start;
+    x.out_last_sample = m->out.last_sample;
+    x.budget = m->budget.acc;
+    x.n_budget = (size_t)m->budget.nspec * BUD_NTERMS;
+    return x;
+}
+
+static int write_checkpoint(Model *m, BgErr *e)
+{
+    char path[1100], ts[32];
+    restart_path(m->rc.output_dir, m->state.time, path, sizeof path);
+    RestartExtra x = restart_extra(m);
+    BG_TRY(restart_write(path, &m->grid, &m->state, &x, m->config_hash, m->config_text, e));
+    time_format(m->state.time, ts, sizeof ts);
+    fprintf(m->log, "checkpoint %s -> %s\n", ts, path);
+    fflush(m->log);
+    return BG_OK;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return (mkdir(tmp, 0777) && errno != EEXIST) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static int on_grid(double t, double t0, double interval)
+{
+    if (interval <= 0) return 0;
+    double r = fmod(t - t0, interval);
+    return fabs(r) < 1e-6 || fabs(r - interval) < 1e-6;
+}
+
+static int prepare(Model *m, BgErr *e)
+{
+    const Grid *g = &m->grid;
+    const int ns = m->state.nspec;
+    const size_t plane = (size_t)g->nx * g->ny;
+    m->bc_west = calloc((size_t)ns * g->nz * g->ny, sizeof(double));
+    m->bc_east = calloc((size_t)ns * g->nz * g->ny, sizeof(double));
+    m->bc_south = calloc((size_t)ns * g->nz * g->nx, sizeof(double));
+    m->bc_north = calloc((size_t)ns * g->nz * g->nx, sizeof(double));
+    m->bc_top = calloc((size_t)ns * plane, sizeof(double));
+    m->tally_in = calloc((size_t)ns, sizeof(double));
+    m->tally_out = calloc((size_t)ns, sizeof(double));
+    m->adv = advect_work_create(m->rc.scheme, g->nx, g->ny, g->nz, ns, m->rc.cfl_max);
+    m->vdiff = vdiff_work_create(g, ns);
+    if (!m->bc_west || !m->bc_east || !m->bc_south || !m->bc_north || !m->bc_top || !m->tally_in ||
+        !m->tally_out || !m->adv || !m->vdiff)
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    m->advection = (Process){"advection", m->rc.adv_on, advection_step, 0, 0};
+    m->diffusion = (Process){"diffusion", m->rc.diff_on, diffusion_step, 0, 0};
+    OutputConfig oc = {
+        .dir = m->rc.output_dir, .nout = m->rc.nout, .species = m->rc.out_species,
+        .interval_s = m->rc.out_dt, .all_layers = m->rc.all_layers, .average = m->rc.average,
+        .config_text = m->config_text, .title = "Bogda tracer transport",
+        .version = "Bogda " BOGDA_VERSION, .config_hash = m->config_hash,
+    };
+    double out_start = m->rc.t_start + m->rc.spinup_s;
+    BG_TRY(output_init(&m->out, g, &oc, out_start, e));
+    BG_TRY(budget_init_mem(&m->budget, &m->state, m->rc.output_dir, e));
+
+    /* continuation: the state, averaging and budget accumulators come from the restart */
+    if (m->rc.restart[0]) {
+        RestartExtra x = restart_extra(m);
+        BG_TRY(restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e));
+        double tc = m->state.time;
+        if (tc < m->rc.t_start - 1e-6 || tc >= m->rc.t_end - 1e-6 || !on_grid(tc, m->rc.t_start, m->rc.sync_dt))
+            return bg_fail(e, BG_EINPUT, m->rc.restart, "time",
+                           "the restart time is not a synchronisation step inside the run window");
+        BG_TRY(output_restore(&m->out, x.out_acc, x.n_out_acc, x.out_nsamples, x.out_acc_start,
+                              x.out_last_sample, e));
+        m->t_cont = tc;
+    }
+    return BG_OK;
+}
+
+int model_run(Model *m, BgErr *e)
+{
+    RunConfig *rc = &m->rc;
+    BG_TRY(prepare(m, e));
+    /* from here on files are written */
+    if (mkdir_p(rc->output_dir))
+        return bg_fail(e, BG_EFAIL, rc->output_dir, NULL, "cannot create directory: %s", strerror(errno));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run.log", rc->output_dir);
+    int continuing = m->t_cont > rc->t_start;
+    m->log = fopen(path, continuing ? "a" : "w");
+    if (!m->log) return bg_fail(e, BG_EFAIL, path, NULL, "cannot create: %s", strerror(errno));
+    char ts[32], te[32];
+    time_format(rc->t_start, ts, sizeof ts);
+    time_format(rc->t_end, te, sizeof te);
+    fprintf(m->log, "# Bogda %s run %s -> %s, %d threads\n# effective configuration (hash %s):\n%s\n",
+            BOGDA_VERSION, ts, te, omp_get_max_threads(), m->config_hash, m->config_text);
+    fprintf(m->log, "grid %d x %d x %d, dx %.0f m, MAP_PROJ %d; %d species; %d met files\n",
+            m->grid.nx, m->grid.ny, m->grid.nz, m->grid.dx, m->grid.map_proj, m->state.nspec, rc->nmet);
+    if (continuing) {
+        time_format(m->t_cont, ts, sizeof ts);
+        fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
+        BG_TRY(budget_continue(&m->budget, m->t_cont, e));
+    } else {
+        BG_TRY(budget_start_file(&m->budget, e));
+    }
+
+    const MetFields *f = model_met(m, m->state.time, e);
+    if (!f) return e->code;
+    if (!continuing) budget_begin(&m->budget, &m->state, f->airm);
+    double out_start = rc->t_start + rc->spinup_s;
+    if (!continuing && !rc->average && out_start <= rc->t_start + 1e-6) BG_TRY(output_write(&m->out, &m->state, e));
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    const char *fault = getenv("BOGDA_FAULT_KILL_AFTER_STEP"); /* crash-recovery tests */
+    long kill_step = fault ? atol(fault) : -1;
+
+    double wall0 = omp_get_wtime(), sim0 = m->state.time;
+    long nsteps = lround((rc->t_end - m->state.time) / rc->sync_dt);
+    for (long n = 0; n < nsteps; n++) {
+        BG_TRY(driver_step(m, rc->sync_dt, e));
+        double t = m->state.time;
+        output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
+        if (on_grid(t, rc->t_start, rc->out_dt)) {
+            f = model_met(m, t, e);
+            if (!f) return e->code;
+            /* means start after the spin-up; instantaneous output includes its end */
+            double w0 = omp_get_wtime();
+            if (rc->average ? t > out_start + 1e-6 : t >= out_start - 1e-6)
+                BG_TRY(output_write(&m->out, &m->state, e));
+            BG_TRY(budget_write(&m->budget, &m->state, f->airm, e));
+            m->io_seconds += omp_get_wtime() - w0;
+            double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
+            time_format(t, ts, sizeof ts);
+            double eta = simh > 0 ? wall * ((rc->t_end - t) / 3600.0) / simh : 0;
+            fprintf(m->log, "%s  %.1f sim-h/wall-h  ETA %.0f s  max advection sub-steps %d\n", ts,
+                    wall > 0 ? simh * 3600.0 / wall : 0.0, eta, m->max_sub);
+            fflush(m->log);
+            if (isatty(STDERR_FILENO)) fprintf(stderr, "\r%s  ETA %.0f s   ", ts, eta);
+        }
+        if (t < rc->t_end - 1e-6 && on_grid(t, rc->t_start, rc->checkpoint_s)) BG_TRY(write_checkpoint(m, e));
+        if (m->state.step == kill_step) raise(SIGKILL);
+        if (stop_signal) {
+            BG_TRY(write_checkpoint(m, e));
+            fprintf(m->log, "stopped by signal %d; continue with --resume\n", (int)stop_signal);
+            fclose(m->log);
+            m->log = NULL;
+            return bg_fail(e, BG_EFAIL, rc->output_dir, NULL,
+                           "stopped by signal %d after writing a checkpoint; continue with --resume",
+                           (int)stop_signal);
+        }
+    }
+    if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
+    BG_TRY(write_checkpoint(m, e));
+    BG_TRY(output_finish(&m->out, e));
+    BG_TRY(budget_finish(&m->budget, e));
+    double wall = omp_get_wtime() - wall0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long steps = lround((rc->t_end - sim0) / rc->sync_dt);
+    fprintf(m->log, "done: %.1f simulated h in %.2f s wall, %ld sync steps, %d threads\n",
+            (rc->t_end - sim0) / 3600.0, wall, steps, omp_get_max_threads());
+    /* machine-readable lines, parsed by bench/run_bench.sh */
+    fprintf(m->log, "timing wall_s %.3f\n", wall);
+    const Process *ps[] = {&m->advection, &m->diffusion};
+    for (size_t i = 0; i < sizeof ps / sizeof *ps; i++)
+        fprintf(m->log, "timing %s_s %.3f\n", ps[i]->name, ps[i]->seconds);
+    fprintf(m->log, "timing met_s %.3f\ntiming output_s %.3f\n", m->met_seconds, m->io_seconds);
+    fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
+            (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
+    fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
+    fclose(m->log);
+    m->log = NULL;
+    return BG_OK;
+}
+
+void model_free(Model *m)
+{
+    if (!m) return;
+    if (m->log) fclose(m->log);
+    output_free(&m->out);
+    budget_free(&m->budget);
+    advect_work_free(m->adv);
+    vdiff_work_free(m->vdiff);
+    free(m->bc_west); free(m->bc_east); free(m->bc_south); free(m->bc_north); free(m->bc_top);
+    free(m->tally_in); free(m->tally_out);
+    for (int i = 0; i < MET_CACHE; i++) met_fields_free(&m->cache.f[i]);
+    met_close(&m->met);
+    state_free(&m->state);
+    grid_free(&m->grid);
+    free(m->init_prof); free(m->bc_prof); free(m->species);
+    free(m->rc.out_species);
+    for (int i = 0; i < m->rc.nmet; i++) free(m->rc.met_files[i]);
+    free(m->rc.met_files);
+    free(m->config_text);
+    config_free(&m->cfg);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,132 @@
+/* bogda: one program, verbs (DESIGN 2.1).  Only main() decides the exit status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "model.h"
+#include "synthmet.h"
+
+#ifndef BOGDA_VERSION
+#define BOGDA_VERSION "0.1.0"
+#endif
+
+static const char usage_main[] =
+    "usage: bogda VERB [options]   (bogda VERB --help for each verb)\n"
+    "\n"
+    "Bogda: a regional chemical transport model for winter PM2.5 on the northern Tianshan slope.\n"
+    "\n"
+    "verbs:\n"
+    "  run CONFIG [--resume] [--set section.key=value]...   one simulation\n"
+    "  check CONFIG [--set section.key=value]...            validate the configuration and inputs\n"
+    "  synthmet DIR [options]                               write idealised WRF-format meteorology\n"
+    "  batch, rank, forecast, evaluate, box, makecase, aqi  planned (DESIGN 2.1), not in this version\n"
+    "\n"
+    "options: --help, --version\n"
+    "exit status: 0 success, 1 failure, 2 usage or configuration error, 3 input data error\n";
+
+static const char usage_run[] =
+    "usage: bogda run CONFIG [--resume] [--set section.key=value]...\n"
+    "  Runs one simulation as configured (config/README.md lists every key).\n"
+    "  --resume        continue from the newest valid checkpoint in output_dir after a kill\n"
+    "  --set S.K=V     override a configuration key (repeatable; split at the first '.')\n"
+    "  Outputs in output_dir: conc_YYYY-MM-DD.nc, budget.csv, restart_*.nc, run.log.\n";
+
+static const char usage_check[] =
+    "usage: bogda check CONFIG [--set section.key=value]...\n"
+    "  Validates the configuration and every input it names (meteorology, initial conditions,\n"
+    "  restart) exactly as run does, and runs nothing.\n";
+
+static int report(const BgErr *e)
+{
+    fprintf(stderr, "bogda: error: %s\n", e->msg);
+    return e->code ? e->code : BG_EFAIL;
+}
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "bogda: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return BG_ECONFIG;
+}
+
+/* run and check share their options */
+static int cmd_run(int argc, char **argv, int check_only)
+{
+    const char *usage = check_only ? usage_check : usage_run;
+    const char *config = NULL;
+    int resume = 0, nset = 0;
+    char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    if (!sets) return BG_EFAIL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            free(sets);
+            return 0;
+        } else if (!strcmp(argv[i], "--resume") && !check_only) {
+            resume = 1;
+        } else if (!strcmp(argv[i], "--set")) {
+            if (i + 1 >= argc) { free(sets); return usage_error(usage, "--set needs section.key=value%s", ""); }
+            sets[nset++] = argv[++i];
+        } else if (!strncmp(argv[i], "--set=", 6)) {
+            sets[nset++] = argv[i] + 6;
+        } else if (argv[i][0] == '-') {
+            free(sets);
+            return usage_error(usage, "unknown option '%s'", argv[i]);
+        } else if (!config) {
+            config = argv[i];
+        } else {
+            free(sets);
+            return usage_error(usage, "unexpected argument '%s'", argv[i]);
+        }
+    }
+    if (!config) { free(sets); return usage_error(usage, "missing CONFIG%s", ""); }
+    Model m;
+    BgErr e = {0};
+    int rc = model_setup(&m, config, sets, nset, resume, &e);
+    if (rc == BG_OK && check_only) {
+        printf("%s: configuration and inputs are valid (grid %d x %d x %d, %d species, %d met files)\n",
+               config, m.grid.nx, m.grid.ny, m.grid.nz, m.state.nspec, m.rc.nmet);
+    } else if (rc == BG_OK) {
+        rc = model_run(&m, &e);
+    }
+    model_free(&m);
+    free(sets);
+    return rc == BG_OK ? 0 : report(&e);
+}
+
+static int cmd_synthmet(int argc, char **argv)
+{
+    BgErr e = {0};
+    int rc = synthmet_cli(argc, argv, &e); /* argv[0] is the verb */
+    return rc == BG_OK ? 0 : report(&e);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return BG_ECONFIG;
+    }
+    const char *verb = argv[1];
+    if (!strcmp(verb, "--help") || !strcmp(verb, "-h") || !strcmp(verb, "help")) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (!strcmp(verb, "--version")) {
+        printf("bogda %s\n", BOGDA_VERSION);
+        return 0;
+    }
+    if (!strcmp(verb, "run")) return cmd_run(argc - 2, argv + 2, 0);
+    if (!strcmp(verb, "check")) return cmd_run(argc - 2, argv + 2, 1);
+    if (!strcmp(verb, "synthmet")) return cmd_synthmet(argc - 1, argv + 1);
+    static const char *const planned[] = {"batch", "rank", "forecast", "evaluate", "box", "makecase", "aqi"};
+    for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
+        if (!strcmp(verb, planned[i])) {
+            fprintf(stderr, "bogda: error: %s: not available in this version of Bogda (see README.md)\n", verb);
+            return BG_ECONFIG;
+        }
+    fprintf(stderr, "bogda: error: unknown verb '%s'\n%s", verb, usage_main);
+    return BG_ECONFIG;
+}

@@ -1,0 +1,95 @@
+/* A model run: configuration, grid, meteorology, state, processes, output.  model_setup() reads
+ * and validates everything before anything is written; model_run() steps it (model/driver.c). */
+#ifndef BOGDA_MODEL_H
+#define BOGDA_MODEL_H
+
+#include <stdio.h>
+
+#include "advect.h"
+#include "budget.h"
+#include "config.h"
+#include "err.h"
+#include "grid.h"
+#include "met.h"
+#include "output.h"
+#include "profile.h"
+#include "state.h"
+#include "vdiff.h"
+
+typedef struct RunConfig {
+    double t_start, t_end;     /* s since epoch, UTC */
+    double spinup_s, sync_dt, out_dt, checkpoint_s;
+    char output_dir[1024];
+    char restart[1024];        /* [run] restart, resolved */
+    int threads;
+    int adv_on, diff_on;
+    const AdvectScheme *scheme;
+    double cfl_max, kz_min;
+    char **met_files;
+    int nmet;
+    double tracer_molar_mass;
+    int all_layers, average;
+    int nout;
+    int *out_species;
+} RunConfig;
+
+/* The meteorology at a few recent times: a step asks for t, t+dt/4, t+dt/2, ... and each is
+ * interpolated once. */
+#define MET_CACHE 5
+typedef struct MetCache {
+    MetFields f[MET_CACHE];
+    double t[MET_CACHE];
+    long used[MET_CACHE];
+    long clock;
+} MetCache;
+
+struct Model;
+/* A process behind one small interface: the driver calls step() in the splitting sequence;
+ * step() reads the met through model_met() and writes only the State. */
+typedef struct Process {
+    const char *name;
+    int on;
+    int (*step)(struct Model *m, double t, double dt, BgErr *e);
+    double seconds;            /* wall time spent */
+    long calls;
+} Process;
+
+typedef struct Model {
+    Config cfg;
+    char config_hash[17];
+    char *config_text;
+    RunConfig rc;
+    Grid grid;
+    Met met;
+    MetCache cache;
+    State state;
+    Species *species;                   /* [nspec] from the configuration */
+    int nspec;
+    ValueProfile *init_prof, *bc_prof;  /* [nspec]; n == 0: not given */
+    char init_file[1024];
+    double *bc_west, *bc_east, *bc_south, *bc_north, *bc_top;
+    double *tally_in, *tally_out;       /* [nspec] per step (kg air * mixing ratio) */
+    AdvectWork *adv;
+    VdiffWork *vdiff;
+    Process advection, diffusion;
+    int max_sub;                        /* largest advection sub-step count seen */
+    double met_seconds, io_seconds;     /* wall time in met reading/interpolation and output */
+    Output out;
+    Budget budget;
+    FILE *log;
+    int resume;
+    double t_cont;                      /* time the run continues from (== t_start if fresh) */
+} Model;
+
+/* Reads the configuration (with --set overrides), validates it and every input it names, and
+ * builds grid, met, state and processes.  Nothing is written. */
+int model_setup(Model *m, const char *config_path, char *const *overrides, int noverrides,
+                int resume, BgErr *e);
+/* Runs from the initial (or restart) time to the end; writes outputs, restarts, budget, log. */
+int model_run(Model *m, BgErr *e);
+void model_free(Model *m);
+
+/* Met fields at time t (cached). */
+const MetFields *model_met(Model *m, double t, BgErr *e);
+
+#endif

@@ -1,0 +1,450 @@
+/* Whole-model tests through the bogda program: uniform mixing ratio on the real WRF sample,
+ * restart continuity bit for bit (also after a kill and --resume), 1 thread equals 2 threads,
+ * and bad input refused with the right exit status, a message naming file and item, and no
+ * output left behind.  Tiny grids keep them fast (plain and sanitized builds). */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <netcdf.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nccompare.h"
+#include "synthmet.h"
+#include "testutil.h"
+
+static char tmpdir[256];
+static const char *bogda;
+static char sample[1024], sample_small[1024];
+
+/* Runs a shell command; returns the exit status, stderr of bogda in err (if not NULL). */
+static int sh(char *err, size_t n, const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char full[4400];
+    snprintf(full, sizeof full, "%s 2>%s/stderr.txt", cmd, tmpdir);
+    int st = system(full);
+    if (err) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/stderr.txt", tmpdir);
+        FILE *f = fopen(p, "r");
+        size_t len = f ? fread(err, 1, n - 1, f) : 0;
+        err[len] = 0;
+        if (f) fclose(f);
+    }
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A 12 x 10 x 6 synthetic case, 7 hourly records over Tianshan terrain with a divergent,
+ * time-dependent wind, written once. */
+static char synth_dir[512];
+
+static int setup(void **st)
+{
+    (void)st;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/bogda_test_model_XXXXXX");
+    if (!mkdtemp(tmpdir)) return -1;
+    bogda = getenv("BOGDA");
+    if (!bogda) bogda = "bin/bogda";
+    char cwd[512];
+    if (!getcwd(cwd, sizeof cwd)) return -1;
+    snprintf(sample, sizeof sample, "%s/validation/data/salem_wrf_d01_allvars_cropped.nc", cwd);
+    snprintf(sample_small, sizeof sample_small, "%s/validation/data/salem_wrf_cropped.nc", cwd);
+    SynthMetSpec s;
+    synthmet_defaults(&s);
+    s.nx = 12;
+    s.ny = 10;
+    s.nz = 6;
+    s.dx_m = 12000;
+    s.nrec = 7;
+    s.interval_h = 1;
+    s.rec_per_file = 4;
+    snprintf(s.start, sizeof s.start, "2024-01-10T00:00:00Z");
+    s.jet_ms = 30;
+    snprintf(synth_dir, sizeof synth_dir, "%s/met", tmpdir);
+    BgErr e = {0};
+    if (synthmet_write(&s, synth_dir, NULL, NULL, &e)) {
+        fprintf(stderr, "synthmet: %s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    return system(cmd);
+}
+
+/* A configuration for the synthetic case; extra lines appended. */
+static void synth_config(const char *path, const char *outdir, double hours, const char *extra)
+{
+    char text[4096];
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = %g\noutput_dir = %s\nsync_step_s = 600\n"
+             "checkpoint_h = 0\n\n[met]\nfiles = %s/wrfout_d01_*\n\n[tracers]\nnames = A, B\n\n"
+             "[init]\nconstant.A = 30\nprofile.B = 0 80, 1000 20, 5000 5\n\n"
+             "[boundary]\nconstant.A = 30\nprofile.B = 0 10, 3000 40\n\n"
+             "[output]\ninterval_h = 1\nlayers = all\n%s",
+             hours, outdir, synth_dir, extra ? extra : "");
+    write_file(path, text);
+}
+
+static double read_restart_dev(const char *path, const char *var, double expect)
+{
+    int nc, v;
+    assert_int_equal(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, var, &v), NC_NOERR);
+    int nd, dims[8];
+    nc_inq_varndims(nc, v, &nd);
+    nc_inq_vardimid(nc, v, dims);
+    size_t n = 1;
+    for (int d = 0; d < nd; d++) {
+        size_t len;
+        nc_inq_dimlen(nc, dims[d], &len);
+        n *= len;
+    }
+    double *buf = malloc(n * sizeof *buf);
+    assert_int_equal(nc_get_var_double(nc, v, buf), NC_NOERR);
+    double dev = 0;
+    for (size_t i = 0; i < n; i++) dev = fmax(dev, fabs(buf[i] / expect - 1.0));
+    free(buf);
+    nc_close(nc);
+    return dev;
+}
+
+static void test_uniform_real_wrf(void **st)
+{
+    (void)st;
+    char cfg[600], out[600], err[4096], rst[700];
+    snprintf(cfg, sizeof cfg, "%s/real.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/real_out", tmpdir);
+    char text[2048];
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2005-09-21T00:00:00Z\nhours = 9\noutput_dir = %s\nsync_step_s = 300\n"
+             "[met]\nfiles = %s\n[tracers]\nnames = U1\n[init]\nconstant.U1 = 30\n"
+             "[boundary]\nconstant.U1 = 30\n[output]\ninterval_h = 3\nlayers = all\n",
+             out, sample);
+    write_file(cfg, text);
+    int rc = sh(err, sizeof err, "%s run %s", bogda, cfg);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    snprintf(rst, sizeof rst, "%s/restart_2005-09-21T0900.nc", out);
+    double dev = read_restart_dev(rst, "U1", 30e-9);
+    print_message("real WRF sample (10x8x27, 9 h): uniform mixing ratio max relative deviation %.2e\n", dev);
+    assert_true(dev < 1e-9);
+}
+
+static void test_missing_variables_refused(void **st)
+{
+    (void)st;
+    char cfg[600], out[600], err[4096], text[2048];
+    snprintf(cfg, sizeof cfg, "%s/small.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/small_out", tmpdir);
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2005-09-21T00:00:00Z\nhours = 1\noutput_dir = %s\n[met]\nfiles = %s\n"
+             "[tracers]\nnames = A\n", out, sample_small);
+    write_file(cfg, text);
+    int rc = sh(err, sizeof err, "%s run %s", bogda, cfg);
+    print_message("refusal: %s", err);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(err, "bogda: error: "));
+    assert_non_null(strstr(err, "salem_wrf_cropped.nc"));
+    assert_non_null(strstr(err, "U"));
+    assert_non_null(strstr(err, "V"));
+    assert_non_null(strstr(err, "PBLH"));
+    assert_false(exists(out));
+}
+
+static long compare_dirs(const char *a, const char *b, int restart_too)
+{
+    DIR *d = opendir(a);
+    assert_non_null(d);
+    struct dirent *de;
+    long total = 0;
+    int nfiles = 0;
+    while ((de = readdir(d))) {
+        int conc = !strncmp(de->d_name, "conc_", 5), rst = !strncmp(de->d_name, "restart_", 8);
+        size_t l = strlen(de->d_name);
+        if (l < 3 || strcmp(de->d_name + l - 3, ".nc")) continue;
+        if (!conc && !(rst && restart_too)) continue;
+        char pa[1024], pb[1024], rep[256];
+        snprintf(pa, sizeof pa, "%s/%s", a, de->d_name);
+        snprintf(pb, sizeof pb, "%s/%s", b, de->d_name);
+        if (!exists(pb)) {
+            print_error("%s missing in %s\n", de->d_name, b);
+            total++;
+            continue;
+        }
+        long nd = 0;
+        assert_int_equal(nc_compare_files(pa, pb, NULL, &nd, rep, sizeof rep), 0);
+        if (nd) print_error("%s: %ld values differ: %s\n", de->d_name, nd, rep);
+        total += nd;
+        nfiles++;
+    }
+    closedir(d);
+    assert_true(nfiles > 0);
+    return total;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return strdup(buf);
+}
+
+static void test_restart_and_resume_bitwise(void **st)
+{
+    (void)st;
+    char cfg[600], a[600], b[600], c[600], err[4096], rst[800];
+    snprintf(cfg, sizeof cfg, "%s/synth.ini", tmpdir);
+    snprintf(a, sizeof a, "%s/cont", tmpdir);
+    snprintf(b, sizeof b, "%s/split", tmpdir);
+    snprintf(c, sizeof c, "%s/killed", tmpdir);
+    synth_config(cfg, a, 6, NULL);
+    assert_int_equal(sh(err, sizeof err, "%s run %s", bogda, cfg), 0);
+    /* 3 h, then a second run continuing from its end-of-run restart to 6 h */
+    assert_int_equal(sh(err, sizeof err, "%s run %s --set run.hours=3 --set run.output_dir=%s", bogda, cfg, b), 0);
+    snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0300.nc", b);
+    assert_true(exists(rst));
+    int rc = sh(err, sizeof err, "%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, b, rst);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    long nd = compare_dirs(a, b, 1);
+    print_message("6 h continuous vs 3 h + restart + 3 h: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+    /* killed at 2 h 30 (between output times) with hourly checkpoints, then --resume */
+    rc = sh(err, sizeof err, "BOGDA_FAULT_KILL_AFTER_STEP=15 %s run %s --set run.output_dir=%s --set run.checkpoint_h=1", bogda, cfg, c);
+    assert_int_equal(rc, 128 + 9);
+    rc = sh(err, sizeof err, "%s run %s --resume --set run.output_dir=%s --set run.checkpoint_h=1", bogda, cfg, c);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    nd = compare_dirs(a, c, 0);
+    print_message("6 h continuous vs killed at 2.5 h + --resume: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+    char pa[700], pb[700], pc[700];
+    snprintf(pa, sizeof pa, "%s/budget.csv", a);
+    snprintf(pb, sizeof pb, "%s/budget.csv", b);
+    snprintf(pc, sizeof pc, "%s/budget.csv", c);
+    char *ta = slurp(pa), *tb = slurp(pb), *tc = slurp(pc);
+    assert_non_null(ta);
+    assert_non_null(tb);
+    assert_non_null(tc);
+    assert_string_equal(ta, tb);
+    assert_string_equal(ta, tc);
+    free(ta); free(tb); free(tc);
+}
+
+static void test_threads_bitwise(void **st)
+{
+    (void)st;
+    char cfg[600], a[600], b[600], err[4096];
+    snprintf(cfg, sizeof cfg, "%s/threads.ini", tmpdir);
+    snprintf(a, sizeof a, "%s/t1", tmpdir);
+    snprintf(b, sizeof b, "%s/t2", tmpdir);
+    synth_config(cfg, a, 6, NULL);
+    assert_int_equal(sh(err, sizeof err, "%s run %s --set run.threads=1", bogda, cfg), 0);
+    assert_int_equal(sh(err, sizeof err, "%s run %s --set run.threads=2 --set run.output_dir=%s", bogda, cfg, b), 0);
+    long nd = compare_dirs(a, b, 1);
+    print_message("1 thread vs 2 threads: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+}
+
+/* The budget closes: imbalance_rel of every row is at round-off level. */
+static void test_budget_closes(void **st)
+{
+    (void)st;
+    char path[700], line[1024];
+    snprintf(path, sizeof path, "%s/cont/budget.csv", tmpdir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "time,species,initial_kg,emission_kg,inflow_kg,outflow_kg,chemistry_kg,"
+                              "drydep_kg,wetdep_kg,final_kg,imbalance_rel\n");
+    int rows = 0;
+    double worst = 0, flow = 0;
+    while (fgets(line, sizeof line, f)) {
+        double v[9];
+        char *p = strchr(strchr(line, ',') + 1, ',') + 1;
+        for (int i = 0; i < 9; i++) { v[i] = strtod(p, &p); p++; }
+        worst = fmax(worst, fabs(v[8]));
+        flow += v[2] + v[3];
+        rows++;
+    }
+    fclose(f);
+    print_message("budget.csv: %d rows, worst |imbalance_rel| %.2e\n", rows, worst);
+    assert_int_equal(rows, 12);
+    assert_true(flow > 0);     /* the open boundaries carry mass */
+    assert_true(worst < 1e-10);
+}
+
+/* --- bad input ------------------------------------------------------------------------------ */
+
+static void copy_file(const char *src, const char *dst)
+{
+    char cmd[2200];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chmod u+w '%s'", src, dst, dst);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void expect_refusal(const char *label, const char *cfg, const char *outdir, int code,
+                           const char *must1, const char *must2)
+{
+    char err[4096];
+    int rc = sh(err, sizeof err, "%s run %s", bogda, cfg);
+    print_message("%-22s exit %d: %s", label, rc, err);
+    assert_int_equal(rc, code);
+    assert_non_null(strstr(err, "bogda: error: "));
+    if (must1) assert_non_null(strstr(err, must1));
+    if (must2) assert_non_null(strstr(err, must2));
+    assert_false(exists(outdir));
+}
+
+static void bad_met_case(const char *label, const char *files, const char *must1, const char *must2)
+{
+    char cfg[600], out[600], text[4096];
+    snprintf(cfg, sizeof cfg, "%s/bad.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/bad_out", tmpdir);
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 2\noutput_dir = %s\n[met]\nfiles = %s\n"
+             "[tracers]\nnames = A\n", out, files);
+    write_file(cfg, text);
+    expect_refusal(label, cfg, out, 3, must1, must2);
+}
+
+static void test_bad_input(void **st)
+{
+    (void)st;
+    char first[700], bad[700], files[2000];
+    snprintf(first, sizeof first, "%s/wrfout_d01_2024-01-10_00:00:00", synth_dir);
+    /* NaN in U */
+    snprintf(bad, sizeof bad, "%s/nan_wrfout_d01_2024-01-10_00:00:00", tmpdir);
+    copy_file(first, bad);
+    int nc, v;
+    assert_int_equal(nc_open(bad, NC_WRITE, &nc), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, "U", &v), NC_NOERR);
+    size_t idx[4] = {1, 2, 3, 4};
+    float nanv = NAN;
+    assert_int_equal(nc_put_var1_float(nc, v, idx, &nanv), NC_NOERR);
+    nc_close(nc);
+    bad_met_case("NaN in U", bad, "nan_wrfout", "U");
+    /* truncated file */
+    snprintf(bad, sizeof bad, "%s/trunc_wrfout_d01_2024-01-10_00:00:00", tmpdir);
+    copy_file(first, bad);
+    struct stat sb;
+    stat(bad, &sb);
+    assert_int_equal(truncate(bad, sb.st_size / 2), 0);
+    bad_met_case("truncated file", bad, "trunc_wrfout", NULL);
+    /* duplicated times: the same records under two names */
+    snprintf(bad, sizeof bad, "%s/dup_wrfout_d01_2024-01-10_00:00:00", tmpdir);
+    copy_file(first, bad);
+    snprintf(files, sizeof files, "%s %s", first, bad);
+    bad_met_case("duplicated times", files, "dup_wrfout", "time");
+    /* unsupported projection */
+    snprintf(bad, sizeof bad, "%s/proj_wrfout_d01_2024-01-10_00:00:00", tmpdir);
+    copy_file(first, bad);
+    assert_int_equal(nc_open(bad, NC_WRITE, &nc), NC_NOERR);
+    nc_redef(nc);
+    int six = 6;
+    assert_int_equal(nc_put_att_int(nc, NC_GLOBAL, "MAP_PROJ", NC_INT, 1, &six), NC_NOERR);
+    nc_close(nc);
+    bad_met_case("MAP_PROJ 6", bad, "proj_wrfout", "MAP_PROJ");
+    /* time not covered: 2 h asked of a file holding 4 records from 00 to 03 is fine; 10 h is not */
+    char cfg[600], out[600], text[4096];
+    snprintf(cfg, sizeof cfg, "%s/bad.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/bad_out", tmpdir);
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 10\noutput_dir = %s\n[met]\nfiles = %s/wrfout_d01_*\n"
+             "[tracers]\nnames = A\n", out, synth_dir);
+    write_file(cfg, text);
+    expect_refusal("time not covered", cfg, out, 3, "wrfout", "time");
+    /* configuration errors: exit 2 with file:line */
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 2\noutput_dir = %s\nbogus_key = 1\n[met]\nfiles = %s/wrfout_d01_*\n"
+             "[tracers]\nnames = A\n", out, synth_dir);
+    write_file(cfg, text);
+    expect_refusal("unknown key", cfg, out, 2, "bad.ini:5", "bogus_key");
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 2\noutput_dir = %s\n[met]\nfiles = %s/wrfout_d01_*\n"
+             "[tracers]\nnames = A\n[init]\nconstant.NOPE = 3\n", out, synth_dir);
+    write_file(cfg, text);
+    expect_refusal("name matching nothing", cfg, out, 2, "bad.ini:10", "NOPE");
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-13-10T00:00:00Z\noutput_dir = %s\n[met]\nfiles = %s/wrfout_d01_*\n"
+             "[tracers]\nnames = A\n", out, synth_dir);
+    write_file(cfg, text);
+    expect_refusal("malformed time", cfg, out, 2, "bad.ini:2", "start");
+    write_file(cfg, "[run]\nstart 2024\n");
+    expect_refusal("malformed line", cfg, out, 2, "bad.ini:2", NULL);
+    char err[4096];
+    assert_int_equal(sh(err, sizeof err, "%s run %s/nonexistent.ini", bogda, tmpdir), 2);
+    assert_non_null(strstr(err, "nonexistent.ini"));
+    assert_int_equal(sh(err, sizeof err, "%s frobnicate", bogda), 2);
+}
+
+static void test_cli(void **st)
+{
+    (void)st;
+    char err[4096];
+    assert_int_equal(sh(err, sizeof err, "%s --version > %s/v.txt", bogda, tmpdir), 0);
+    assert_int_equal(sh(err, sizeof err, "%s --help > /dev/null", bogda), 0);
+    assert_int_equal(sh(err, sizeof err, "%s run --help > /dev/null", bogda), 0);
+    assert_int_equal(sh(err, sizeof err, "%s check --help > /dev/null", bogda), 0);
+    char cfg[600], out[600];
+    snprintf(cfg, sizeof cfg, "%s/check.ini", tmpdir);
+    snprintf(out, sizeof out, "%s/check_out", tmpdir);
+    synth_config(cfg, out, 6, NULL);
+    assert_int_equal(sh(err, sizeof err, "%s check %s > /dev/null", bogda, cfg), 0);
+    assert_false(exists(out));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set output.nope=1", bogda, cfg), 2);
+    assert_non_null(strstr(err, "nope"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_uniform_real_wrf),
+        cmocka_unit_test(test_missing_variables_refused),
+        cmocka_unit_test(test_restart_and_resume_bitwise),
+        cmocka_unit_test(test_budget_closes),
+        cmocka_unit_test(test_threads_bitwise),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests_name("whole model", tests, setup, teardown);
+}
