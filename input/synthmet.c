@@ -190,7 +190,8 @@ typedef struct SmWork {
     double *phi;                  /* [nz+1][ny][nx] full geopotential PH+PHB */
     double *tk, *qv;              /* [nz][ny][nx] temperature (K), vapour mixing ratio */
     double *um, *vm;              /* [nz][ny][nx] grid-relative winds at mass points */
-    double *sunfrac, *cosz, *solar_h; /* [ny][nx] */
+    double *sunfrac, *cosz;       /* [ny][nx] sun: max(0, cos Z)/cos Z_noon, cos Z */
+    double *sinv, *adiu, *fog, *mud; /* [ny][nx] cold pool, diurnal term, fog, dry column mass */
     float *buf[NVAR];
     size_t len[NVAR];
 } SmWork;
@@ -255,7 +256,7 @@ int synthmet_eta_levels(int nz, double ptop_pa, double *znw, BgErr *e)
             }
             cap = 0.5 * (lo + hi);
         } else { /* bisect on the ratio */
-            double lo = 1.2, hi = 100.0;
+            double lo = 1.2, hi = 1.0e6;
             for (int it = 0; it < 200; it++) {
                 double mid = 0.5 * (lo + hi);
                 if (dz1 * (pow(mid, nz) - 1.0) / (mid - 1.0) > ztop) hi = mid; else lo = mid;
@@ -530,7 +531,10 @@ static void work_free(SmWork *w)
     free(w->vm);
     free(w->sunfrac);
     free(w->cosz);
-    free(w->solar_h);
+    free(w->sinv);
+    free(w->adiu);
+    free(w->fog);
+    free(w->mud);
     for (int v = 0; v < NVAR; v++) free(w->buf[v]);
     memset(w, 0, sizeof *w);
 }
@@ -563,8 +567,12 @@ static int work_alloc(SmWork *w, const SmGrid *g, BgErr *e)
     w->vm = malloc(sizeof(double) * n3);
     w->sunfrac = malloc(sizeof(double) * n2);
     w->cosz = malloc(sizeof(double) * n2);
-    w->solar_h = malloc(sizeof(double) * n2);
-    int ok = w->phi && w->tk && w->qv && w->um && w->vm && w->sunfrac && w->cosz && w->solar_h;
+    w->sinv = malloc(sizeof(double) * n2);
+    w->adiu = malloc(sizeof(double) * n2);
+    w->fog = malloc(sizeof(double) * n2);
+    w->mud = malloc(sizeof(double) * n2);
+    int ok = w->phi && w->tk && w->qv && w->um && w->vm && w->sunfrac && w->cosz && w->sinv &&
+             w->adiu && w->fog && w->mud;
     for (int v = 0; v < NVAR && ok; v++) {
         w->len[v] = shape_len(g, VARS[v].shape);
         w->buf[v] = calloc(w->len[v], sizeof(float));
@@ -825,90 +833,105 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
     const size_t n2 = g->n2;
     const double ptop = g->ptop;
 
-    /* Pass 1: sun, temperature, moisture and geopotential, column by column. */
+    /* Pass 1: sun, temperature, moisture and geopotential.  Rows in parallel; within a row the
+     * layers are the outer loop so that every array is walked contiguously. */
 #pragma omp parallel for schedule(static)
-    for (size_t q = 0; q < n2; q++) {
-        double sh, cz = cos_zenith(g->lat[q], g->lon[q], r->utc_h, r->decl, &sh);
-        double czn = cos(deg2rad(g->lat[q]) - r->decl);
-        double sf = g->diurnal ? clampd(fmax(cz, 0.0) / fmax(czn, 0.05), 0.0, 1.0)
-                               : SM_SUNFRAC_MEAN;
-        w->cosz[q] = cz;
-        w->sunfrac[q] = sf;
-        w->solar_h[q] = sh;
-        /* The cold pool is confined to the basin and is partly eroded at midday. */
-        double s_inv = g->inversion ? (CP_DT_INV + CP_LAPSE * CP_H_INV) * g->coldw[q] *
-                                          (1.0 - 0.4 * (g->diurnal ? sf : 0.0))
-                                    : 0.0;
-        double a_d = g->diurnal ? CP_DIURNAL_K * cos(2.0 * M_PI * (sh - 14.0) / 24.0) : 0.0;
-        double night = 1.0 - smoothstep(-0.05, 0.05, cz);
-        double fog = g->fogw[q] * night; /* radiation fog on the basin floor at night */
-        double ps = g->ps[q], hgt = g->hgt[q], phi = hgt * SM_G, mud = 0.0;
-        w->phi[q] = phi;
+    for (int j = 0; j < ny; j++) {
+        for (int i = 0; i < nx; i++) {
+            size_t q = (size_t)j * nx + i;
+            double sh, cz = cos_zenith(g->lat[q], g->lon[q], r->utc_h, r->decl, &sh);
+            double czn = cos(deg2rad(g->lat[q]) - r->decl);
+            double sf = g->diurnal ? clampd(fmax(cz, 0.0) / fmax(czn, 0.05), 0.0, 1.0)
+                                   : SM_SUNFRAC_MEAN;
+            w->cosz[q] = cz;
+            w->sunfrac[q] = sf;
+            /* The cold pool is confined to the basin and is partly eroded at midday. */
+            w->sinv[q] = g->inversion ? (CP_DT_INV + CP_LAPSE * CP_H_INV) * g->coldw[q] *
+                                            (1.0 - 0.4 * (g->diurnal ? sf : 0.0))
+                                      : 0.0;
+            w->adiu[q] = g->diurnal ? CP_DIURNAL_K * cos(2.0 * M_PI * (sh - 14.0) / 24.0) : 0.0;
+            /* radiation fog on the basin floor at night */
+            w->fog[q] = g->fogw[q] * (1.0 - smoothstep(-0.05, 0.05, cz));
+            w->mud[q] = 0.0;
+            w->phi[q] = g->hgt[q] * SM_G;
+        }
         for (int k = 0; k < nz; k++) {
-            size_t c = (size_t)k * n2 + q;
-            double pw0 = ptop + g->znw[k] * (ps - ptop), pw1 = ptop + g->znw[k + 1] * (ps - ptop);
-            double lnr = log(pw0 / pw1), pk = (pw0 - pw1) / lnr, lnm = log(pw0 / pk);
-            double z0 = phi / SM_G, t = temp_profile(z0, hgt, g->inversion, s_inv, a_d), qv = 0;
-            for (int it = 0; it < 6; it++) {
+            for (int i = 0; i < nx; i++) {
+                size_t q = (size_t)j * nx + i, c = (size_t)k * n2 + q;
+                double ps = g->ps[q], hgt = g->hgt[q], phi = w->phi[c];
+                double pw0 = ptop + g->znw[k] * (ps - ptop);
+                double pw1 = ptop + g->znw[k + 1] * (ps - ptop);
+                double lnr = log(pw0 / pw1), pk = (pw0 - pw1) / lnr, lnm = log(pw0 / pk);
+                double z0 = phi / SM_G, qv = 0.0;
+                double t = temp_profile(z0, hgt, g->inversion, w->sinv[q], w->adiu[q]);
+                /* T(z) and z(T) together: the stored T and qv are the ones integrated below, so
+                 * the hydrostatic relation holds exactly whatever the convergence (which is
+                 * to < 0.01 K after 4 sweeps). */
+                for (int it = 0; it < 4; it++) {
+                    double tv = t * (1.0 + qv / SM_EPS) / (1.0 + qv);
+                    double zk = z0 + SM_RD * tv / SM_G * lnm;
+                    t = temp_profile(zk, hgt, g->inversion, w->sinv[q], w->adiu[q]);
+                    double rh = CP_RH_TOP + (CP_RH_SFC - CP_RH_TOP) * exp(-(zk - hgt) / CP_RH_H);
+                    if (k == 0) rh = fmin(1.0, rh + (1.0 - CP_RH_SFC) * w->fog[q]);
+                    qv = rh * qsat(t, pk);
+                }
                 double tv = t * (1.0 + qv / SM_EPS) / (1.0 + qv);
-                double zk = z0 + SM_RD * tv / SM_G * lnm;
-                t = temp_profile(zk, hgt, g->inversion, s_inv, a_d);
-                double h = zk - hgt;
-                double rh = CP_RH_TOP + (CP_RH_SFC - CP_RH_TOP) * exp(-h / CP_RH_H);
-                if (k == 0) rh = fmin(1.0, rh + (1.0 - CP_RH_SFC) * fog);
-                qv = rh * qsat(t, pk);
+                phi += SM_RD * tv * lnr;
+                w->mud[q] += (pw0 - pw1) / (1.0 + qv);
+                w->phi[c + n2] = phi;
+                w->tk[c] = t;
+                w->qv[c] = qv;
+                w->buf[V_T][c] = (float)(t * pow(SM_P00 / pk, SM_RCP) - 300.0);
+                w->buf[V_P][c] = (float)(pk - (g->znu[k] * g->mub[q] + ptop));
+                w->buf[V_QVAPOR][c] = (float)qv;
+                w->buf[V_QCLOUD][c] = (float)(k == 0 ? CP_FOG_QC * w->fog[q] : 0.0);
             }
-            double tv = t * (1.0 + qv / SM_EPS) / (1.0 + qv);
-            phi += SM_RD * tv * lnr;
-            mud += (pw0 - pw1) / (1.0 + qv);
-            w->phi[c + n2] = phi;
-            w->tk[c] = t;
-            w->qv[c] = qv;
-            w->buf[V_T][c] = (float)(t * pow(SM_P00 / pk, SM_RCP) - 300.0);
-            w->buf[V_P][c] = (float)(pk - (g->znu[k] * g->mub[q] + ptop));
-            w->buf[V_QVAPOR][c] = (float)qv;
-            w->buf[V_QCLOUD][c] = (float)(k == 0 ? CP_FOG_QC * fog : 0.0);
         }
-        w->buf[V_MU][q] = (float)(mud - g->mub[q]);
-        for (int k = 0; k <= nz; k++) {
-            size_t c = (size_t)k * n2 + q;
-            w->buf[V_PH][c] = (float)(w->phi[c] - (double)w->buf[V_PHB][c]);
+        for (int i = 0; i < nx; i++) {
+            size_t q = (size_t)j * nx + i;
+            w->buf[V_MU][q] = (float)(w->mud[q] - g->mub[q]);
         }
+        for (int k = 0; k <= nz; k++)
+            for (int i = 0; i < nx; i++) {
+                size_t c = (size_t)k * n2 + (size_t)j * nx + i;
+                w->buf[V_PH][c] = (float)(w->phi[c] - (double)w->buf[V_PHB][c]);
+            }
     }
 
     /* Pass 2: winds at mass points.  Earth-relative background (u0, v0), veered, plus the
-     * westerly jet growing as (1 - eta)^1.5 to jet_ms at the top, rotated to the grid; near the
-     * ground the component across the height contours is damped (blocking, channelling along
-     * the range) and a slope wind blows up the slope by day and drains down it at night. */
+     * westerly jet growing as (1 - eta)^1.5 to jet_ms in the top layer, rotated to the grid;
+     * near the ground the component across the height contours is damped (blocking,
+     * channelling along the range) and a slope wind blows up the slope by day and drains down
+     * it at night. */
     const double cv = cos(r->veer), sv = sin(r->veer);
     const double ub = g->u0 * cv - g->v0 * sv, vb = g->u0 * sv + g->v0 * cv;
+    const double jet_top = g->jet * r->jetfac;
 #pragma omp parallel for schedule(static)
-    for (size_t q = 0; q < n2; q++) {
-        double s = hypot(g->gx[q], g->gy[q]), ex = 0.0, ey = 0.0;
-        if (s > 1e-9) {
-            ex = g->gx[q] / s;
-            ey = g->gy[q] / s;
-        }
-        double slope = 2.0 * w->sunfrac[q] - 1.5 * (1.0 - w->sunfrac[q]); /* m s-1 */
+    for (int j = 0; j < ny; j++)
         for (int k = 0; k < nz; k++) {
-            size_t c = (size_t)k * n2 + q;
-            double ue = ub + g->jet * r->jetfac * pow(1.0 - g->znu[k], 1.5), ve = vb;
-            double u = ue * g->cosa[q] + ve * g->sina[q];
-            double v = -ue * g->sina[q] + ve * g->cosa[q];
-            if (s > 1e-9) {
-                double h = 0.5 * (w->phi[c] + w->phi[c + n2]) / SM_G - g->hgt[q];
-                double beta = 0.8 * tanh(s / 0.03) * exp(-h / 800.0);
-                double un = u * ex + v * ey;
-                u -= beta * un * ex;
-                v -= beta * un * ey;
-                double amp = slope * tanh(s / 0.02) * (h / 100.0) * exp(1.0 - h / 100.0);
-                u += amp * ex;
-                v += amp * ey;
+            double ue = ub + jet_top * pow((1.0 - g->znu[k]) / (1.0 - g->znu[nz - 1]), 1.5);
+            double ve = vb;
+            for (int i = 0; i < nx; i++) {
+                size_t q = (size_t)j * nx + i, c = (size_t)k * n2 + q;
+                double u = ue * g->cosa[q] + ve * g->sina[q];
+                double v = -ue * g->sina[q] + ve * g->cosa[q];
+                double s = hypot(g->gx[q], g->gy[q]);
+                if (s > 1e-9) {
+                    double ex = g->gx[q] / s, ey = g->gy[q] / s;
+                    double sf = w->sunfrac[q], slope = 2.0 * sf - 1.5 * (1.0 - sf); /* m s-1 */
+                    double h = 0.5 * (w->phi[c] + w->phi[c + n2]) / SM_G - g->hgt[q];
+                    double beta = 0.8 * tanh(s / 0.03) * exp(-h / 800.0);
+                    double un = u * ex + v * ey;
+                    u -= beta * un * ex;
+                    v -= beta * un * ey;
+                    double amp = slope * tanh(s / 0.02) * (h / 100.0) * exp(1.0 - h / 100.0);
+                    u += amp * ex;
+                    v += amp * ey;
+                }
+                w->um[c] = u;
+                w->vm[c] = v;
             }
-            w->um[c] = u;
-            w->vm[c] = v;
         }
-    }
 
     /* Pass 3: C-grid winds, W, surface and boundary-layer fields. */
 #pragma omp parallel for schedule(static)
@@ -944,14 +967,16 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
                              (SM_G * (jn - js > 0 ? jn - js : 1) * dist);
                 w->buf[V_W][(size_t)k * n2 + q] = (float)(u * dzx + v * dzy);
             }
-            /* Surface layer: neutral log law for u*, clipped to 0.1-0.4 m/s */
+            /* Surface layer: neutral log law for u* plus a daytime convective increment (weaker
+             * in the cold pool), clipped to 0.1-0.4 m/s */
             double z1 = 0.5 * (w->phi[n2 + q] - w->phi[q]) / SM_G;
             double spd = fmax(hypot(w->um[q], w->vm[q]), 0.5);
             double lz = log(fmax(z1, 2.0 * g->z0[q]) / g->z0[q]);
-            double ust = clampd(SM_KARMAN * spd / lz, 0.1, 0.4);
             double sf = w->sunfrac[q];
             double inv = g->inversion ? g->coldw[q] : 0.0;
-            double pbl_night = 120.0 + 400.0 * ust;                      /* 160-280 m */
+            double ust = clampd(SM_KARMAN * spd / lz + 0.12 * sf * (1.0 - 0.5 * inv), 0.1, 0.4);
+            /* stable night-time boundary layer, shallowest in the cold pool: 140-300 m */
+            double pbl_night = fmin(300.0, 100.0 + 400.0 * ust + 60.0 * (1.0 - g->coldw[q]));
             double pbl_day = 800.0 - g->coldw[q] * (g->inversion ? 350.0 : 100.0);
             double pblh = pbl_night * (1.0 - sf) + pbl_day * sf;
             double hfx_night = -10.0 - 25.0 * (ust - 0.1);               /* -10 to -17.5 */
@@ -972,8 +997,8 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
             /* Light snow, heavier on the mountains, rate r0 (1 - cos(2 pi tau / 24 h)) / 2,
              * accumulated analytically from the first record. */
             double tau = r->tau_h, per = 24.0;
-            w->buf[V_RAINNC][q] =
-                (float)(g->snowfall[q] * (0.5 * tau - per / (4.0 * M_PI) * sin(2 * M_PI * tau / per)));
+            double acc = 0.5 * tau - per / (4.0 * M_PI) * sin(2.0 * M_PI * tau / per);
+            w->buf[V_RAINNC][q] = (float)(g->snowfall[q] * acc);
             w->buf[V_RAINC][q] = 0.0f;
             w->buf[V_SNOWC][q] =
                 (float)(g->winter ? (g->lu[q] == 1.0 ? 0.0 : 1.0) : (g->hgt[q] > 3600.0 ? 1 : 0));
@@ -1322,7 +1347,7 @@ static const char USAGE[] =
     "Writes idealised WRF-format meteorology (wrfout_d01_YYYY-MM-DD_HH:MM:SS) into DIR.\n"
     "  --nx N, --ny N, --nz N  mass points west-east, south-north, layers   [200, 120, 24]\n"
     "  --dx-km X               grid spacing, km                              [4]\n"
-    "  --start T               first record, ISO-8601 UTC                    [2024-01-10T00:00:00Z]\n"
+    "  --start T               first record, ISO-8601 UTC          [2024-01-10T00:00:00Z]\n"
     "  --hours H               simulated hours; H/interval + 1 records       [24]\n"
     "  --interval-h H          record interval, h                            [1]\n"
     "  --per-file N            records per file                              [24]\n"

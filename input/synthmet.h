@@ -33,7 +33,7 @@ typedef struct SynthMetSpec {
 } SynthMetSpec;
 
 /* Fills s with the benchmark case: 200 x 120 x 24 at 4 km centred on Urumqi, Lambert 30/60,
- * 2024-01-10T00Z, 25 hourly records (24 h) in daily files, u0 = 1.5, v0 = 0.5, jet 45 m s-1,
+ * 2024-01-10T00Z, 25 hourly records (24 h) in daily files, u0 = 1.5, v0 = 0.5, jet 50 m s-1,
  * Tianshan terrain, inversion and diurnal cycle on, no EXCH_H, ptop 5000 Pa. */
 void synthmet_defaults(SynthMetSpec *s);
 

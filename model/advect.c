@@ -7,6 +7,9 @@
 
 /* ---------------------------------------------------------------- schemes on one line */
 
+static inline double dmin(double a, double b) { return a < b ? a : b; }
+static inline double dmax(double a, double b) { return a > b ? a : b; }
+
 static void faces_upwind(int n, const double *qg, const double *c, double *qf, double *tmp)
 {
     (void)tmp;
@@ -20,37 +23,48 @@ static void faces_upwind(int n, const double *qg, const double *c, double *qf, d
 static void faces_ppm(int n, const double *qg, const double *c, double *qf, double *tmp)
 {
     double *a = tmp;               /* a[i]: interface value between cells i-1 and i, i = 0..n */
-    double *ql = tmp + (n + 4);    /* edge values of cells 0..n-1 */
-    double *qr = tmp + 2 * (n + 4);
+    double *qr = tmp + (n + 4);    /* limited right edge value of cells 0..n-1 */
+    double *dq = tmp + 2 * (n + 4); /* qR - qL after limiting */
+    double *q6 = tmp + 3 * (n + 4); /* 6 (q - (qL + qR)/2) after limiting */
     for (int i = 0; i <= n; i++) {
-        double v = (7.0 * (qg[i - 1] + qg[i]) - (qg[i - 2] + qg[i + 1])) / 12.0;
-        double mn = fmin(qg[i - 1], qg[i]), mx = fmax(qg[i - 1], qg[i]);
-        a[i] = v < mn ? mn : (v > mx ? mx : v);
+        double v = (7.0 * (qg[i - 1] + qg[i]) - (qg[i - 2] + qg[i + 1])) * (1.0 / 12.0);
+        a[i] = dmin(dmax(v, dmin(qg[i - 1], qg[i])), dmax(qg[i - 1], qg[i]));
     }
     for (int i = 0; i < n; i++) {
         double q = qg[i], l = a[i], r = a[i + 1];
+        double d = r - l, s6 = 6.0 * (q - 0.5 * (l + r));
         if ((r - q) * (q - l) <= 0.0) {
             l = r = q; /* local extremum: flatten */
-        } else {
-            double d = r - l, q6 = 6.0 * (q - 0.5 * (l + r));
-            if (d * q6 > d * d) l = 3.0 * q - 2.0 * r;
-            else if (-d * d > d * q6) r = 3.0 * q - 2.0 * l;
+        } else if (d * s6 > d * d) {
+            l = 3.0 * q - 2.0 * r;
+        } else if (-d * d > d * s6) {
+            r = 3.0 * q - 2.0 * l;
         }
-        ql[i] = l;
         qr[i] = r;
+        dq[i] = r - l;
+        q6[i] = 6.0 * (q - 0.5 * (l + r));
     }
-    for (int i = 0; i <= n; i++) {
-        if (c[i] >= 0) { /* from cell i-1: mean over its last fraction c */
-            int u = i - 1;
-            if (u < 0) { qf[i] = qg[-1]; continue; } /* boundary inflow (value set by caller) */
-            double d = qr[u] - ql[u], q6 = 6.0 * (qg[u] - 0.5 * (ql[u] + qr[u]));
-            qf[i] = qr[u] - 0.5 * c[i] * (d - (1.0 - 2.0 / 3.0 * c[i]) * q6);
+    for (int i = 1; i < n; i++) {
+        double ci = c[i];
+        if (ci >= 0) { /* from cell i-1: mean over its last fraction c */
+            qf[i] = qr[i - 1] - 0.5 * ci * (dq[i - 1] - (1.0 - (2.0 / 3.0) * ci) * q6[i - 1]);
         } else { /* from cell i: mean over its first fraction -c */
-            if (i >= n) { qf[i] = qg[n]; continue; }
-            double cc = -c[i];
-            double d = qr[i] - ql[i], q6 = 6.0 * (qg[i] - 0.5 * (ql[i] + qr[i]));
-            qf[i] = ql[i] + 0.5 * cc * (d + (1.0 - 2.0 / 3.0 * cc) * q6);
+            double cc = -ci, ql = qr[i] - dq[i];
+            qf[i] = ql + 0.5 * cc * (dq[i] + (1.0 - (2.0 / 3.0) * cc) * q6[i]);
         }
+    }
+    /* boundary faces: outflow from the edge cells (inflow values are set by the caller) */
+    if (c[0] < 0) {
+        double cc = -c[0], ql = qr[0] - dq[0];
+        qf[0] = ql + 0.5 * cc * (dq[0] + (1.0 - (2.0 / 3.0) * cc) * q6[0]);
+    } else {
+        qf[0] = qg[-1];
+    }
+    if (c[n] >= 0) {
+        double cn = c[n];
+        qf[n] = qr[n - 1] - 0.5 * cn * (dq[n - 1] - (1.0 - (2.0 / 3.0) * cn) * q6[n - 1]);
+    } else {
+        qf[n] = qg[n];
     }
 }
 
@@ -67,52 +81,54 @@ const AdvectScheme *advect_scheme_find(const char *name)
 
 size_t advect_line_scratch(int n, int nvar)
 {
-    /* qg (n+4), c (n+1), qf (n+1), mnew (n), tmp 3(n+4) */
+    /* c, qf, hf (n+1 each), mnew, rinv (n each), tmp 4(n+4) */
     (void)nvar;
-    return (size_t)(n + 4) + (n + 1) + (n + 1) + n + 3 * (size_t)(n + 4);
+    return 3 * (size_t)(n + 1) + 2 * (size_t)n + 4 * (size_t)(n + 4);
 }
 
 int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, double dt, double cfl_max,
                 int nvar, double *q, size_t ldq, const double *bc_lo, const double *bc_hi,
                 double *in, double *out, double *scratch, int *nsub_out)
 {
-    double *qg = scratch + 2, *c = scratch + (n + 4), *qf = c + (n + 1), *mnew = qf + (n + 1),
-           *tmp = mnew + n;
+    double *c = scratch, *qf = c + (n + 1), *hf = qf + (n + 1), *mnew = hf + (n + 1),
+           *rinv = mnew + n, *tmp = rinv + n;
     /* Sub-steps from the largest outflow fraction; the mass of a cell moves linearly between its
      * start and end values, so the smaller of the two bounds it over the step. */
     double maxfrac = 0.0;
     for (int i = 0; i < n; i++) {
-        double outflow = fmax(f[i + 1], 0.0) + fmax(-f[i], 0.0);
+        double outflow = dmax(f[i + 1], 0.0) + dmax(-f[i], 0.0);
         double mend = m[i] + dt * (f[i] - f[i + 1]);
         if (!(mend > 0.0) || !(m[i] > 0.0)) return -1;
-        double frac = outflow * dt / fmin(m[i], mend);
+        double frac = outflow * dt / dmin(m[i], mend);
         if (frac > maxfrac) maxfrac = frac;
     }
     if (!(maxfrac <= 1e4 * cfl_max)) return -1;
     int nsub = maxfrac > cfl_max ? (int)ceil(maxfrac / cfl_max) : 1;
     if (nsub_out) *nsub_out = nsub;
     double h = dt / nsub;
+    for (int i = 0; i <= n; i++) hf[i] = h * f[i];
     for (int s = 0; s < nsub; s++) {
         for (int i = 0; i <= n; i++) {
             int up = f[i] >= 0 ? i - 1 : i;
-            if (up < 0 || up >= n) c[i] = 0.0; /* boundary inflow: the caller sets the value */
-            else c[i] = f[i] * h / m[up];
+            c[i] = (up < 0 || up >= n) ? 0.0 : hf[i] / m[up]; /* boundary inflow: caller's value */
         }
-        for (int i = 0; i < n; i++) mnew[i] = m[i] + h * (f[i] - f[i + 1]);
+        for (int i = 0; i < n; i++) {
+            mnew[i] = m[i] + (hf[i] - hf[i + 1]);
+            rinv[i] = 1.0 / mnew[i];
+        }
         for (int v = 0; v < nvar; v++) {
-            double *qv = q + (size_t)v * ldq;
-            memcpy(qg, qv, (size_t)n * sizeof *qg);
+            double *qg = q + (size_t)v * ldq;
             /* ghosts: the boundary value on inflow, zero gradient on outflow or no flow */
-            double lo = f[0] > 0 ? bc_lo[v] : qv[0], hi = f[n] < 0 ? bc_hi[v] : qv[n - 1];
+            double lo = f[0] > 0 ? bc_lo[v] : qg[0], hi = f[n] < 0 ? bc_hi[v] : qg[n - 1];
             qg[-2] = qg[-1] = lo;
             qg[n] = qg[n + 1] = hi;
             sch->faces(n, qg, c, qf, tmp);
             if (f[0] > 0) qf[0] = bc_lo[v];
             if (f[n] < 0) qf[n] = bc_hi[v];
             for (int i = 0; i < n; i++)
-                qv[i] = (m[i] * qg[i] + h * (f[i] * qf[i] - f[i + 1] * qf[i + 1])) / mnew[i];
+                qg[i] = (m[i] * qg[i] + (hf[i] * qf[i] - hf[i + 1] * qf[i + 1])) * rinv[i];
             if (in && out) {
-                double a0 = h * f[0] * qf[0], an = h * f[n] * qf[n];
+                double a0 = hf[0] * qf[0], an = hf[n] * qf[n];
                 if (a0 > 0) in[v] += a0; else out[v] -= a0;
                 if (an > 0) out[v] += an; else in[v] -= an;
             }
@@ -161,7 +177,7 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
     w->nsub = malloc(nlines * sizeof *w->nsub);
     w->buf = calloc((size_t)w->nthreads, sizeof *w->buf);
     int ok = w->m && w->tally && w->status && w->nsub && w->buf;
-    size_t per = (size_t)nvar * lmax + lmax + (lmax + 1) + 2 * (size_t)nvar +
+    size_t per = (size_t)nvar * (lmax + 4) + lmax + (lmax + 1) + 2 * (size_t)nvar +
                  advect_line_scratch(lmax, nvar);
     for (int t = 0; ok && t < w->nthreads; t++) ok = (w->buf[t] = malloc(per * sizeof(double))) != NULL;
     if (!ok) {
@@ -199,7 +215,8 @@ static int sweep(AdvectWork *w, int dir, double *q, const double *flux, const do
 #pragma omp parallel for schedule(static)
     for (int line = 0; line < nlines; line++) {
         double *b = w->buf[omp_get_thread_num()];
-        double *ql = b, *ml = ql + (size_t)nvar * L, *fl = ml + L, *bclo = fl + L + 1,
+        const size_t ld = (size_t)L + 4; /* each variable with two ghost cells on either side */
+        double *ql = b + 2, *ml = b + (size_t)nvar * ld, *fl = ml + L, *bclo = fl + L + 1,
                *bchi = bclo + nvar, *scr = bchi + nvar;
         size_t base, stride;
         int k = 0, j = 0, i = 0;
@@ -236,19 +253,21 @@ static int sweep(AdvectWork *w, int dir, double *q, const double *flux, const do
         }
         for (int v = 0; v < nvar; v++) {
             const double *src = q + (size_t)v * ncell + base;
-            double *dst = ql + (size_t)v * L;
-            for (int c = 0; c < n; c++) dst[c] = src[c * stride];
+            double *dst = ql + (size_t)v * ld;
+            if (stride == 1) memcpy(dst, src, (size_t)n * sizeof *dst);
+            else for (int c = 0; c < n; c++) dst[c] = src[c * stride];
         }
         double *tin = w->tally + (size_t)line * 2 * nvar, *tout = tin + nvar;
         memset(tin, 0, 2 * (size_t)nvar * sizeof *tin);
         int ns = 1;
-        w->status[line] = advect_line(w->sch, n, ml, fl, dt, w->cfl_max, nvar, ql, (size_t)L, bclo,
+        w->status[line] = advect_line(w->sch, n, ml, fl, dt, w->cfl_max, nvar, ql, ld, bclo,
                                       bchi, tin, tout, scr, &ns);
         w->nsub[line] = ns;
         for (int v = 0; v < nvar; v++) {
             double *dst = q + (size_t)v * ncell + base;
-            const double *src = ql + (size_t)v * L;
-            for (int c = 0; c < n; c++) dst[c * stride] = src[c];
+            const double *src = ql + (size_t)v * ld;
+            if (stride == 1) memcpy(dst, src, (size_t)n * sizeof *dst);
+            else for (int c = 0; c < n; c++) dst[c * stride] = src[c];
         }
         for (int c = 0; c < n; c++) w->m[base + c * stride] = ml[c];
     }

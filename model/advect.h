@@ -21,7 +21,7 @@
  * c[n+1]: signed Courant number of each face in mass coordinates (outflow fraction of the upwind
  * cell; > 0 flow towards increasing index); qf[n+1] out: face mixing ratios (faces 1..n-1, and
  * boundary faces where the flow leaves the line; inflow boundary faces are overwritten by the
- * caller with the boundary value).  tmp: scratch of 3*(n+4) doubles. */
+ * caller with the boundary value).  tmp: scratch of 4*(n+4) doubles. */
 typedef struct AdvectScheme {
     const char *name;
     void (*faces)(int n, const double *qg, const double *c, double *qf, double *tmp);
@@ -32,7 +32,9 @@ extern const AdvectScheme advect_upwind; /* donor cell, first order */
 
 const AdvectScheme *advect_scheme_find(const char *name);
 
-/* One line of n cells, nvar variables gathered in q (variable v at q[v*ldq + i], i = 0..n-1).
+/* One line of n cells, nvar variables gathered in q (variable v at q[v*ldq + i], i = 0..n-1),
+ * each with two writable ghost slots on either side (q[v*ldq - 2], q[v*ldq - 1], q[v*ldq + n],
+ * q[v*ldq + n + 1]; so ldq >= n + 4 and q points two slots into its buffer).
  * m[n]: air mass at the start, updated to the end mass; f[n+1] face mass fluxes (kg s-1, f[0] is
  * the face before cell 0).  bc_lo[v], bc_hi[v]: inflow mixing ratios at the two ends.
  * in[v], out[v] (may be NULL) accumulate air-mass-weighted amounts (kg * mixing ratio) that

@@ -189,7 +189,7 @@ static int prepare(Model *m, BgErr *e)
         .dir = m->rc.output_dir, .nout = m->rc.nout, .species = m->rc.out_species,
         .interval_s = m->rc.out_dt, .all_layers = m->rc.all_layers, .average = m->rc.average,
         .config_text = m->config_text, .title = "Bogda tracer transport",
-        .version = "Bogda " BOGDA_VERSION, .config_hash = m->config_hash,
+        .version = BOGDA_VERSION, .config_hash = m->config_hash,
     };
     double out_start = m->rc.t_start + m->rc.spinup_s;
     BG_TRY(output_init(&m->out, g, &oc, out_start, e));

@@ -1,8 +1,9 @@
 /* Eddy diffusivity for heat and tracers at layer interfaces, diagnosed from boundary-layer
  * parameters when the WRF output carries no EXCH_H.
  *
- * Inside the boundary layer (z < h): the similarity profile of Troen and Mahrt (1986) and Holtslag
- * and Boville (1993, J. Climate 6, 1825-1842, eq. 3.1 without the convective velocity scale),
+ * Inside the boundary layer (z < h): the similarity profile of Troen and Mahrt (1986,
+ * Boundary-Layer Meteorol. 37, 129-148) and Holtslag and Boville (1993, J. Climate 6, 1825-1842),
+ * here without their convective velocity scale,
  *     K = kappa u* z (1 - z/h)^2 / phi_h(z/L),
  * with the Businger-Dyer flux-profile function (Dyer 1974, Boundary-Layer Meteorol. 7, 363-372;
  * coefficients as re-evaluated by Hogstrom 1988, Boundary-Layer Meteorol. 42, 55-78)
@@ -10,7 +11,7 @@
  * and the Obukhov length L = -u*^3 rho cp T / (kappa g H).
  *
  * Above it: a local first-order closure (Louis 1979, Boundary-Layer Meteorol. 17, 187-202, in the
- * form used for the free atmosphere of CCM2/CAM, Holtslag and Boville 1993, eqs. 2.2-2.4)
+ * form used for the free atmosphere of CCM2/CAM, Holtslag and Boville 1993)
  *     K = l^2 |dV/dz| F(Ri),  1/l = 1/(kappa z) + 1/lambda,  lambda = 30 m (Blackadar 1962,
  *     J. Geophys. Res. 67, 3095-3102),
  *     F = 1 / (1 + 10 Ri (1 + 8 Ri))  (Ri >= 0),   F = (1 - 18 Ri)^(1/2)  (Ri < 0).

@@ -28,6 +28,10 @@
  * 5 km terrain); more than this means HGT and PHB do not belong together. */
 #define ZF0_TOL_M 5.0
 
+/* Default of Met.omp_min_cells: below this many cells a parallel region costs more than the work
+ * (thread wake-up on a busy 2-core machine is ~0.1 ms); the results do not depend on it. */
+#define PAR_MIN_CELLS 50000
+
 /* ---- variables read ------------------------------------------------------------------------ */
 
 enum Shape {
@@ -183,7 +187,8 @@ static void checks_report(const Checks *c, Problems *p)
                  VARS[v].lo, VARS[v].hi, VARS[v].unit, b->val, w, hs);
     }
     static const char *const what[ND] = {
-        "lowest-level pressure P+PB outside [25000, 110000] Pa (hPa instead of Pa?)",
+        "pressure P+PB outside [25000, 110000] Pa at the lowest level or below 100 Pa above "
+        "(hPa instead of Pa?)",
         "lowest-level potential temperature T+300 outside [180, 400] K (T must be the perturbation "
         "theta - 300 K)",
         "interface heights (PH+PHB)/g not increasing upwards",
@@ -232,8 +237,6 @@ typedef struct {
     int nt;
     double *times;
     int present[NVAR];
-    int static_hgt; /* HGT without a Time dimension */
-    size_t exch_levels;
 } FileInfo;
 
 static int nc_fail(BgErr *e, const char *path, const char *item, int status)
@@ -254,8 +257,7 @@ static void fmt_dims(char *s, size_t cap, int ncid, int ndims, const int *dimids
 }
 
 /* Dimensions of variable v against the grid; the record dimension must be Times' own. */
-static void check_var_dims(int ncid, int varid, int v, int time_dim, const Grid *g, FileInfo *fi,
-                           Problems *p)
+static void check_var_dims(int ncid, int varid, int v, int time_dim, const Grid *g, Problems *p)
 {
     int ndims, dimids[NC_MAX_VAR_DIMS];
     nc_type type;
@@ -278,19 +280,18 @@ static void check_var_dims(int ncid, int varid, int v, int time_dim, const Grid 
             ok = 0;
             break;
         }
-        if (d == 0 && VARS[v].shape == S_EXCH && (len == want[0] || len == want[0] + 1)) {
-            fi->exch_levels = len;
-            continue;
-        }
+        if (d == 0 && VARS[v].shape == S_EXCH && (len == want[0] || len == want[0] + 1)) continue;
         ok = len == want[d];
     }
-    if (VARS[v].shape == S_STATIC) fi->static_hgt = !with_time;
     if (ok) return;
     char got[256];
     fmt_dims(got, sizeof got, ncid, ndims, dimids);
-    if (nw == 3)
-        prob_add(p, VARS[v].name, "dimensions %s, expected (Time, %zu%s, %zu, %zu) for the grid",
-                 got, want[0], VARS[v].shape == S_EXCH ? " or more" : "", want[1], want[2]);
+    if (nw == 3 && VARS[v].shape == S_EXCH)
+        prob_add(p, VARS[v].name, "dimensions %s, expected (Time, %zu or %zu, %zu, %zu) for the grid",
+                 got, want[0], want[0] + 1, want[1], want[2]);
+    else if (nw == 3)
+        prob_add(p, VARS[v].name, "dimensions %s, expected (Time, %zu, %zu, %zu) for the grid", got,
+                 want[0], want[1], want[2]);
     else
         prob_add(p, VARS[v].name, "dimensions %s, expected (%s%zu, %zu) for the grid", got,
                  VARS[v].shape == S_STATIC ? "[Time,] " : "Time, ", want[0], want[1]);
@@ -390,7 +391,7 @@ static int check_header(const Grid *g, const char *path, FileInfo *fi, float *bu
     int time_dim = -1;
     if ((rc = read_times(ncid, vt, path, fi, &time_dim, e)) != BG_OK) goto done;
     for (int v = 0; v < NVAR; v++)
-        if (fi->present[v]) check_var_dims(ncid, varids[v], v, time_dim, g, fi, &dims);
+        if (fi->present[v]) check_var_dims(ncid, varids[v], v, time_dim, g, &dims);
     if (dims.n) {
         rc = prob_report(&dims, path, e);
         goto done;
@@ -541,7 +542,8 @@ static int read_var(Met *m, const Src *s, int v, double *dst, Checks *c, BgErr *
     return BG_OK;
 }
 
-/* Accumulated precipitation (RAINNC + RAINC) of record r into acc. */
+/* Accumulated precipitation (RAINNC + RAINC) of the neighbouring record r into acc; its values
+ * are validated when r itself is loaded. */
 static int read_accum(Met *m, int r, int ncid_of_file, int file_open, double *acc, BgErr *e)
 {
     const MetRecordRef *rr = &m->recs[r];
@@ -569,8 +571,9 @@ static void derive(Met *m, MetFields *f, int rec, Checks *c)
     const Grid *g = m->grid;
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t n2 = (size_t)nx * ny;
+    const int par = (long)(n2 * nz) >= m->omp_min_cells;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par)
     for (int j = 0; j < ny; j++) {
         for (int i = 0; i < nx; i++) {
             size_t c2 = (size_t)j * nx + i;
@@ -591,8 +594,11 @@ static void derive(Met *m, MetFields *f, int rec, Checks *c)
             size_t c2 = (size_t)j * nx + i;
             if (!(f->p[c2] >= 2.5e4 && f->p[c2] <= 1.1e5))
                 bad_add(&c->derived[D_PLOW], rec, 0, j, i, f->p[c2]);
+            for (int k = 1; k < nz; k++)
+                if (!(f->p[k * n2 + c2] > 100))
+                    bad_add(&c->derived[D_PLOW], rec, k, j, i, f->p[k * n2 + c2]);
             if (!(f->theta[c2] >= 180 && f->theta[c2] <= 400))
-                bad_add(&c->derived[D_THETALOW], rec, 0, j, i, f->theta[c2] - THETA0);
+                bad_add(&c->derived[D_THETALOW], rec, 0, j, i, f->theta[c2]);
             if (!(fabs(f->zf[c2]) <= ZF0_TOL_M))
                 bad_add(&c->derived[D_ZF0], rec, 0, j, i, f->zf[c2]);
             f->zf[c2] = 0; /* the ground, exactly */
@@ -609,8 +615,9 @@ static void derive_transport(Met *m, MetFields *f)
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t n2 = (size_t)nx * ny;
     const size_t nxf = (size_t)(nx + 1) * ny, nyf = (size_t)nx * (ny + 1);
+    const int par = (long)(n2 * nz) >= m->omp_min_cells;
 
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par)
     for (int j = 0; j < ny; j++) {
         for (int k = 0; k < nz; k++) {
             const double *zl = f->zf + k * n2, *zu = f->zf + (k + 1) * n2;
@@ -629,7 +636,7 @@ static void derive_transport(Met *m, MetFields *f)
             }
         }
     }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par)
     for (int j = 0; j <= ny; j++) {
         int js = j > 0 ? j - 1 : 0, jn = j < ny ? j : ny - 1;
         for (int k = 0; k < nz; k++) {
@@ -651,7 +658,7 @@ static void derive_transport(Met *m, MetFields *f)
         for (size_t q = n2; q < (size_t)nz * n2; q++) f->kz[q] = fmax(f->kz[q], m->kz_min);
     } else {
         const size_t w = 5 * (size_t)(nz + 1);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (par)
         for (int j = 0; j < ny; j++) {
             double *zc = m->colwork + (size_t)j * w, *thc = zc + nz + 1, *uc = thc + nz,
                    *vc = uc + nz, *kc = vc + nz;
@@ -739,23 +746,22 @@ static int load_record(Met *m, int r, int ncid_in, MetFields *f, Checks *c, BgEr
     if (m->has_snowc) READ(V_SNOWC, f->snowc);
     else memset(f->snowc, 0, n2 * sizeof *f->snowc);
     if (m->has_psfc) READ(V_PSFC, f->psfc);
-    /* Precipitation accumulators: this record and the neighbour that closes its interval. */
-    if (rc == BG_OK) {
-        double *a0 = m->acc, *a1 = m->acc + n2;
-        /* Interval ending at r; the first record borrows the interval after it. */
-        int r_lo = r > 0 ? r - 1 : r, r_hi = r > 0 ? r : r + 1;
-        if (m->nrec < 2) {
-            memset(f->rain, 0, n2 * sizeof *f->rain);
-        } else {
-            if (rc == BG_OK)
-                rc = read_accum(m, r_lo, ncid, m->recs[r_lo].file == rr->file, a0, e);
-            if (rc == BG_OK)
-                rc = read_accum(m, r_hi, ncid, m->recs[r_hi].file == rr->file, a1, e);
-            if (rc == BG_OK) {
-                double hours = (m->recs[r_hi].time - m->recs[r_lo].time) / 3600.0;
-                /* negative differences are bucket or restart resets, not negative rain */
-                for (size_t q = 0; q < n2; q++) f->rain[q] = fmax(a1[q] - a0[q], 0.0) / hours;
-            }
+    /* Precipitation: the interval ending at r; the first record borrows the interval after it. */
+    double *self = m->acc, *other = m->acc + n2, *tmp = m->acc + 2 * n2;
+    READ(V_RAINNC, self);
+    if (m->has_rainc) {
+        READ(V_RAINC, tmp);
+        for (size_t q = 0; rc == BG_OK && q < n2; q++) self[q] += tmp[q];
+    }
+    if (rc == BG_OK && m->nrec < 2) memset(f->rain, 0, n2 * sizeof *f->rain);
+    if (rc == BG_OK && m->nrec >= 2) {
+        int nb = r > 0 ? r - 1 : r + 1;
+        rc = read_accum(m, nb, ncid, m->recs[nb].file == rr->file, other, e);
+        if (rc == BG_OK) {
+            const double *lo = r > 0 ? other : self, *hi = r > 0 ? self : other;
+            double hours = fabs(m->recs[r].time - m->recs[nb].time) / 3600.0;
+            /* negative differences are bucket or restart resets, not negative rain */
+            for (size_t q = 0; q < n2; q++) f->rain[q] = fmax(hi[q] - lo[q], 0.0) / hours;
         }
     }
 #undef READ
@@ -830,6 +836,7 @@ int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_sta
     memset(m, 0, sizeof *m);
     m->grid = g;
     m->kz_min = kz_min;
+    m->omp_min_cells = PAR_MIN_CELLS;
     m->loaded[0] = m->loaded[1] = -1;
     if (nfiles < 1) return bg_fail(e, BG_ECONFIG, NULL, "met", "no meteorology files given");
     if (!(t_end >= t_start)) return bg_fail(e, BG_ECONFIG, NULL, "time", "run end before start");
@@ -1015,7 +1022,7 @@ int met_fields_at(Met *m, double t, MetFields *out, BgErr *e)
         double *restrict po = *o[q].p;
         const double *pa = *a[q].p, *pb = *b[q].p;
         const long n = (long)o[q].n;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n >= m->omp_min_cells)
         for (long s = 0; s < n; s++) po[s] = (1.0 - w) * pa[s] + w * pb[s];
     }
     out->time = t;

@@ -62,6 +62,8 @@ typedef struct Met {
     double *hgt;           /* [ny*nx] HGT of the record being derived */
     double *acc;           /* [3][ny*nx] accumulated precipitation of a record and its neighbour,
                               and RAINC while it is added */
+    long omp_min_cells;    /* derived-field loops run in parallel from this many cells of a
+                              field (default 50000; tests set 0 to exercise the threaded path) */
     double *colwork;       /* [ny][5*(nz+1)] column scratch for kz_column, one slice per row j so
                               that rows run in parallel without sharing */
 } Met;

@@ -4,27 +4,54 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Thomas algorithm (forward elimination) for the column matrix with deposition conductance vd
+ * at the ground: cp[k] = c_k / den_k, rden[k] = 1 / den_k. */
+static void factor(int nz, const double *m, const double *d, double dt, double vd, double *cp,
+                   double *rden)
+{
+    double lo = 0.0;
+    for (int k = 0; k < nz; k++) {
+        double dl = k > 0 ? d[k] * dt : 0.0, du = k < nz - 1 ? d[k + 1] * dt : 0.0;
+        double den = m[k] + dl + du + (k == 0 ? vd * dt : 0.0) + dl * lo; /* b - a*cp[k-1], a = -dl */
+        rden[k] = 1.0 / den;
+        cp[k] = -du * rden[k];
+        lo = cp[k];
+    }
+}
+
+static void solve(int nz, const double *m, const double *d, double dt, const double *cp,
+                  const double *rden, double src0, double *x)
+{
+    /* forward: dp[k] = (r_k - a_k dp[k-1]) / den_k, stored in x */
+    double prev = 0.0;
+    for (int k = 0; k < nz; k++) {
+        double r = m[k] * x[k] + (k == 0 ? src0 : 0.0);
+        double dl = k > 0 ? d[k] * dt : 0.0;
+        prev = (r + dl * prev) * rden[k];
+        x[k] = prev;
+    }
+    for (int k = nz - 2; k >= 0; k--) x[k] -= cp[k] * x[k + 1];
+}
+
 void vdiff_column(int nz, const double *m, const double *d, double dt, int nvar, double *q,
                   size_t ldq, const double *sflux, const double *vdep, double *removed,
                   double *scratch)
 {
-    double *cp = scratch, *dp = scratch + nz;
+    double *cp = scratch, *rden = scratch + nz;
+    /* the matrix is the same for every species without deposition: factor it once */
+    factor(nz, m, d, dt, 0.0, cp, rden);
+    int shared = 1;
     for (int v = 0; v < nvar; v++) {
         double *x = q + (size_t)v * ldq;
         double vd = vdep ? vdep[v] : 0.0;
-        /* Thomas algorithm on a_k x_{k-1} + b_k x_k + c_k x_{k+1} = r_k */
-        double lo = 0.0;
-        for (int k = 0; k < nz; k++) {
-            double dl = k > 0 ? d[k] * dt : 0.0, du = k < nz - 1 ? d[k + 1] * dt : 0.0;
-            double a = -dl, b = m[k] + dl + du + (k == 0 ? vd * dt : 0.0), c = -du;
-            double r = m[k] * x[k] + (k == 0 && sflux ? sflux[v] * dt : 0.0);
-            double den = b - a * lo;
-            cp[k] = c / den;
-            dp[k] = (r - a * (k > 0 ? dp[k - 1] : 0.0)) / den;
-            lo = cp[k];
+        if (vd != 0.0) {
+            factor(nz, m, d, dt, vd, cp, rden);
+            shared = 0;
+        } else if (!shared) {
+            factor(nz, m, d, dt, 0.0, cp, rden);
+            shared = 1;
         }
-        x[nz - 1] = dp[nz - 1];
-        for (int k = nz - 2; k >= 0; k--) x[k] = dp[k] - cp[k] * x[k + 1];
+        solve(nz, m, d, dt, cp, rden, sflux ? sflux[v] * dt : 0.0, x);
         if (removed && vd > 0.0) removed[v] += vd * dt * x[0];
     }
 }
@@ -44,20 +71,21 @@ void vdiff_conductance(const Grid *g, const MetFields *f, int j, int i, double *
 }
 
 struct VdiffWork {
-    int nthreads, nz, nvar;
-    double **buf; /* per thread: m (nz), d (nz+1), q (nvar*nz), scratch (2 nz) */
+    int nthreads, nx, nz;
+    double **buf; /* per thread, one row of columns: m, cp, rden (nz*nx), d (nz+1)*nx, x (nz*nx) */
 };
 
 VdiffWork *vdiff_work_create(const Grid *g, int nvar)
 {
+    (void)nvar;
     VdiffWork *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->nthreads = omp_get_max_threads();
+    w->nx = g->nx;
     w->nz = g->nz;
-    w->nvar = nvar;
     w->buf = calloc((size_t)w->nthreads, sizeof *w->buf);
     if (!w->buf) { free(w); return NULL; }
-    size_t per = (size_t)g->nz * (4 + nvar) + 1;
+    size_t per = (size_t)g->nx * (5 * (size_t)g->nz + 1);
     for (int t = 0; t < w->nthreads; t++)
         if (!(w->buf[t] = malloc(per * sizeof(double)))) { vdiff_work_free(w); return NULL; }
     return w;
@@ -71,21 +99,65 @@ void vdiff_work_free(VdiffWork *w)
     free(w);
 }
 
+/* Rows of columns at a time, with the inner loops over i: the gathers are contiguous and the
+ * Thomas recurrences vectorise across columns.  Same arithmetic as vdiff_column per column. */
 void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q)
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
 #pragma omp parallel for schedule(static)
-    for (int col = 0; col < nx * ny; col++) {
+    for (int j = 0; j < ny; j++) {
         double *b = w->buf[omp_get_thread_num()];
-        double *m = b, *d = m + nz, *ql = d + nz + 1, *scr = ql + (size_t)nvar * nz;
-        int j = col / nx, i = col % nx;
-        for (int k = 0; k < nz; k++) m[k] = f->airm[k * plane + col];
-        vdiff_conductance(g, f, j, i, d);
-        for (int v = 0; v < nvar; v++)
-            for (int k = 0; k < nz; k++) ql[(size_t)v * nz + k] = q[v * ncell + k * plane + col];
-        vdiff_column(nz, m, d, dt, nvar, ql, (size_t)nz, NULL, NULL, NULL, scr);
-        for (int v = 0; v < nvar; v++)
-            for (int k = 0; k < nz; k++) q[v * ncell + k * plane + col] = ql[(size_t)v * nz + k];
+        double *m = b, *cp = m + (size_t)nz * nx, *rden = cp + (size_t)nz * nx,
+               *x = rden + (size_t)nz * nx, *d = x + (size_t)nz * nx; /* d: (nz+1) * nx */
+        const size_t row = (size_t)j * nx;
+        for (int k = 0; k < nz; k++) memcpy(m + (size_t)k * nx, f->airm + k * plane + row, nx * sizeof *m);
+        for (int i = 0; i < nx; i++) d[i] = d[(size_t)nz * nx + i] = 0.0;
+        for (int k = 1; k < nz; k++) {
+            const double *zl = f->zf + (k - 1) * plane + row, *z0 = f->zf + k * plane + row,
+                         *zh = f->zf + (k + 1) * plane + row, *rl = f->rho + (k - 1) * plane + row,
+                         *rh = f->rho + k * plane + row, *kz = f->kz + k * plane + row,
+                         *area = g->area + row;
+            double *dk = d + (size_t)k * nx;
+            for (int i = 0; i < nx; i++) { /* as vdiff_conductance */
+                double zlo = 0.5 * (zl[i] + z0[i]), zhi = 0.5 * (z0[i] + zh[i]);
+                dk[i] = 0.5 * (rl[i] + rh[i]) * kz[i] * area[i] / (zhi - zlo);
+            }
+        }
+        /* factor once per row (no deposition in the transport-only model) */
+        for (int i = 0; i < nx; i++) {
+            double du = nz > 1 ? d[nx + i] * dt : 0.0, den = m[i] + du;
+            rden[i] = 1.0 / den;
+            cp[i] = -du * rden[i];
+        }
+        for (int k = 1; k < nz; k++) {
+            const double *dl = d + (size_t)k * nx, *duu = d + (size_t)(k + 1) * nx, *mk = m + (size_t)k * nx,
+                         *cpl = cp + (size_t)(k - 1) * nx;
+            double *cpk = cp + (size_t)k * nx, *rk = rden + (size_t)k * nx;
+            for (int i = 0; i < nx; i++) {
+                double a = dl[i] * dt, c = k < nz - 1 ? duu[i] * dt : 0.0;
+                double den = mk[i] + a + c + a * cpl[i];
+                rk[i] = 1.0 / den;
+                cpk[i] = -c * rk[i];
+            }
+        }
+        for (int v = 0; v < nvar; v++) {
+            double *qv = q + (size_t)v * ncell;
+            for (int k = 0; k < nz; k++) {
+                const double *src = qv + k * plane + row, *mk = m + (size_t)k * nx, *rk = rden + (size_t)k * nx,
+                             *dl = d + (size_t)k * nx, *xp = x + (size_t)(k > 0 ? k - 1 : 0) * nx;
+                double *xk = x + (size_t)k * nx;
+                if (k == 0)
+                    for (int i = 0; i < nx; i++) xk[i] = mk[i] * src[i] * rk[i];
+                else
+                    for (int i = 0; i < nx; i++) xk[i] = (mk[i] * src[i] + dl[i] * dt * xp[i]) * rk[i];
+            }
+            for (int k = nz - 2; k >= 0; k--) {
+                double *xk = x + (size_t)k * nx;
+                const double *xu = x + (size_t)(k + 1) * nx, *ck = cp + (size_t)k * nx;
+                for (int i = 0; i < nx; i++) xk[i] -= ck[i] * xu[i];
+            }
+            for (int k = 0; k < nz; k++) memcpy(qv + k * plane + row, x + (size_t)k * nx, nx * sizeof *x);
+        }
     }
 }

@@ -257,14 +257,15 @@ static void test_line_inflow_tally(void **st)
 {
     (void)st;
     const int n = 20;
-    double m[20], f[21], q[20], scr[200], in = 0, out = 0, lo = 5.0, hi = 1.0;
+    double m[20], f[21], qbuf[24], scr[300], in = 0, out = 0, lo = 5.0, hi = 1.0;
+    double *q = qbuf + 2; /* two ghost slots on either side */
     for (int i = 0; i < n; i++) { m[i] = 2.0; q[i] = 1.0; }
     for (int i = 0; i <= n; i++) f[i] = 0.7;
     double mass0 = 0;
     for (int i = 0; i < n; i++) mass0 += m[i] * q[i];
     int nsub = 0;
     for (int s = 0; s < 200; s++)
-        assert_int_equal(advect_line(&advect_ppm, n, m, f, 1.0, 0.9, 1, q, (size_t)n, &lo, &hi, &in, &out, scr, &nsub), 0);
+        assert_int_equal(advect_line(&advect_ppm, n, m, f, 1.0, 0.9, 1, q, (size_t)n + 4, &lo, &hi, &in, &out, scr, &nsub), 0);
     double mass1 = 0;
     for (int i = 0; i < n; i++) mass1 += m[i] * q[i];
     assert_close(mass1, mass0 + in - out, 1e-12 * mass1);
@@ -272,11 +273,11 @@ static void test_line_inflow_tally(void **st)
     /* Courant 1.4 with cfl_max 0.9 needs 2 sub-steps */
     double f2[21];
     for (int i = 0; i <= n; i++) f2[i] = 2.8;
-    assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n, &lo, &hi, NULL, NULL, scr, &nsub), 0);
+    assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n + 4, &lo, &hi, NULL, NULL, scr, &nsub), 0);
     assert_int_equal(nsub, 2);
     /* a flux that empties a cell is refused */
     f2[5] = 100.0;
-    assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n, &lo, &hi, NULL, NULL, scr, &nsub), -1);
+    assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n + 4, &lo, &hi, NULL, NULL, scr, &nsub), -1);
 }
 
 int main(void)

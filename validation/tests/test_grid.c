@@ -15,21 +15,12 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "grid.h"
 
 #define SAMPLE "validation/data/salem_wrf_d01_allvars_cropped.nc"
 #define SAMPLE_TANGENT "validation/data/salem_wrf_cropped.nc"
 #define D2R (M_PI / 180.0)
-
-#define assert_close(a, b, tol)                                                                   \
-    do {                                                                                          \
-        double a_ = (a), b_ = (b), t_ = (tol);                                                    \
-        if (!(fabs(a_ - b_) <= t_)) {                                                             \
-            print_error("%s = %.17g, %s = %.17g, |diff| %.3g > %.3g\n", #a, a_, #b, b_,           \
-                        fabs(a_ - b_), t_);                                                       \
-            fail();                                                                               \
-        }                                                                                         \
-    } while (0)
 
 #define NC(call) assert_int_equal((call), NC_NOERR)
 
@@ -162,7 +153,7 @@ static void test_sample_lambert(void **state)
 }
 
 /* Analytic map factor of the tangent Lambert cone on the sphere (Snyder 1987, USGS PP 1395,
- * eqs. 15-1 to 15-4 with phi1 = phi2): m = cos(phi1)/cos(phi) [tan(pi/4+phi1/2)/tan(pi/4+phi/2)]^n,
+ * ch. 15, with phi1 = phi2): m = cos(phi1)/cos(phi) [tan(pi/4+phi1/2)/tan(pi/4+phi/2)]^n,
  * n = sin(phi1). */
 static double lambert_tangent_m(double lat, double lat1)
 {
@@ -331,7 +322,7 @@ static void check_synth(const Synth *s, const char *name, double (*mapfac)(doubl
     grid_free(&g);
 }
 
-/* Snyder (1987) eq. 21-4 on the sphere, true at lat_ts: k = (1 + sin|ts|)/(1 + sin|phi|) for the
+/* Snyder (1987, ch. 21) on the sphere, true at lat_ts: k = (1 + sin|ts|)/(1 + sin|phi|) for the
  * pole of the same hemisphere. */
 static double ps_m(double lat, double ts)
 {
@@ -339,7 +330,7 @@ static double ps_m(double lat, double ts)
     return (1 + h * sin(ts * D2R)) / (1 + h * sin(lat * D2R));
 }
 
-/* Mercator true at lat_ts: k = cos(ts)/cos(phi) (Snyder 1987, eq. 7-2 scaled). */
+/* Mercator true at lat_ts: k = cos(ts)/cos(phi) (Snyder 1987, ch. 7, scaled to lat_ts). */
 static double merc_m(double lat, double ts) { return cos(ts * D2R) / cos(lat * D2R); }
 
 static void test_synthetic_polar_stereographic(void **state)

@@ -9,20 +9,11 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "kz.h"
 
 #define NZ 30
 #define KAPPA 0.4
-
-#define assert_close(a, b, tol)                                                                   \
-    do {                                                                                          \
-        double a_ = (a), b_ = (b), t_ = (tol);                                                    \
-        if (!(fabs(a_ - b_) <= t_)) {                                                             \
-            print_error("%s = %.17g, %s = %.17g, |diff| %.3g > %.3g\n", #a, a_, #b, b_,           \
-                        fabs(a_ - b_), t_);                                                       \
-            fail();                                                                               \
-        }                                                                                         \
-    } while (0)
 
 typedef struct {
     double z[NZ + 1], theta[NZ], u[NZ], v[NZ], kz[NZ + 1];

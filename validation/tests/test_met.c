@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
 #include "grid.h"
 #include "met.h"
 #include "timeutil.h"
@@ -30,16 +31,6 @@
 #define RV 461.6
 #define GRAV 9.81
 #define KZ_MIN 0.01
-
-#define assert_close(a, b, tol)                                                                   \
-    do {                                                                                          \
-        double a_ = (a), b_ = (b), t_ = (tol);                                                    \
-        if (!(fabs(a_ - b_) <= t_)) {                                                             \
-            print_error("%s = %.17g, %s = %.17g, |diff| %.3g > %.3g\n", #a, a_, #b, b_,           \
-                        fabs(a_ - b_), t_);                                                       \
-            fail();                                                                               \
-        }                                                                                         \
-    } while (0)
 
 #define NC(call) assert_int_equal((call), NC_NOERR)
 
@@ -331,6 +322,7 @@ static void test_thread_count_independent(void **state)
         BgErr e;
         omp_set_num_threads(n + 1);
         assert_int_equal(open_met(&m, files, 1, T0, T9, &e), BG_OK);
+        m.omp_min_cells = 0; /* the sample is small: force the parallel regions */
         assert_int_equal(met_fields_alloc(&f[n], &grid), BG_OK);
         assert_int_equal(met_fields_at(&m, T0 + 4 * 3600 + 17, &f[n], &e), BG_OK);
         met_close(&m);
@@ -656,6 +648,78 @@ static void test_exch_h_used_when_present(void **state)
     met_close(&m);
 }
 
+/* Several problems in one file come in one message: pressure in hPa and T2 in Celsius. */
+static void test_units_problems_in_one_message(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "units.nc");
+    copy_bytes(SAMPLE, path, -1);
+    int ncid, varid;
+    NC(nc_open(path, NC_WRITE, &ncid));
+    const char *names[] = {"P", "PB", "T2"};
+    size_t n = 4 * (size_t)grid.nz * grid.ny * grid.nx;
+    float *v = malloc(n * sizeof *v);
+    for (int a = 0; a < 3; a++) {
+        NC(nc_inq_varid(ncid, names[a], &varid));
+        NC(nc_get_var_float(ncid, varid, v));
+        size_t m = a < 2 ? n : 4 * (size_t)grid.ny * grid.nx;
+        for (size_t q = 0; q < m; q++) v[q] = a < 2 ? v[q] / 100.0f : v[q] - 273.15f;
+        NC(nc_put_var_float(ncid, varid, v));
+    }
+    NC(nc_close(ncid));
+    free(v);
+    Met m;
+    BgErr e;
+    char *files[] = {path};
+    assert_int_equal(open_met(&m, files, 1, T0, T9, &e), BG_EINPUT);
+    print_message("refused: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, "T2,P,PB:"));
+    assert_non_null(strstr(e.msg, "Celsius"));
+    assert_non_null(strstr(e.msg, "hPa"));
+}
+
+/* A variable whose dimensions do not fit the grid is named with what was found and expected. */
+static void test_inconsistent_dimensions_refused(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "bad_dims.nc");
+    copy_bytes(SAMPLE, path, -1);
+    int ncid, vt, vx, dimids[4], dsoil;
+    NC(nc_open(path, NC_WRITE, &ncid));
+    NC(nc_inq_varid(ncid, "T", &vt));
+    NC(nc_inq_vardimid(ncid, vt, dimids));
+    NC(nc_inq_dimid(ncid, "soil_layers_stag", &dsoil));
+    dimids[1] = dsoil;
+    NC(nc_redef(ncid));
+    NC(nc_def_var(ncid, "EXCH_H", NC_FLOAT, 4, dimids, &vx));
+    NC(nc_close(ncid));
+    Met m;
+    BgErr e;
+    char *files[] = {path};
+    assert_int_equal(open_met(&m, files, 1, T0, T9, &e), BG_EINPUT);
+    print_message("refused: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, ":EXCH_H: "));
+    assert_non_null(strstr(e.msg, "soil_layers_stag=4"));
+}
+
+/* A file of another domain against this grid: the projection attributes are named. */
+static void test_other_domain_refused(void **state)
+{
+    (void)state;
+    Grid g;
+    BgErr e = {0};
+    assert_int_equal(grid_from_wrf(&g, SAMPLE_SPARSE, &e), BG_OK);
+    Met m;
+    char *files[] = {SAMPLE};
+    assert_int_equal(met_open(&m, &g, files, 1, T0, T9, KZ_MIN, &e), BG_EINPUT);
+    print_message("refused: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, "TRUELAT1"));
+    assert_non_null(strstr(e.msg, "STAND_LON"));
+    grid_free(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -671,6 +735,9 @@ int main(void)
         cmocka_unit_test(test_celsius_t2_refused),
         cmocka_unit_test(test_split_files_read_as_one_series),
         cmocka_unit_test(test_exch_h_used_when_present),
+        cmocka_unit_test(test_units_problems_in_one_message),
+        cmocka_unit_test(test_inconsistent_dimensions_refused),
+        cmocka_unit_test(test_other_domain_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
