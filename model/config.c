@@ -8,55 +8,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every key Bogda knows, with its default and unit.  A key absent here is a configuration error.
- * Families: in [init] and [boundary], "constant.NAME" and "profile.NAME" (see key_known). */
-const CfgKey bg_config_schema[] = {
-    {"run", "start", "", "ISO-8601 (UTC unless an offset is given)", "simulation start (required)"},
-    {"run", "hours", "24", "h", "simulated hours (ignored when end is set)"},
-    {"run", "end", "", "ISO-8601", "simulation end; overrides hours"},
-    {"run", "spinup_h", "0", "h", "hours after start before output begins"},
-    {"run", "output_dir", "output", "path", "directory for every output file"},
-    {"run", "sync_step_s", "300", "s", "synchronisation (splitting) step; divides the output interval"},
-    {"run", "threads", "0", "count", "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
-    {"run", "restart", "", "path", "restart file to continue from"},
-    {"run", "checkpoint_h", "24", "h", "restart-file interval (0 = only at the end)"},
-    {"met", "files", "", "glob or list", "wrfout files (required); relative to the config file"},
-    {"processes", "advection", "on", "on/off", "horizontal and vertical advection"},
-    {"processes", "diffusion", "on", "on/off", "implicit vertical turbulent diffusion"},
-    {"processes", "emissions", "off", "on/off", "gridded and point emissions (not in this version)"},
-    {"processes", "chemistry", "off", "on/off", "gas chemistry (not in this version)"},
-    {"processes", "aerosol", "off", "on/off", "aerosol thermodynamics (not in this version)"},
-    {"processes", "drydep", "off", "on/off", "dry deposition (not in this version)"},
-    {"processes", "wetdep", "off", "on/off", "wet deposition (not in this version)"},
-    {"advection", "scheme", "ppm", "name", "horizontal and vertical scheme: ppm or upwind"},
-    {"advection", "cfl_max", "0.9", "1", "largest outflow fraction of a cell per advection sub-step"},
-    {"diffusion", "kz_min", "0.1", "m2 s-1", "floor of the eddy diffusivity above the surface"},
-    {"tracers", "names", "", "list", "passive tracers"},
-    {"tracers", "molar_mass_g_mol", "28.97", "g mol-1", "molar mass of the passive tracers (budget.csv)"},
-    {"init", "file", "", "path", "NetCDF with one variable per species, (z,y,x) or (y,x), ppb"},
-    {"boundary", "default", "0", "ppb", "inflow value of every species not set otherwise"},
-    {"output", "species", "", "list", "output species (default: all)"},
-    {"output", "interval_h", "1", "h", "output interval"},
-    {"output", "layers", "surface", "surface/all", "layers written"},
-    {"output", "average", "on", "on/off", "interval means (on) or instantaneous values (off)"},
-};
-const int bg_config_schema_n = (int)(sizeof bg_config_schema / sizeof bg_config_schema[0]);
+/* The schema is split into tables, one per group of modules (model/schema_*.c), each ended by
+ * an entry with section NULL.  A key absent from every table is a configuration error. */
+static const CfgKey *const schema_tables[] = {bg_schema_core, bg_schema_chem, bg_schema_emis};
+#define NTABLES (sizeof schema_tables / sizeof *schema_tables)
 
 static const char *const family_sections[] = {"init", "boundary"};
 static const char *const family_prefixes[] = {"constant.", "profile."};
 
 static const CfgKey *schema_find(const char *section, const char *key)
 {
-    for (int i = 0; i < bg_config_schema_n; i++)
-        if (!strcmp(bg_config_schema[i].section, section) && !strcmp(bg_config_schema[i].key, key))
-            return &bg_config_schema[i];
+    for (size_t t = 0; t < NTABLES; t++)
+        for (const CfgKey *k = schema_tables[t]; k->section; k++)
+            if (!strcmp(k->section, section) && !strcmp(k->key, key)) return k;
     return NULL;
 }
 
 static int section_known(const char *section)
 {
-    for (int i = 0; i < bg_config_schema_n; i++)
-        if (!strcmp(bg_config_schema[i].section, section)) return 1;
+    for (size_t t = 0; t < NTABLES; t++)
+        for (const CfgKey *k = schema_tables[t]; k->section; k++)
+            if (!strcmp(k->section, section)) return 1;
     return 0;
 }
 
@@ -224,11 +196,10 @@ int config_load(Config *c, const char *path, char *const *overrides, int noverri
             return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
         }
     }
-    for (int i = 0; i < bg_config_schema_n; i++) {
-        const CfgKey *k = &bg_config_schema[i];
-        if (!find_mut(c, k->section, k->key) && add_entry(c, k->section, k->key, k->def, 0, 1))
-            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-    }
+    for (size_t t = 0; t < NTABLES; t++)
+        for (const CfgKey *k = schema_tables[t]; k->section; k++)
+            if (!find_mut(c, k->section, k->key) && add_entry(c, k->section, k->key, k->def, 0, 1))
+                return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     return BG_OK;
 }
 

@@ -45,12 +45,13 @@ char *config_effective(const Config *c);
  * checkpoint_h). */
 void config_hash(const Config *c, char out[17]);
 
-/* The schema, exposed so config/README.md can be checked against it in tests. */
+/* The schema: one table per group of modules, each ended by an entry with section NULL
+ * (model/schema_core.c, schema_chem.c, schema_emis.c).  config/README.md lists every key; a test
+ * checks that it does. */
 typedef struct CfgKey {
     const char *section, *key, *def, *unit, *doc;
 } CfgKey;
-extern const CfgKey bg_config_schema[];
-extern const int bg_config_schema_n;
+extern const CfgKey bg_schema_core[], bg_schema_chem[], bg_schema_emis[];
 
 /* Splits a comma- and/or whitespace-separated list in place into at most max tokens. */
 int config_split(char *s, char **tok, int max);
