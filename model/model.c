@@ -325,6 +325,8 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
     BG_TRY(parse_family(m, "init", &m->init_prof, e));
     BG_TRY(parse_family(m, "boundary", &m->bc_prof, e));
     BG_TRY(parse_output(m, e));
+    if (config_get(&m->cfg, "boundary", "file")[0])
+        return cfg_fail(m, e, "boundary", "file", "boundary files are not available in this version: use constant.NAME or profile.NAME", NULL);
     const char *initf = config_get(&m->cfg, "init", "file");
     if (initf[0]) resolve_path(m, initf, m->init_file, sizeof m->init_file);
     double dflt;

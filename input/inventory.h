@@ -1,0 +1,40 @@
+/* Gridded emission inventories (DESIGN 2.3: the NetCDF layout of MEIC, EDGAR, HTAP, CAMS), read
+ * once, converted to SI with udunits2 (calendar months and years by their real length) and
+ * regridded conservatively onto the model grid. */
+#ifndef BOGDA_INVENTORY_H
+#define BOGDA_INVENTORY_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "grid.h"
+
+typedef struct Inventory {
+    int nsector, nspec, nmonth;   /* nmonth: 1 (no month dimension) or 12 */
+    char **sectors;               /* [nsector] names as in the file */
+    char **species;               /* [nspec] variable names as in the file (SO2, NOx, NH3, ...) */
+    int nx, ny;                   /* model grid */
+    /* Regridded fields, one per (species, sector, month), on the model grid.  The unit depends
+     * on the source unit: kind[isp] = 0: kg s-1 per model cell; 1: kg per calendar month per
+     * cell; 2: kg per calendar year per cell (divided by the real month/year length when a rate
+     * is asked for). */
+    double *field;                /* [nspec][nsector][nmonth][ny*nx] */
+    int *kind;                    /* [nspec] */
+    double *outside_kg_s;         /* [nspec] mean rate of the source cells falling outside the
+                                     domain (reported, not emitted) */
+    double *total_kg_s;           /* [nspec] mean rate of the whole source file */
+} Inventory;
+
+/* Reads, validates (units, NaN, negatives, implausible magnitudes), converts and regrids.
+ * BG_EINPUT naming file and variable on bad input. */
+int inventory_load(Inventory *inv, const char *path, const Grid *g, BgErr *e);
+
+/* Emission rate (kg s-1 per model cell) of species isp and sector isec at time t (UTC), for every
+ * cell [ny*nx].  No allocation. */
+void inventory_rate(const Inventory *inv, int isp, int isec, double t, double *out);
+
+int inventory_species_index(const Inventory *inv, const char *name); /* -1 if absent */
+int inventory_sector_index(const Inventory *inv, const char *name);  /* -1 if absent */
+void inventory_free(Inventory *inv);
+
+#endif

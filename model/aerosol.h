@@ -1,0 +1,40 @@
+/* Secondary inorganic aerosol: EMEP-style equilibrium (Mozurkewich 1993), aqueous and
+ * aerosol-water SO2 oxidation, N2O5 uptake.  Pure functions on one cell; amounts are mixing ratios
+ * in ppb (nmol mol-1 of dry air) of the molecules named (PSO4 as SO4, PNO3 as NO3, PNH4 as NH4),
+ * so that nitrogen and sulfur balance in the same unit as the gas phase.  DESIGN 4.3. */
+#ifndef BOGDA_AEROSOL_H
+#define BOGDA_AEROSOL_H
+
+/* NH4NO3 dissociation constant Kp (ppb^2) at temperature T (K) and relative humidity rh (0..1):
+ * ln Kp = 118.87 - 24084/T - 6.025 ln T (Mozurkewich 1993, Kp in ppb^2), and above the
+ * deliquescence RH = exp(618.3/T - 2.551) the aqueous correction
+ * Kp_aq = [P1 - P2 (1-rh) + P3 (1-rh)^2] (1-rh)^1.75 Kp (EMEP; Seinfeld & Pandis). */
+double aerosol_kp_nh4no3(double T, double rh);
+
+/* Partitions in place.  pso4 is fixed; ammonia (nh3 + pnh4) neutralises sulfate first as
+ * (NH4)1.5SO4 (as far as it reaches), then the remaining ammonia TA and total nitrate
+ * TN = hno3 + pno3 form NH4NO3 with x = [(TA+TN) - sqrt((TA-TN)^2 + 4K)]/2 if TA*TN > K else 0.
+ * Nitrogen (nh3 + pnh4 + hno3 + pno3) and sulfur are conserved exactly up to round-off. */
+void aerosol_inorganic_eq(double T, double rh, double pso4, double *nh3, double *pnh4, double *hno3,
+                          double *pno3);
+
+/* First-order rate (s-1) of SO2 -> sulfate by aqueous chemistry in cloud/fog water (lwc_g_m3,
+ * liquid water content) and in aerosol water (grows with rh), given T (K), p (Pa), o3 and h2o2
+ * (ppb, may be 0) and the particulate mass pm_ug_m3 that holds the aerosol water.  Documented
+ * parameterisation with sources; 0 when there is no liquid water. */
+double aerosol_so2_aq_rate(double T, double p, double rh, double lwc_g_m3, double o3_ppb,
+                           double h2o2_ppb, double pm_ug_m3);
+
+/* Reactive uptake coefficient of N2O5 on aerosol: gamma from T, rh and the nitrate and sulfate
+ * mass fractions (Evans & Jacob 2005 for sulfate, Davis et al. 2008 / Riemer 2003 nitrate
+ * suppression).  On fog/cloud droplets use aerosol_n2o5_gamma_droplet(). */
+double aerosol_n2o5_gamma(double T, double rh, double so4_frac, double no3_frac);
+double aerosol_n2o5_gamma_droplet(double T);
+
+/* Aerosol surface area density (m2 m-3) from dry PM2.5 mass (ug m-3) with hygroscopic growth at
+ * rh (kappa-Koehler with a documented kappa), and droplet surface area from liquid water
+ * (g m-3, documented droplet radius). */
+double aerosol_surface_area(double pm_ug_m3, double rh);
+double droplet_surface_area(double lwc_g_m3);
+
+#endif
