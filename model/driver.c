@@ -87,7 +87,7 @@ static int diffusion_step(Model *m, double t, double dt, BgErr *e)
     double tm = t == m->state.time ? t + dt : t;
     const MetFields *f = model_met(m, tm, e);
     if (!f) return e->code;
-    vdiff_3d(m->vdiff, &m->grid, f, dt, m->state.nspec, m->state.q);
+    vdiff_3d(m->vdiff, &m->grid, f, dt, m->state.nspec, m->state.q, NULL, NULL, NULL);
     return BG_OK;
 }
 

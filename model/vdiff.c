@@ -71,21 +71,25 @@ void vdiff_conductance(const Grid *g, const MetFields *f, int j, int i, double *
 }
 
 struct VdiffWork {
-    int nthreads, nx, nz;
-    double **buf; /* per thread, one row of columns: m, cp, rden (nz*nx), d (nz+1)*nx, x (nz*nx) */
+    int nthreads, nx, ny, nz, nvar;
+    double **buf;     /* per thread, one row of columns: m, cp, rden, cp2, rden2, x (nz*nx each),
+                         d ((nz+1)*nx) */
+    double *removed;  /* [ny][nvar] deposited amounts per row, summed in row order */
 };
 
 VdiffWork *vdiff_work_create(const Grid *g, int nvar)
 {
-    (void)nvar;
     VdiffWork *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->nthreads = omp_get_max_threads();
     w->nx = g->nx;
+    w->ny = g->ny;
     w->nz = g->nz;
+    w->nvar = nvar;
     w->buf = calloc((size_t)w->nthreads, sizeof *w->buf);
-    if (!w->buf) { free(w); return NULL; }
-    size_t per = (size_t)g->nx * (5 * (size_t)g->nz + 1);
+    w->removed = calloc((size_t)g->ny * (nvar > 0 ? nvar : 1), sizeof *w->removed);
+    if (!w->buf || !w->removed) { vdiff_work_free(w); return NULL; }
+    size_t per = (size_t)g->nx * (7 * (size_t)g->nz + 1);
     for (int t = 0; t < w->nthreads; t++)
         if (!(w->buf[t] = malloc(per * sizeof(double)))) { vdiff_work_free(w); return NULL; }
     return w;
@@ -96,21 +100,49 @@ void vdiff_work_free(VdiffWork *w)
     if (!w) return;
     for (int t = 0; w->buf && t < w->nthreads; t++) free(w->buf[t]);
     free(w->buf);
+    free(w->removed);
     free(w);
+}
+
+/* Forward elimination for a row of columns, vd (may be NULL) the deposition conductance of each
+ * column; the same operations in the same order as factor() for one column. */
+static void row_factor(int nx, int nz, const double *m, const double *d, double dt, const double *vd,
+                       double *cp, double *rden)
+{
+    for (int i = 0; i < nx; i++) {
+        double du = nz > 1 ? d[nx + i] * dt : 0.0, den = m[i] + du;
+        if (vd) den += vd[i] * dt;
+        rden[i] = 1.0 / den;
+        cp[i] = -du * rden[i];
+    }
+    for (int k = 1; k < nz; k++) {
+        const double *dl = d + (size_t)k * nx, *duu = d + (size_t)(k + 1) * nx, *mk = m + (size_t)k * nx,
+                     *cpl = cp + (size_t)(k - 1) * nx;
+        double *cpk = cp + (size_t)k * nx, *rk = rden + (size_t)k * nx;
+        for (int i = 0; i < nx; i++) {
+            double a = dl[i] * dt, c = k < nz - 1 ? duu[i] * dt : 0.0;
+            double den = mk[i] + a + c + a * cpl[i];
+            rk[i] = 1.0 / den;
+            cpk[i] = -c * rk[i];
+        }
+    }
 }
 
 /* Rows of columns at a time, with the inner loops over i: the gathers are contiguous and the
  * Thomas recurrences vectorise across columns.  Same arithmetic as vdiff_column per column. */
-void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q)
+void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q,
+              const double *sflux, const double *vdep, double *removed)
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < ny; j++) {
         double *b = w->buf[omp_get_thread_num()];
-        double *m = b, *cp = m + (size_t)nz * nx, *rden = cp + (size_t)nz * nx,
-               *x = rden + (size_t)nz * nx, *d = x + (size_t)nz * nx; /* d: (nz+1) * nx */
+        const size_t nzx = (size_t)nz * nx;
+        double *m = b, *cp0 = m + nzx, *rden0 = cp0 + nzx, *cp1 = rden0 + nzx, *rden1 = cp1 + nzx,
+               *x = rden1 + nzx, *d = x + nzx; /* d: (nz+1) * nx */
         const size_t row = (size_t)j * nx;
+        double *rem = w->removed + (size_t)j * nvar;
         for (int k = 0; k < nz; k++) memcpy(m + (size_t)k * nx, f->airm + k * plane + row, nx * sizeof *m);
         for (int i = 0; i < nx; i++) d[i] = d[(size_t)nz * nx + i] = 0.0;
         for (int k = 1; k < nz; k++) {
@@ -124,30 +156,27 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
                 dk[i] = 0.5 * (rl[i] + rh[i]) * kz[i] * area[i] / (zhi - zlo);
             }
         }
-        /* factor once per row (no deposition in the transport-only model) */
-        for (int i = 0; i < nx; i++) {
-            double du = nz > 1 ? d[nx + i] * dt : 0.0, den = m[i] + du;
-            rden[i] = 1.0 / den;
-            cp[i] = -du * rden[i];
-        }
-        for (int k = 1; k < nz; k++) {
-            const double *dl = d + (size_t)k * nx, *duu = d + (size_t)(k + 1) * nx, *mk = m + (size_t)k * nx,
-                         *cpl = cp + (size_t)(k - 1) * nx;
-            double *cpk = cp + (size_t)k * nx, *rk = rden + (size_t)k * nx;
-            for (int i = 0; i < nx; i++) {
-                double a = dl[i] * dt, c = k < nz - 1 ? duu[i] * dt : 0.0;
-                double den = mk[i] + a + c + a * cpl[i];
-                rk[i] = 1.0 / den;
-                cpk[i] = -c * rk[i];
-            }
-        }
+        /* the matrix without deposition is shared by every species: factor it once per row */
+        row_factor(nx, nz, m, d, dt, NULL, cp0, rden0);
         for (int v = 0; v < nvar; v++) {
             double *qv = q + (size_t)v * ncell;
+            const double *vd = vdep ? vdep + (size_t)v * plane + row : NULL;
+            const double *sf = sflux ? sflux + (size_t)v * plane + row : NULL;
+            int dep = 0;
+            for (int i = 0; vd && i < nx; i++) dep |= vd[i] != 0.0;
+            const double *cp = cp0, *rden = rden0;
+            if (dep) {
+                row_factor(nx, nz, m, d, dt, vd, cp1, rden1);
+                cp = cp1;
+                rden = rden1;
+            }
             for (int k = 0; k < nz; k++) {
                 const double *src = qv + k * plane + row, *mk = m + (size_t)k * nx, *rk = rden + (size_t)k * nx,
                              *dl = d + (size_t)k * nx, *xp = x + (size_t)(k > 0 ? k - 1 : 0) * nx;
                 double *xk = x + (size_t)k * nx;
-                if (k == 0)
+                if (k == 0 && sf)
+                    for (int i = 0; i < nx; i++) xk[i] = (mk[i] * src[i] + sf[i] * dt) * rk[i];
+                else if (k == 0)
                     for (int i = 0; i < nx; i++) xk[i] = mk[i] * src[i] * rk[i];
                 else
                     for (int i = 0; i < nx; i++) xk[i] = (mk[i] * src[i] + dl[i] * dt * xp[i]) * rk[i];
@@ -158,6 +187,12 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
                 for (int i = 0; i < nx; i++) xk[i] -= ck[i] * xu[i];
             }
             for (int k = 0; k < nz; k++) memcpy(qv + k * plane + row, x + (size_t)k * nx, nx * sizeof *x);
+            double r = 0.0;
+            for (int i = 0; dep && i < nx; i++) r += vd[i] * dt * x[i];
+            rem[v] = r;
         }
     }
+    if (removed)
+        for (int j = 0; j < ny; j++)
+            for (int v = 0; v < nvar; v++) removed[v] += w->removed[(size_t)j * nvar + v];
 }

@@ -31,7 +31,11 @@ typedef struct VdiffWork VdiffWork;
 VdiffWork *vdiff_work_create(const Grid *g, int nvar);
 void vdiff_work_free(VdiffWork *w);
 /* Every column of q (layout [v][k][j][i]) with the met fields f (airm, rho, zf, kz); OpenMP over
- * columns, bitwise identical for any thread count. */
-void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q);
+ * rows of columns, bitwise identical for any thread count and to vdiff_column per column.
+ * sflux [nvar][ny][nx] surface sources (kg * mixing ratio s-1) and vdep [nvar][ny][nx] deposition
+ * conductances (kg s-1) may be NULL; removed[v] (may be NULL) accumulates the deposited amounts
+ * (kg * mixing ratio), summed in a fixed order. */
+void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q,
+              const double *sflux, const double *vdep, double *removed);
 
 #endif

@@ -147,8 +147,15 @@ static void test_3d_equals_columns(void **st)
             f.airm[k * plane + c] = f.rho[k * plane + c] * (f.zf[(k + 1) * plane + c] - f.zf[k * plane + c]) * g.area[c];
         }
     for (size_t c = 0; c < nv * nc; c++) q[c] = q2[c] = 1e-9 * (1 + sin(0.37 * c));
+    /* species 0: plain; 1: a surface source; 2: a surface source and deposition */
+    double *sflux = calloc(nv * plane, sizeof(double)), *vdep = calloc(nv * plane, sizeof(double));
+    for (size_t c = 0; c < plane; c++) {
+        sflux[plane + c] = sflux[2 * plane + c] = 1e-3 * (1 + c % 3);
+        vdep[2 * plane + c] = 0.002 * f.rho[c] * g.area[c] * (1 + 0.1 * (c % 5));
+    }
+    double removed3d[3] = {0, 0, 0}, removed1d[3] = {0, 0, 0};
     VdiffWork *w = vdiff_work_create(&g, nv);
-    vdiff_3d(w, &g, &f, 150.0, nv, q);
+    vdiff_3d(w, &g, &f, 150.0, nv, q, sflux, vdep, removed3d);
     double m[9], d[10], col[27], scr[18];
     for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++) {
@@ -157,10 +164,15 @@ static void test_3d_equals_columns(void **st)
             vdiff_conductance(&g, &f, j, i, d);
             for (int v = 0; v < nv; v++)
                 for (int k = 0; k < nz; k++) col[v * nz + k] = q2[v * nc + k * plane + c];
-            vdiff_column(nz, m, d, 150.0, nv, col, nz, NULL, NULL, NULL, scr);
+            double sf[3], vd[3];
+            for (int v = 0; v < nv; v++) { sf[v] = sflux[v * plane + c]; vd[v] = vdep[v * plane + c]; }
+            vdiff_column(nz, m, d, 150.0, nv, col, nz, sf, vd, removed1d, scr);
             for (int v = 0; v < nv; v++)
                 for (int k = 0; k < nz; k++) assert_true(col[v * nz + k] == q[v * nc + k * plane + c]);
         }
+    assert_close(removed3d[2], removed1d[2], 1e-13 * removed1d[2]);
+    assert_true(removed3d[2] > 0 && removed3d[0] == 0 && removed3d[1] == 0);
+    free(sflux); free(vdep);
     vdiff_work_free(w);
     free(g.area); free(f.airm); free(f.rho); free(f.zf); free(f.kz); free(q); free(q2);
 }
