@@ -63,7 +63,7 @@ typedef struct Model {
     Met met;
     MetCache cache;
     State state;
-    Species *species;                   /* [nspec] from the configuration */
+    StateSpecies *species;              /* [nspec] from the configuration */
     int nspec;
     ValueProfile *init_prof, *bc_prof;  /* [nspec]; n == 0: not given */
     char init_file[1024];

@@ -357,7 +357,7 @@ static int file_create(const Output *o, const State *s, const char *path, int *n
     dims[nd] = d_y, chunk[nd++] = (size_t)g->ny;
     dims[nd] = d_x, chunk[nd++] = (size_t)g->nx;
     for (int i = 0; i < o->cfg.nout; i++) {
-        const Species *sp = &s->spec[o->cfg.species[i]];
+        const StateSpecies *sp = &s->spec[o->cfg.species[i]];
         const SpecMeta *m = spec_meta_find(sp->name);
         int mass = is_mass(o, i), v;
         char ln[160];

@@ -9,14 +9,14 @@
 #define BG_NAME_LEN 32
 #define BG_M_AIR 28.9644 /* g mol-1, dry air (U.S. Standard Atmosphere 1976) */
 
-typedef struct Species {
+typedef struct StateSpecies {
     char name[BG_NAME_LEN];
     double molar_mass;  /* g mol-1 */
-} Species;
+} StateSpecies;
 
 typedef struct State {
     int nx, ny, nz, nspec;
-    Species *spec;      /* [nspec] */
+    StateSpecies *spec; /* [nspec] */
     double *q;          /* [nspec][nz][ny][nx] mol mol-1 */
     double time;        /* s since 1970-01-01 UTC */
     long step;          /* sync steps taken since the run's (original) start */
