@@ -37,4 +37,51 @@ double aerosol_n2o5_gamma_droplet(double T);
 double aerosol_surface_area(double pm_ug_m3, double rh);
 double droplet_surface_area(double lwc_g_m3);
 
+/* ---- additions (helper of issue 4; the signatures above are the lead's contract) ---- */
+
+/* Deliquescence relative humidity of NH4NO3, exp(618.3/T - 2.551) (Mozurkewich 1993). */
+double aerosol_drh_nh4no3(double T);
+
+/* Default liquid-water pH of fog and cloud water used by aerosol_so2_aq_rate (docs/aerosol.md). */
+#define AEROSOL_CLOUD_PH_DEFAULT 5.0
+
+/* The three aqueous paths of aerosol_so2_aq_rate, each a first-order rate (s-1) of total SO2
+ * (gas + dissolved S(IV)).  h2o2 consumes H2O2 one mole per mole of SO2 oxidised: the caller
+ * removes H2O2 at the rate h2o2 * [SO2] (and must not let it go negative). */
+typedef struct AerosolSO2Rates {
+    double h2o2;     /* S(IV) + H2O2 in cloud/fog water */
+    double o3;       /* S(IV) + O3 in cloud/fog water */
+    double aerosol;  /* heterogeneous uptake on wet aerosol (gamma on the wet surface) */
+} AerosolSO2Rates;
+
+/* As aerosol_so2_aq_rate with an explicit cloud-water pH; returns the sum and fills r (may be
+ * NULL). */
+double aerosol_so2_aq_rates(double T, double p, double rh, double lwc_g_m3, double o3_ppb,
+                            double h2o2_ppb, double pm_ug_m3, double ph, AerosolSO2Rates *r);
+
+/* Uptake coefficient of SO2 on wet aerosol as a function of rh (docs/aerosol.md). */
+double aerosol_so2_gamma(double rh);
+
+/* kappa-Koehler diameter growth factor D_wet/D_dry = (1 + kappa rh/(1-rh))^(1/3), rh capped at
+ * AEROSOL_RH_MAX (Petters & Kreidenweis 2007, without the Kelvin term: D > 0.1 um). */
+#define AEROSOL_RH_MAX 0.99
+#define AEROSOL_KAPPA_DEFAULT 0.3
+double aerosol_growth_factor(double rh, double kappa);
+
+/* Aerosol liquid water (ug m-3) held by pm_ug_m3 of dry particles at rh (kappa-Koehler). */
+double aerosol_water_ug_m3(double pm_ug_m3, double rh);
+
+/* Mean molecular speed sqrt(8RT/(pi M)) (m s-1) and the first-order loss rate (s-1) of a gas of
+ * molar mass molar_mass_kg_mol on a surface area density area_m2_m3 of particles of radius
+ * radius_m with uptake coefficient gamma, including gas-phase diffusion to the particle
+ * (k = A / (r/Dg + 4/(gamma c)), Jacob 2000).  The chemistry uses it for N2O5. */
+double aerosol_mean_speed(double T, double molar_mass_kg_mol);
+double aerosol_uptake_rate(double gamma, double T, double p, double molar_mass_kg_mol,
+                           double area_m2_m3, double radius_m);
+
+/* Surface-weighted radius (m) of the wet aerosol at rh and of fog/cloud droplets, matching
+ * aerosol_surface_area and droplet_surface_area. */
+double aerosol_wet_radius(double rh);
+#define AEROSOL_DROPLET_RADIUS_M 10e-6
+
 #endif

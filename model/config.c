@@ -16,20 +16,40 @@ static const CfgKey *const schema_tables[] = {bg_schema_core, bg_schema_chem, bg
 static const char *const family_sections[] = {"init", "boundary"};
 static const char *const family_prefixes[] = {"constant.", "profile."};
 
+/* Named sections ("region urumqi", "scenario coal") match the schema's "region *" entries. */
+static const char *schema_section(const char *section, char *buf, size_t n)
+{
+    const char *sp = strchr(section, ' ');
+    if (!sp || !sp[1] || strchr(sp + 1, ' ')) return section;
+    snprintf(buf, n, "%.*s *", (int)(sp - section), section);
+    return buf;
+}
+
 static const CfgKey *schema_find(const char *section, const char *key)
 {
+    char buf[160];
+    const char *sec = schema_section(section, buf, sizeof buf);
     for (size_t t = 0; t < NTABLES; t++)
         for (const CfgKey *k = schema_tables[t]; k->section; k++)
-            if (!strcmp(k->section, section) && !strcmp(k->key, key)) return k;
+            if (!strcmp(k->section, sec) && !strcmp(k->key, key)) return k;
     return NULL;
 }
 
 static int section_known(const char *section)
 {
+    char buf[160];
+    const char *sec = schema_section(section, buf, sizeof buf);
+    if (strchr(section, '*')) return 0;
     for (size_t t = 0; t < NTABLES; t++)
         for (const CfgKey *k = schema_tables[t]; k->section; k++)
-            if (!strcmp(k->section, section)) return 1;
+            if (!strcmp(k->section, sec)) return 1;
     return 0;
+}
+
+/* Keys that may be given several times (every line is kept). */
+int config_repeatable(const char *section, const char *key)
+{
+    return !strncmp(section, "scenario ", 9) && !strcmp(key, "control");
 }
 
 static int key_known(const char *section, const char *key)
@@ -127,7 +147,7 @@ static int handler(void *user, const char *section, const char *name, const char
             return 1;
         }
     }
-    for (int i = 0; i < p->c->n; i++) {
+    for (int i = 0; i < p->c->n && !config_repeatable(section, name); i++) {
         CfgEntry *o = &p->c->e[i];
         if (!strcmp(o->section, section) && !strcmp(o->key, name)) {
             bg_fail(p->e, BG_ECONFIG, p->c->path, where,
@@ -186,6 +206,21 @@ int config_load(Config *c, const char *path, char *const *overrides, int noverri
         if (!key_known(section, k))
             return bg_fail(e, BG_ECONFIG, "--set", o, "unknown key '%s' in section [%s]", k, section);
         CfgEntry *en = find_mut(c, section, k);
+        if (en && config_repeatable(section, k)) {
+            /* --set replaces every line of a repeatable key */
+            int w = 0;
+            for (int r = 0; r < c->n; r++) {
+                if (!strcmp(c->e[r].section, section) && !strcmp(c->e[r].key, k)) {
+                    free(c->e[r].section);
+                    free(c->e[r].key);
+                    free(c->e[r].value);
+                } else {
+                    c->e[w++] = c->e[r];
+                }
+            }
+            c->n = w;
+            en = NULL;
+        }
         if (en) {
             char *nv = xstrdup(v);
             if (!nv) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
@@ -198,9 +233,34 @@ int config_load(Config *c, const char *path, char *const *overrides, int noverri
     }
     for (size_t t = 0; t < NTABLES; t++)
         for (const CfgKey *k = schema_tables[t]; k->section; k++)
-            if (!find_mut(c, k->section, k->key) && add_entry(c, k->section, k->key, k->def, 0, 1))
+            if (!strchr(k->section, '*') && !find_mut(c, k->section, k->key) &&
+                add_entry(c, k->section, k->key, k->def, 0, 1))
                 return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     return BG_OK;
+}
+
+const CfgEntry *config_next(const Config *c, const char *section, const char *key, const CfgEntry *prev)
+{
+    int start = prev ? (int)(prev - c->e) + 1 : 0;
+    for (int i = start; i < c->n; i++)
+        if (!strcmp(c->e[i].section, section) && !strcmp(c->e[i].key, key)) return &c->e[i];
+    return NULL;
+}
+
+int config_sections(const Config *c, const char *kind, const char **names, int max)
+{
+    size_t n = strlen(kind);
+    int count = 0;
+    for (int i = 0; i < c->n; i++) {
+        const char *s = c->e[i].section;
+        if (strncmp(s, kind, n) || s[n] != ' ') continue;
+        int seen = 0;
+        for (int j = 0; j < count && !seen; j++) seen = !strcmp(names[j], s + n + 1);
+        if (seen) continue;
+        if (count == max) return -1;
+        names[count++] = s + n + 1;
+    }
+    return count;
 }
 
 void config_free(Config *c)

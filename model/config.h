@@ -30,6 +30,13 @@ void config_free(Config *c);
 const char *config_get(const Config *c, const char *section, const char *key);
 const CfgEntry *config_entry(const Config *c, const char *section, const char *key);
 
+/* Every line of a repeatable key in order: start with prev = NULL. */
+const CfgEntry *config_next(const Config *c, const char *section, const char *key, const CfgEntry *prev);
+/* The names of the sections "[KIND NAME]" (e.g. kind "scenario"), in order of appearance; the
+ * pointers stay valid while c lives.  -1 if more than max. */
+int config_sections(const Config *c, const char *kind, const char **names, int max);
+int config_repeatable(const char *section, const char *key);
+
 /* Typed getters; on a malformed value they fail with BG_ECONFIG naming file:line and key. */
 int config_double(const Config *c, const char *section, const char *key, double *v, BgErr *e);
 int config_int(const Config *c, const char *section, const char *key, int *v, BgErr *e);

@@ -64,6 +64,9 @@ static int advection_step(Model *m, double t, double dt, BgErr *e)
     const MetFields *fm = model_met(m, t + 0.5 * dt, e);
     if (!fm) return e->code;
     fill_boundary(m, fm);
+    if (m->has_bcf)
+        BG_TRY(bcfile_fill(&m->bcf, fm, t + 0.5 * dt, m->bc_west, m->bc_east, m->bc_south,
+                           m->bc_north, m->bc_top, e));
     AdvectBC bc = {m->bc_west, m->bc_east, m->bc_south, m->bc_north, m->bc_top};
     const int ns = m->state.nspec;
     memset(m->tally_in, 0, (size_t)ns * sizeof *m->tally_in);
@@ -229,6 +232,16 @@ int model_run(Model *m, BgErr *e)
             BOGDA_VERSION, ts, te, omp_get_max_threads(), m->config_hash, m->config_text);
     fprintf(m->log, "grid %d x %d x %d, dx %.0f m, MAP_PROJ %d; %d species; %d met files\n",
             m->grid.nx, m->grid.ny, m->grid.nz, m->grid.dx, m->grid.map_proj, m->state.nspec, rc->nmet);
+    if (m->has_bcf) {
+        const char **names = malloc((size_t)m->state.nspec * sizeof *names);
+        char line[2048];
+        for (int s = 0; names && s < m->state.nspec; s++) names[s] = m->state.spec[s].name;
+        if (names) {
+            bcfile_describe(&m->bcf, names, line, sizeof line);
+            fprintf(m->log, "boundary file: %s\n", line);
+        }
+        free(names);
+    }
     if (continuing) {
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
@@ -321,6 +334,7 @@ void model_free(Model *m)
     free(m->bc_west); free(m->bc_east); free(m->bc_south); free(m->bc_north); free(m->bc_top);
     free(m->tally_in); free(m->tally_out);
     for (int i = 0; i < MET_CACHE; i++) met_fields_free(&m->cache.f[i]);
+    if (m->has_bcf) bcfile_close(&m->bcf);
     met_close(&m->met);
     state_free(&m->state);
     grid_free(&m->grid);

@@ -287,6 +287,40 @@ static int init_state(Model *m, BgErr *e)
     return BG_OK;
 }
 
+/* [boundary] file: time-varying inflow values from a global model (input/bcfile.h) */
+static int open_boundary_file(Model *m, BgErr *e)
+{
+    const char *bf = config_get(&m->cfg, "boundary", "file");
+    if (!bf[0]) return BG_OK;
+    char path[1024];
+    resolve_path(m, bf, path, sizeof path);
+    const int ns = m->state.nspec;
+    const char **names = calloc((size_t)ns, sizeof *names);
+    const char **map = calloc((size_t)ns, sizeof *map);
+    double *mm = calloc((size_t)ns, sizeof *mm);
+    char(*vars)[BCFILE_NAME_LEN] = calloc((size_t)ns, sizeof *vars);
+    int rc = (names && map && mm && vars) ? BG_OK : bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int s = 0; rc == BG_OK && s < ns; s++) {
+        names[s] = m->state.spec[s].name;
+        mm[s] = m->state.spec[s].molar_mass; /* g mol-1 */
+        map[s] = vars[s];
+    }
+    const char *fv = config_get(&m->cfg, "boundary", "file_variables");
+    if (rc == BG_OK && fv[0]) {
+        char w[1100];
+        where(m, "boundary", "file_variables", w, sizeof w);
+        rc = bcfile_map_parse(fv, names, ns, vars, w, e);
+    }
+    if (rc == BG_OK) rc = bcfile_open(&m->bcf, path, &m->grid, names, fv[0] ? map : NULL, mm, ns,
+                                      m->rc.t_start, m->rc.t_end, e);
+    if (rc == BG_OK) m->has_bcf = 1;
+    free(names);
+    free(map);
+    free(mm);
+    free(vars);
+    return rc;
+}
+
 const MetFields *model_met(Model *m, double t, BgErr *e)
 {
     MetCache *c = &m->cache;
@@ -321,12 +355,17 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
     if (!m->config_text) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     BG_TRY(parse_times(m, e));
     BG_TRY(parse_processes(m, e));
+    {
+        const char *names[4];
+        if (config_sections(&m->cfg, "scenario", names, 4) != 0)
+            return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL,
+                           "[scenario %s]: scenarios need the emission process, not available in this version",
+                           names[0]);
+    }
     BG_TRY(parse_species(m, e));
     BG_TRY(parse_family(m, "init", &m->init_prof, e));
     BG_TRY(parse_family(m, "boundary", &m->bc_prof, e));
     BG_TRY(parse_output(m, e));
-    if (config_get(&m->cfg, "boundary", "file")[0])
-        return cfg_fail(m, e, "boundary", "file", "boundary files are not available in this version: use constant.NAME or profile.NAME", NULL);
     const char *initf = config_get(&m->cfg, "init", "file");
     if (initf[0]) resolve_path(m, initf, m->init_file, sizeof m->init_file);
     double dflt;
@@ -351,6 +390,7 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the state");
     memcpy(m->state.spec, m->species, (size_t)m->nspec * sizeof *m->species);
     BG_TRY(init_state(m, e));
+    BG_TRY(open_boundary_file(m, e));
     m->t_cont = m->rc.t_start;
     if (m->resume) {
         BgErr none = {0};

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "advect.h"
+#include "bcfile.h"
 #include "budget.h"
 #include "config.h"
 #include "err.h"
@@ -68,6 +69,8 @@ typedef struct Model {
     ValueProfile *init_prof, *bc_prof;  /* [nspec]; n == 0: not given */
     char init_file[1024];
     double *bc_west, *bc_east, *bc_south, *bc_north, *bc_top;
+    BcFile bcf;                         /* [boundary] file */
+    int has_bcf;
     double *tally_in, *tally_out;       /* [nspec] per step (kg air * mixing ratio) */
     AdvectWork *adv;
     VdiffWork *vdiff;
