@@ -12,7 +12,8 @@
 typedef struct Inventory {
     int nsector, nspec, nmonth;   /* nmonth: 1 (no month dimension) or 12 */
     char **sectors;               /* [nsector] names as in the file */
-    char **species;               /* [nspec] variable names as in the file (SO2, NOx, NH3, ...) */
+    char **species;               /* [nspec] species names of DESIGN 2.3 (SO2, NOx, NH3, ...), in
+                                     that order; = the variable names (see varnames) */
     int nx, ny;                   /* model grid */
     /* Regridded fields, one per (species, sector, month), on the model grid.  The unit depends
      * on the source unit: kind[isp] = 0: kg s-1 per model cell; 1: kg per calendar month per
@@ -23,7 +24,21 @@ typedef struct Inventory {
     double *outside_kg_s;         /* [nspec] mean rate of the source cells falling outside the
                                      domain (reported, not emitted) */
     double *total_kg_s;           /* [nspec] mean rate of the whole source file */
+    /* Additions (docs/inventory.md).  "Mean rate" above and here: the mean over a 365-day year
+     * of what inventory_rate gives, summed over sectors and cells, so that
+     * inside_kg_s + outside_kg_s = total_kg_s to round-off. */
+    double *inside_kg_s;          /* [nspec] mean rate of the regridded fields (the domain) */
+    char **units;                 /* [nspec] the units attribute as in the file */
+    char **varnames;              /* [nspec] the variable names as in the file (species[] holds
+                                     the DESIGN names SO2, NOx, ...; equal for a file that
+                                     follows DESIGN 2.3; PM2.5, NMVOC, case variants accepted) */
+    int on_model_grid;            /* 1: the file was on the model grid (no regridding) */
 } Inventory;
+
+/* Largest accepted flux density of one source cell, kg m-2 s-1 (docs/inventory.md: three times
+ * a 100 kt/yr stack alone in a 1-km2 cell; the heaviest cells of real 0.05-0.25 degree
+ * inventories, 1e-8..1e-6, multiplied by a kg/Mg (1000) or s/h (3600) slip exceed it). */
+#define INVENTORY_MAX_FLUX 1e-5
 
 /* Reads, validates (units, NaN, negatives, implausible magnitudes), converts and regrids.
  * BG_EINPUT naming file and variable on bad input. */

@@ -1,7 +1,8 @@
 /* Synthetic WRF output (see synthmet.h and docs/synthmet.md).
  *
  * What it solves: a dry-hydrostatic winter atmosphere on WRF's terrain-following eta levels over
- * an idealised northern Tianshan, written exactly in the layout of wrfout files.  In each column
+ * an idealised northern Tianshan or the real ETOPO5 relief, steady or as a multi-day stagnation
+ * episode ended by a cold front, written exactly in the layout of wrfout files.  In each column
  * the interface pressures are p_w(eta) = ptop + eta (ps - ptop) and the geopotential is
  * integrated upwards from HGT*g with the hydrostatic relation
  *     PH+PHB (k+1) - PH+PHB (k) = Rd Tv_k ln(p_w,k / p_w,k+1),
@@ -85,6 +86,31 @@
  * Young 1989, Appl. Opt. 28, 4735); direct-beam transmittance 0.7^(AM^0.678) (Meinel & Meinel
  * 1976) with Laue's (1970) altitude term 0.14 per km; global = 1.1 x direct horizontal. */
 #define SOLAR_S0 1361.0
+
+/* The episode (episode = 1).  A winter stagnation over the Junggar basin builds over several days
+ * under a warm ridge aloft and is cleared by a cold front.  Magnitudes follow the Urumqi
+ * cold-pool climatology: surface inversions of 1-2 K per 100 m (radiosonde cold pools 5-12 K over
+ * 300-600 m, see CP_DT_INV), winter boundary layers of 50-400 m, frequent night fog in the
+ * basin, RH 60-95 % near the ground, and a frontal passage with north-westerly winds of
+ * 5-12 m/s, deep mixing and a 5-10 K colder air mass.  The stagnation index S rises from
+ * EP_S0 to 1 until the front; F ramps from 0 to 1 over EP_FRONT_RAMP_H after front_h. */
+#define EP_S0 0.3
+#define EP_DT_INV0 3.0        /* K, inversion strength at S = 0; + EP_DT_INV1 at S = 1 */
+#define EP_DT_INV1 3.5
+#define EP_H_INV0 350.0       /* m, inversion depth at S = 0; + EP_H_INV1 at S = 1 */
+#define EP_H_INV1 150.0
+#define EP_FRONT_COOL 10.0    /* K, post-frontal cooling of the free atmosphere */
+#define EP_FRONT_RAMP_H 3.0   /* h, duration of the frontal passage */
+#define EP_FRONT_WIND0 7.0    /* m/s, post-frontal north-westerly near the ground */
+#define EP_FRONT_WIND1 5.0    /* m/s, added up to 1500 m above ground */
+#define EP_FOG_QC0 3.0e-5     /* kg kg-1, fog liquid water in the lowest layer (0.03-0.05 g m-3) */
+#define EP_FOG_QC1 1.5e-5     /* kg kg-1, in the second layer */
+#define EP_RH_FOG 0.94        /* grid-mean RH of a fog layer (sub-grid fog, see docs) */
+#define EP_RH_MIN 0.63
+#define EP_RH_MAX 0.93
+#define EP_SNOW_BASIN 0.3     /* mm/h, frontal snowfall on the basin floor, for 6 h */
+#define EP_SNOW_MOUNT 1.0     /* mm/h, on the ridge above 3000 m */
+#define EP_SNOW_H 6.0
 
 #define SM_VEER 0.35       /* rad, amplitude of the daily veering of the background wind */
 #define SM_KMIN 0.1        /* m2 s-1, background eddy diffusivity above the boundary layer */
@@ -176,8 +202,8 @@ typedef struct SmGrid {
     size_t n2, nu2, nv2;          /* ny*nx, ny*(nx+1), (ny+1)*nx */
     double dx, x0, y0;            /* lattice: centre of cell (j, i) at (x0 + i dx, y0 + j dx) */
     double cen_lat, cen_lon, truelat1, truelat2, stand_lon, ptop; /* as stored (float) */
-    int terrain, inversion, diurnal, with_exch_h, winter;
-    double exch_h_const, u0, v0, jet;
+    int terrain, inversion, diurnal, with_exch_h, winter, episode;
+    double exch_h_const, u0, v0, jet, front_h;
     double t_start;               /* s since 1970 */
     double *lat, *lon, *mfm, *sina, *cosa, *hgt, *coldw, *fogw, *lu, *z0, *gx, *gy, *ps, *mub;
     double *snowfall;             /* mm h-1, peak snowfall rate */
@@ -192,6 +218,7 @@ typedef struct SmWork {
     double *um, *vm;              /* [nz][ny][nx] grid-relative winds at mass points */
     double *sunfrac, *cosz;       /* [ny][nx] sun: max(0, cos Z)/cos Z_noon, cos Z */
     double *sinv, *adiu, *fog, *mud; /* [ny][nx] cold pool, diurnal term, fog, dry column mass */
+    double *rhs;                  /* [ny][nx] relative humidity at the ground (0-1) */
     float *buf[NVAR];
     size_t len[NVAR];
 } SmWork;
@@ -203,6 +230,10 @@ typedef struct SmRec {
     double utc_h;                 /* hour of the UTC day */
     double decl, e0;              /* solar declination (rad), eccentricity factor */
     double veer, jetfac;
+    /* cold pool and episode state (episode = 0: S = F = 0, the fixed cold pool) */
+    double stag, front;           /* stagnation index S (0 or EP_S0..1), front factor F (0..1) */
+    double dt_inv, h_inv;         /* inversion strength (K) and depth above ground (m) */
+    double anchor;                /* free-atmosphere temperature extrapolated to 0 m, K */
 } SmRec;
 
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : (x > hi ? hi : x); }
@@ -306,17 +337,22 @@ static double tianshan_height(double lat, double lon)
     return basin + ridge + bogda;
 }
 
-/* USGS 24-category land use (MMINLU "USGS"): urban discs of 8 km at Urumqi, Changji and Shihezi,
- * else by height: dryland cropland (2), grassland (7), barren (19), snow or ice (24). */
-static double land_use(double lat, double lon, double hgt)
+/* USGS 24-category land use (MMINLU "USGS"): urban discs of 8 km at Urumqi, Changji and Shihezi
+ * (and of 4 km at the other towns of the embedded case with real relief), else by height:
+ * dryland cropland (2), grassland (7), barren (19), snow or ice (24). */
+static double land_use(double lat, double lon, double hgt, int all_towns)
 {
-    static const double city[3][2] = {{87.6, 43.8}, {87.31, 44.01}, {86.05, 44.31}};
+    /* Urumqi, Changji, Shihezi; with all_towns also Karamay, Kuitun, Wusu, Dushanzi, Wujiaqu,
+     * Fukang (the towns of the embedded case, data/README.md coordinates) */
+    static const double city[9][2] = {{87.6, 43.8},   {87.31, 44.01}, {86.05, 44.31},
+                                      {84.89, 45.58}, {84.90, 44.43}, {84.68, 44.43},
+                                      {84.85, 44.33}, {87.55, 44.18}, {87.99, 44.16}};
     double x, y;
     local_km(lat, lon, &x, &y);
-    for (int c = 0; c < 3; c++) {
+    for (int c = 0; c < (all_towns ? 9 : 3); c++) {
         double cx, cy;
         local_km(city[c][1], city[c][0], &cx, &cy);
-        if (hypot(x - cx, y - cy) < 8.0) return 1.0;
+        if (hypot(x - cx, y - cy) < (c < 3 ? 8.0 : 4.0)) return 1.0;
     }
     if (hgt < 1200.0) return 2.0;
     if (hgt < 2800.0) return 7.0;
@@ -336,21 +372,157 @@ static double roughness(double lu)
     }
 }
 
+/* ---------------------------------------------------------------- real relief ---- */
+
+void synthmet_relief_free(SynthRelief *r)
+{
+    if (!r) return;
+    free(r->lon);
+    free(r->lat);
+    free(r->z);
+    memset(r, 0, sizeof *r);
+}
+
+/* Reads a 1-D coordinate variable named like dimension dim; checks it is strictly monotonic. */
+static int relief_coord(int nc, int dim, const char *path, double **out, size_t *n, int *asc,
+                        BgErr *e)
+{
+    char name[NC_MAX_NAME + 1] = "";
+    int vid, nd, dims[NC_MAX_VAR_DIMS];
+    if (nc_inq_dim(nc, dim, name, n) != NC_NOERR || nc_inq_varid(nc, name, &vid) != NC_NOERR ||
+        nc_inq_varndims(nc, vid, &nd) != NC_NOERR || nd != 1 ||
+        nc_inq_vardimid(nc, vid, dims) != NC_NOERR || dims[0] != dim)
+        return bg_fail(e, BG_EINPUT, path, name[0] ? name : "?",
+                       "no 1-D coordinate variable for this dimension of the relief");
+    if (*n < 2) return bg_fail(e, BG_EINPUT, path, name, "fewer than 2 points");
+    *out = malloc(*n * sizeof **out);
+    if (!*out) return bg_fail(e, BG_EFAIL, path, name, "out of memory");
+    if (nc_get_var_double(nc, vid, *out) != NC_NOERR)
+        return bg_fail(e, BG_EINPUT, path, name, "cannot read the coordinate");
+    *asc = (*out)[1] > (*out)[0];
+    for (size_t i = 1; i < *n; i++)
+        if (!isfinite((*out)[i]) || ((*out)[i] > (*out)[i - 1]) != *asc ||
+            (*out)[i] == (*out)[i - 1])
+            return bg_fail(e, BG_EINPUT, path, name, "coordinate not strictly monotonic at %zu",
+                           i);
+    return BG_OK;
+}
+
+int synthmet_relief_load(SynthRelief *r, const char *path, const char *var, BgErr *e)
+{
+    memset(r, 0, sizeof *r);
+    if (!var) var = "ROSE";
+    int nc, vid, nd, dims[NC_MAX_VAR_DIMS], st;
+    if ((st = nc_open(path, NC_NOWRITE, &nc)) != NC_NOERR)
+        return bg_fail(e, BG_EINPUT, path, NULL, "cannot open the relief file: %s",
+                       nc_strerror(st));
+    int rc = BG_OK;
+    double *c0 = NULL, *c1 = NULL;
+    float *buf = NULL;
+    size_t n0 = 0, n1 = 0;
+    int asc0 = 1, asc1 = 1;
+    if (nc_inq_varid(nc, var, &vid) != NC_NOERR || nc_inq_varndims(nc, vid, &nd) != NC_NOERR ||
+        nd != 2 || nc_inq_vardimid(nc, vid, dims) != NC_NOERR) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "missing, or not a 2-D (lat, lon) variable");
+        goto done;
+    }
+    char units[64] = "";
+    size_t ul = 0;
+    if (nc_inq_attlen(nc, vid, "units", &ul) == NC_NOERR && ul < sizeof units &&
+        nc_get_att_text(nc, vid, "units", units) == NC_NOERR)
+        units[ul] = '\0';
+    if (units[0] && strcmp(units, "m") && strcmp(units, "meters") && strcmp(units, "metres") &&
+        strcmp(units, "meter") && strcmp(units, "metre")) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "units '%s' are not metres", units);
+        goto done;
+    }
+    if ((rc = relief_coord(nc, dims[0], path, &c0, &n0, &asc0, e)) != BG_OK ||
+        (rc = relief_coord(nc, dims[1], path, &c1, &n1, &asc1, e)) != BG_OK)
+        goto done;
+    if (!asc1) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "longitudes must ascend");
+        goto done;
+    }
+    buf = malloc(n0 * n1 * sizeof *buf);
+    if (!buf) {
+        rc = bg_fail(e, BG_EFAIL, path, var, "out of memory");
+        goto done;
+    }
+    if (nc_get_var_float(nc, vid, buf) != NC_NOERR) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "cannot read the relief");
+        goto done;
+    }
+    /* WRF's geogrid and CF both mark holes with _FillValue (ETOPO5 also with missing_value) */
+    const char *fill_atts[2] = {"_FillValue", "missing_value"};
+    for (int a = 0; a < 2; a++) {
+        float fv;
+        if (nc_get_att_float(nc, vid, fill_atts[a], &fv) != NC_NOERR) continue;
+        for (size_t q = 0; q < n0 * n1; q++)
+            if (buf[q] == fv) buf[q] = NAN;
+    }
+    r->nlat = (int)n0;
+    r->nlon = (int)n1;
+    r->lat = c0;
+    r->lon = c1;
+    r->z = buf;
+    c0 = c1 = NULL;
+    buf = NULL;
+done:
+    nc_close(nc);
+    free(c0);
+    free(c1);
+    free(buf);
+    return rc;
+}
+
+/* Index k and weight w of x between c[k] and c[k+1] (c ascending or descending); -1 outside. */
+static int bracket(const double *c, int n, double x, double *w)
+{
+    int asc = c[1] > c[0];
+    double lo = asc ? c[0] : c[n - 1], hi = asc ? c[n - 1] : c[0];
+    if (!(x >= lo && x <= hi)) return -1;
+    int a = 0, b = n - 1;
+    while (b - a > 1) {
+        int m = (a + b) / 2;
+        if ((c[m] <= x) == asc) a = m; else b = m;
+    }
+    *w = (x - c[a]) / (c[a + 1] - c[a]);
+    return a;
+}
+
+int synthmet_relief_at(const SynthRelief *r, double lon, double lat, double *z)
+{
+    double wx, wy;
+    int i = bracket(r->lon, r->nlon, lon, &wx), j = bracket(r->lat, r->nlat, lat, &wy);
+    if (i < 0 || j < 0) return -1;
+    double sum = 0.0, wsum = 0.0;
+    for (int dj = 0; dj < 2; dj++)
+        for (int di = 0; di < 2; di++) {
+            double v = r->z[(size_t)(j + dj) * r->nlon + i + di];
+            double w = (di ? wx : 1.0 - wx) * (dj ? wy : 1.0 - wy);
+            if (isnan(v) || w == 0.0) continue;
+            sum += w * v;
+            wsum += w;
+        }
+    if (!(wsum > 0.0)) return -1;
+    *z = sum / wsum;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- thermodynamics ---- */
 
 /* Air temperature (K) at altitude z (m) above a column of terrain height hgt: the free
- * atmosphere (lapse 6.5 K/km, isothermal above 11 km), minus the cold pool s (1 - h/H)^2 in the
- * lowest H = 400 m above ground, plus the surface diurnal term a exp(-h/400 m).  With the
- * inversion on the free atmosphere is anchored so that the basin surface (500 m) is 258 K and
- * the inversion top 8 K warmer; with it off the lapse rate runs from 258 K at 500 m. */
-static double temp_profile(double z, double hgt, int inversion, double s_inv, double a_diurnal)
+ * atmosphere (lapse 6.5 K/km, isothermal above 11 km, anchored at r->anchor), minus the cold pool
+ * s (1 - h/H)^2 in the lowest H = r->h_inv above ground (400 m without the episode), plus the
+ * surface diurnal term a exp(-h/400 m).  record_params() sets the anchor so that the basin
+ * surface (500 m) is 258 K and the inversion top r->dt_inv warmer; with the inversion off the
+ * lapse rate runs from 258 K at 500 m. */
+static double temp_profile(double z, double hgt, const SmRec *r, double s_inv, double a_diurnal)
 {
-    double anchor = inversion ? CP_T_SFC + CP_DT_INV + CP_LAPSE * (CP_Z_BASIN + CP_H_INV)
-                              : CP_T_SFC + CP_LAPSE * CP_Z_BASIN;
-    double t = anchor - CP_LAPSE * fmin(z, CP_Z_TROP);
+    double t = r->anchor - CP_LAPSE * fmin(z, CP_Z_TROP);
     double h = fmax(z - hgt, 0.0);
-    if (h < CP_H_INV) {
-        double f = 1.0 - h / CP_H_INV;
+    if (h < r->h_inv) {
+        double f = 1.0 - h / r->h_inv;
         t -= s_inv * f * f;
     }
     return t + a_diurnal * exp(-h / CP_DIURNAL_H);
@@ -428,12 +600,14 @@ static const NumField NUMS[] = {
     {"u0", "--u", offsetof(SynthMetSpec, u0), 0, -60.0, 60.0},
     {"v0", "--v", offsetof(SynthMetSpec, v0), 0, -60.0, 60.0},
     {"jet_ms", "--jet", offsetof(SynthMetSpec, jet_ms), 0, -120.0, 120.0},
-    {"terrain", "--terrain", offsetof(SynthMetSpec, terrain), 1, 0, 1},
+    {"terrain", "--terrain", offsetof(SynthMetSpec, terrain), 1, 0, 2},
     {"inversion", "--inversion", offsetof(SynthMetSpec, inversion), 1, 0, 1},
     {"with_exch_h", "--exch-h", offsetof(SynthMetSpec, with_exch_h), 1, 0, 1},
     {"exch_h_const", "--exch-h", offsetof(SynthMetSpec, exch_h_const), 0, 0.0, 1000.0},
     {"diurnal", "--diurnal", offsetof(SynthMetSpec, diurnal), 1, 0, 1},
     {"ptop_pa", "--ptop", offsetof(SynthMetSpec, ptop_pa), 0, 100.0, 50000.0},
+    {"episode", "--episode", offsetof(SynthMetSpec, episode), 1, 0, 1},
+    {"front_h", "--front-h", offsetof(SynthMetSpec, front_h), 0, -1.0e9, 1.0e6},
 };
 
 void synthmet_defaults(SynthMetSpec *s)
@@ -461,6 +635,9 @@ void synthmet_defaults(SynthMetSpec *s)
     s->exch_h_const = 0.0;
     s->diurnal = 1;
     s->ptop_pa = 5000.0;
+    s->terrain_file[0] = '\0';
+    s->episode = 0;
+    s->front_h = -1.0;
 }
 
 int synthmet_check(const SynthMetSpec *s, BgErr *e)
@@ -481,6 +658,11 @@ int synthmet_check(const SynthMetSpec *s, BgErr *e)
                            "synthmet: %s = %g is outside %g..%g (option %s)", f->field, v, f->lo,
                            f->hi, f->option);
     }
+    if (s->terrain == 2 &&
+        (memchr(s->terrain_file, '\0', sizeof s->terrain_file) == NULL || !s->terrain_file[0]))
+        return bg_fail(e, BG_ECONFIG, NULL, NULL,
+                       "synthmet: terrain = 2 (real relief) needs terrain_file "
+                       "(option --terrain-file)");
     double t;
     if (memchr(s->start, '\0', sizeof s->start) == NULL || time_parse(s->start, &t) != 0)
         return bg_fail(e, BG_ECONFIG, NULL, NULL,
@@ -535,6 +717,7 @@ static void work_free(SmWork *w)
     free(w->adiu);
     free(w->fog);
     free(w->mud);
+    free(w->rhs);
     for (int v = 0; v < NVAR; v++) free(w->buf[v]);
     memset(w, 0, sizeof *w);
 }
@@ -571,8 +754,9 @@ static int work_alloc(SmWork *w, const SmGrid *g, BgErr *e)
     w->adiu = malloc(sizeof(double) * n2);
     w->fog = malloc(sizeof(double) * n2);
     w->mud = malloc(sizeof(double) * n2);
+    w->rhs = malloc(sizeof(double) * n2);
     int ok = w->phi && w->tk && w->qv && w->um && w->vm && w->sunfrac && w->cosz && w->sinv &&
-             w->adiu && w->fog && w->mud;
+             w->adiu && w->fog && w->mud && w->rhs;
     for (int v = 0; v < NVAR && ok; v++) {
         w->len[v] = shape_len(g, VARS[v].shape);
         w->buf[v] = calloc(w->len[v], sizeof(float));
@@ -646,6 +830,8 @@ static int grid_setup(SmGrid *g, SmWork *w, const SynthMetSpec *s, BgErr *e)
     g->u0 = s->u0;
     g->v0 = s->v0;
     g->jet = s->jet_ms;
+    g->episode = s->episode;
+    g->front_h = s->episode ? s->front_h : -1.0;
     time_parse(s->start, &g->t_start);
     g->t_start = floor(g->t_start + 0.5);
     char mon[4];
@@ -728,12 +914,30 @@ static int grid_setup(SmGrid *g, SmWork *w, const SynthMetSpec *s, BgErr *e)
     ctx = NULL;
 
     /* Terrain, surface type, surface pressure and the WRF base state. */
+    if (g->terrain == 2) {
+        SynthRelief rel;
+        if ((rc = synthmet_relief_load(&rel, s->terrain_file, NULL, e)) != BG_OK) goto fail;
+        for (size_t q = 0; q < n2; q++)
+            if (synthmet_relief_at(&rel, g->lon[q], g->lat[q], &g->hgt[q]) != 0) {
+                rc = bg_fail(e, BG_EINPUT, s->terrain_file, "ROSE",
+                             "the relief does not cover grid point %.3f E %.3f N (options "
+                             "--nx, --ny, --dx-km, --cen-lon, --cen-lat)", g->lon[q], g->lat[q]);
+                synthmet_relief_free(&rel);
+                goto fail;
+            }
+        synthmet_relief_free(&rel);
+    }
+    /* With the episode, fog forms on the whole basin floor up to Urumqi (ETOPO5 puts Urumqi at
+     * ~1300 m, Shihezi, Wujiaqu, Kuitun at 300-650 m); without it, below 600-900 m as before. */
+    const double fog_lo = g->episode ? 1200.0 : 600.0, fog_hi = g->episode ? 1500.0 : 900.0;
     for (size_t q = 0; q < n2; q++) {
-        double h = g->terrain ? tianshan_height(g->lat[q], g->lon[q]) : CP_Z_BASIN;
+        double h = g->terrain == 2 ? g->hgt[q]
+                   : g->terrain ? tianshan_height(g->lat[q], g->lon[q]) : CP_Z_BASIN;
         g->hgt[q] = f2d(h);
         g->coldw[q] = 1.0 - smoothstep(1200.0, 2200.0, g->hgt[q]);
-        g->fogw[q] = (g->inversion && g->diurnal) ? 1.0 - smoothstep(600.0, 900.0, g->hgt[q]) : 0;
-        g->lu[q] = land_use(g->lat[q], g->lon[q], g->hgt[q]);
+        g->fogw[q] = (g->inversion && g->diurnal) ? 1.0 - smoothstep(fog_lo, fog_hi, g->hgt[q])
+                                                  : 0;
+        g->lu[q] = land_use(g->lat[q], g->lon[q], g->hgt[q], g->terrain == 2);
         g->z0[q] = roughness(g->lu[q]);
         g->snowfall[q] = 0.01 + 0.09 * smoothstep(1200.0, 3000.0, g->hgt[q]);
         g->ps[q] = std_atm_p(g->hgt[q]);
@@ -825,6 +1029,30 @@ static void record_params(const SmGrid *g, double interval_h, int rec, SmRec *r)
     double sh = fmod(r->utc_h + g->cen_lon / 15.0 + 48.0, 24.0);
     r->veer = SM_VEER * sin(2.0 * M_PI * (sh - 9.0) / 24.0);
     r->jetfac = 1.0 - 0.05 * (1.0 - cos(2.0 * M_PI * r->tau_h / 36.0));
+    /* The cold pool: fixed (8 K over 400 m) without the episode; with it, it strengthens and
+     * deepens as the stagnation builds (S: EP_S0 -> 1 up to the front, or over the first day
+     * when there is none) and is swept away by the front (F: 0 -> 1 over 3 h). */
+    r->stag = 0.0;
+    r->front = 0.0;
+    r->dt_inv = CP_DT_INV;
+    r->h_inv = CP_H_INV;
+    double dt_anchor = CP_DT_INV;
+    if (g->episode) {
+        double build = g->front_h > 24.0 ? g->front_h : 24.0;
+        r->stag = EP_S0 + (1.0 - EP_S0) * smoothstep(0.0, build, r->tau_h);
+        r->front = g->front_h >= 0.0
+                       ? smoothstep(g->front_h, g->front_h + EP_FRONT_RAMP_H, r->tau_h) : 0.0;
+        dt_anchor = EP_DT_INV0 + EP_DT_INV1 * r->stag;
+        r->dt_inv = dt_anchor * (1.0 - 0.92 * r->front);
+        r->h_inv = EP_H_INV0 + EP_H_INV1 * r->stag;
+    }
+    /* Anchor: the basin surface (CP_Z_BASIN) at CP_T_SFC under the full cold pool, so a
+     * stronger inversion means warmer air aloft (the ridge of a stagnation); the front then
+     * cools the whole free atmosphere by EP_FRONT_COOL while it mixes out the cold pool, which
+     * leaves the basin surface ~3 K colder. */
+    r->anchor = g->inversion ? CP_T_SFC + dt_anchor + CP_LAPSE * (CP_Z_BASIN + r->h_inv)
+                             : CP_T_SFC + CP_LAPSE * CP_Z_BASIN;
+    r->anchor -= EP_FRONT_COOL * r->front;
 }
 
 static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
@@ -846,12 +1074,22 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
             w->cosz[q] = cz;
             w->sunfrac[q] = sf;
             /* The cold pool is confined to the basin and is partly eroded at midday. */
-            w->sinv[q] = g->inversion ? (CP_DT_INV + CP_LAPSE * CP_H_INV) * g->coldw[q] *
+            w->sinv[q] = g->inversion ? (r->dt_inv + CP_LAPSE * r->h_inv) * g->coldw[q] *
                                             (1.0 - 0.4 * (g->diurnal ? sf : 0.0))
                                       : 0.0;
             w->adiu[q] = g->diurnal ? CP_DIURNAL_K * cos(2.0 * M_PI * (sh - 14.0) / 24.0) : 0.0;
-            /* radiation fog on the basin floor at night */
+            /* radiation fog on the basin floor at night; with the episode it thickens as the
+             * stagnation builds and is gone after the front */
             w->fog[q] = g->fogw[q] * (1.0 - smoothstep(-0.05, 0.05, cz));
+            w->rhs[q] = CP_RH_SFC;
+            if (g->episode) {
+                w->fog[q] *= (0.4 + 0.6 * r->stag) * (1.0 - r->front);
+                /* moisture trapped under the inversion: more humid as the stagnation lasts and
+                 * at night, drier after the front; 0.60 on the mountains */
+                double rb = 0.70 + 0.14 * r->stag + 0.05 * (1.0 - 2.0 * sf);
+                rb = rb * (1.0 - r->front) + 0.66 * r->front;
+                w->rhs[q] = clampd(0.60 + (rb - 0.60) * g->coldw[q], EP_RH_MIN, EP_RH_MAX);
+            }
             w->mud[q] = 0.0;
             w->phi[q] = g->hgt[q] * SM_G;
         }
@@ -863,16 +1101,20 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
                 double pw1 = ptop + g->znw[k + 1] * (ps - ptop);
                 double lnr = log(pw0 / pw1), pk = (pw0 - pw1) / lnr, lnm = log(pw0 / pk);
                 double z0 = phi / SM_G, qv = 0.0;
-                double t = temp_profile(z0, hgt, g->inversion, w->sinv[q], w->adiu[q]);
+                double t = temp_profile(z0, hgt, r, w->sinv[q], w->adiu[q]);
                 /* T(z) and z(T) together: the stored T and qv are the ones integrated below, so
                  * the hydrostatic relation holds exactly whatever the convergence (which is
                  * to < 0.01 K after 4 sweeps). */
                 for (int it = 0; it < 4; it++) {
                     double tv = t * (1.0 + qv / SM_EPS) / (1.0 + qv);
                     double zk = z0 + SM_RD * tv / SM_G * lnm;
-                    t = temp_profile(zk, hgt, g->inversion, w->sinv[q], w->adiu[q]);
-                    double rh = CP_RH_TOP + (CP_RH_SFC - CP_RH_TOP) * exp(-(zk - hgt) / CP_RH_H);
-                    if (k == 0) rh = fmin(1.0, rh + (1.0 - CP_RH_SFC) * w->fog[q]);
+                    t = temp_profile(zk, hgt, r, w->sinv[q], w->adiu[q]);
+                    double rh = CP_RH_TOP + (w->rhs[q] - CP_RH_TOP) * exp(-(zk - hgt) / CP_RH_H);
+                    if (!g->episode) {
+                        if (k == 0) rh = fmin(1.0, rh + (1.0 - CP_RH_SFC) * w->fog[q]);
+                    } else if (k < 2) {
+                        rh += (EP_RH_FOG - rh) * (k == 0 ? 1.0 : 0.5) * w->fog[q];
+                    }
                     qv = rh * qsat(t, pk);
                 }
                 double tv = t * (1.0 + qv / SM_EPS) / (1.0 + qv);
@@ -884,7 +1126,10 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
                 w->buf[V_T][c] = (float)(t * pow(SM_P00 / pk, SM_RCP) - 300.0);
                 w->buf[V_P][c] = (float)(pk - (g->znu[k] * g->mub[q] + ptop));
                 w->buf[V_QVAPOR][c] = (float)qv;
-                w->buf[V_QCLOUD][c] = (float)(k == 0 ? CP_FOG_QC * w->fog[q] : 0.0);
+                double qc = 0.0;
+                if (!g->episode && k == 0) qc = CP_FOG_QC * w->fog[q];
+                if (g->episode && k < 2) qc = (k == 0 ? EP_FOG_QC0 : EP_FOG_QC1) * w->fog[q];
+                w->buf[V_QCLOUD][c] = (float)qc;
             }
         }
         for (int i = 0; i < nx; i++) {
@@ -904,8 +1149,12 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
      * channelling along the range) and a slope wind blows up the slope by day and drains down
      * it at night. */
     const double cv = cos(r->veer), sv = sin(r->veer);
-    const double ub = g->u0 * cv - g->v0 * sv, vb = g->u0 * sv + g->v0 * cv;
+    /* the episode's background flow weakens as the stagnation builds and gives way to the
+     * post-frontal north-westerly (S = F = 0 without the episode) */
+    const double bscale = g->episode ? (1.0 - 0.6 * r->stag) * (1.0 - r->front) : 1.0;
+    const double ub = bscale * (g->u0 * cv - g->v0 * sv), vb = bscale * (g->u0 * sv + g->v0 * cv);
     const double jet_top = g->jet * r->jetfac;
+    const double front = r->front;
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < ny; j++)
         for (int k = 0; k < nz; k++) {
@@ -913,13 +1162,21 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
             double ve = vb;
             for (int i = 0; i < nx; i++) {
                 size_t q = (size_t)j * nx + i, c = (size_t)k * n2 + q;
-                double u = ue * g->cosa[q] + ve * g->sina[q];
-                double v = -ue * g->sina[q] + ve * g->cosa[q];
+                double h = 0.5 * (w->phi[c] + w->phi[c + n2]) / SM_G - g->hgt[q];
+                double uet = ue, vet = ve;
+                if (front > 0.0) {
+                    /* from the north-west: towards the south-east, stronger with height */
+                    double vf = front * (EP_FRONT_WIND0 + EP_FRONT_WIND1 * fmin(1.0, h / 1500.0));
+                    uet += vf * M_SQRT1_2;
+                    vet -= vf * M_SQRT1_2;
+                }
+                double u = uet * g->cosa[q] + vet * g->sina[q];
+                double v = -uet * g->sina[q] + vet * g->cosa[q];
                 double s = hypot(g->gx[q], g->gy[q]);
                 if (s > 1e-9) {
                     double ex = g->gx[q] / s, ey = g->gy[q] / s;
                     double sf = w->sunfrac[q], slope = 2.0 * sf - 1.5 * (1.0 - sf); /* m s-1 */
-                    double h = 0.5 * (w->phi[c] + w->phi[c + n2]) / SM_G - g->hgt[q];
+                    slope *= 1.0 - front;
                     double beta = 0.8 * tanh(s / 0.03) * exp(-h / 800.0);
                     double un = u * ex + v * ey;
                     u -= beta * un * ex;
@@ -974,11 +1231,22 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
             double lz = log(fmax(z1, 2.0 * g->z0[q]) / g->z0[q]);
             double sf = w->sunfrac[q];
             double inv = g->inversion ? g->coldw[q] : 0.0;
-            double ust = clampd(SM_KARMAN * spd / lz + 0.12 * sf * (1.0 - 0.5 * inv), 0.1, 0.4);
+            double ust0 = SM_KARMAN * spd / lz + 0.12 * sf * (1.0 - 0.5 * inv);
+            double ust = g->episode ? clampd(ust0, 0.05, 0.8) : clampd(ust0, 0.1, 0.4);
             /* stable night-time boundary layer, shallowest in the cold pool: 140-300 m */
             double pbl_night = fmin(300.0, 100.0 + 400.0 * ust + 60.0 * (1.0 - g->coldw[q]));
             double pbl_day = 800.0 - g->coldw[q] * (g->inversion ? 350.0 : 100.0);
             double pblh = pbl_night * (1.0 - sf) + pbl_day * sf;
+            if (g->episode) {
+                /* the basin's boundary layer shrinks as the stagnation builds: 100 -> 50 m at
+                 * night, 400 -> 250 m by day (300 and 800 m on the mountains); the front mixes
+                 * to 700 m at night and 1400 m by day */
+                double cw = g->coldw[q], st = r->stag;
+                double bn = (50.0 + 50.0 * (1.0 - st)) * cw + 300.0 * (1.0 - cw);
+                double bd = (400.0 - 150.0 * st) * cw + 800.0 * (1.0 - cw);
+                pblh = (bn * (1.0 - sf) + bd * sf) * (1.0 - r->front) +
+                       (700.0 + 700.0 * sf) * r->front;
+            }
             double hfx_night = -10.0 - 25.0 * (ust - 0.1);               /* -10 to -17.5 */
             double hfx = hfx_night * (1.0 - sf) + 80.0 * (1.0 - 0.6 * inv) * sf;
             double sw = g->diurnal ? clear_sky_sw(w->cosz[q], g->hgt[q], r->e0) : g->sw_mean[q];
@@ -998,7 +1266,14 @@ static void compute_record(const SmGrid *g, SmWork *w, const SmRec *r)
              * accumulated analytically from the first record. */
             double tau = r->tau_h, per = 24.0;
             double acc = 0.5 * tau - per / (4.0 * M_PI) * sin(2.0 * M_PI * tau / per);
-            w->buf[V_RAINNC][q] = (float)(g->snowfall[q] * acc);
+            double rainnc = g->snowfall[q] * acc;
+            if (g->episode) {
+                /* a dry stagnation, then 6 h of frontal snow */
+                double rf = EP_SNOW_BASIN +
+                            (EP_SNOW_MOUNT - EP_SNOW_BASIN) * smoothstep(1200.0, 3000.0, g->hgt[q]);
+                rainnc = g->front_h >= 0.0 ? rf * clampd(tau - g->front_h, 0.0, EP_SNOW_H) : 0.0;
+            }
+            w->buf[V_RAINNC][q] = (float)rainnc;
             w->buf[V_RAINC][q] = 0.0f;
             w->buf[V_SNOWC][q] =
                 (float)(g->winter ? (g->lu[q] == 1.0 ? 0.0 : 1.0) : (g->hgt[q] > 3600.0 ? 1 : 0));
@@ -1117,7 +1392,7 @@ static int file_define(SmFile *f, const char *path, const SmGrid *g, const Synth
         if (coord) NCX(put_text(nc, id, "coordinates", coord));
     }
 
-    char title[128], spec[1024], buf[8];
+    char title[128], spec[2048], buf[8];
     snprintf(title, sizeof title, " OUTPUT FROM BOGDA SYNTHMET (IDEALISED, WRF V4 FORMAT)");
     NCX(put_text(nc, NC_GLOBAL, "TITLE", title));
     NCX(put_text(nc, NC_GLOBAL, "START_DATE", tstart));
@@ -1174,11 +1449,14 @@ static int file_define(SmFile *f, const char *path, const SmGrid *g, const Synth
              "nx=%d ny=%d nz=%d dx_m=%.17g cen_lat=%.17g cen_lon=%.17g truelat1=%.17g "
              "truelat2=%.17g stand_lon=%.17g start=%s nrec=%d interval_h=%.17g rec_per_file=%d "
              "u0=%.17g v0=%.17g jet_ms=%.17g terrain=%s inversion=%s with_exch_h=%d "
-             "exch_h_const=%.17g diurnal=%s ptop_pa=%.17g",
+             "exch_h_const=%.17g diurnal=%s ptop_pa=%.17g terrain_file=%.900s episode=%s "
+             "front_h=%.17g",
              s->nx, s->ny, s->nz, s->dx_m, s->cen_lat, s->cen_lon, s->truelat1, s->truelat2,
              s->stand_lon, s->start, s->nrec, s->interval_h, s->rec_per_file, s->u0, s->v0,
-             s->jet_ms, s->terrain ? "tianshan" : "flat", s->inversion ? "on" : "off",
-             s->with_exch_h, s->exch_h_const, s->diurnal ? "on" : "off", s->ptop_pa);
+             s->jet_ms, s->terrain == 2 ? "file" : s->terrain ? "tianshan" : "flat",
+             s->inversion ? "on" : "off", s->with_exch_h, s->exch_h_const,
+             s->diurnal ? "on" : "off", s->ptop_pa, s->terrain_file, s->episode ? "on" : "off",
+             s->front_h);
     NCX(put_text(nc, NC_GLOBAL, "SYNTHMET_SPEC", spec));
     NCX(nc_enddef(nc));
     return BG_OK;
@@ -1360,6 +1638,9 @@ static const char USAGE[] =
     "  --cen-lat D, --cen-lon D  grid centre, degrees                        [43.8, 87.6]\n"
     "  --truelat1 D, --truelat2 D, --stand-lon D  Lambert parameters         [30, 60, cen-lon]\n"
     "  --ptop PA               model top pressure, Pa                        [5000]\n"
+    "  --terrain-file FILE     real relief from FILE (ETOPO5 layout: ROSE, m), bilinear\n"
+    "  --episode on|off        multi-day winter stagnation episode           [off]\n"
+    "  --front-h H             episode: cold front H hours after the start   [none]\n"
     "  --help                  this text\n";
 
 static int parse_int(const char *s, int *v)
@@ -1426,7 +1707,8 @@ int synthmet_cli(int argc, char **argv, BgErr *e)
         static const char *const known[] = {
             "--nx", "--ny", "--nz", "--dx-km", "--start", "--hours", "--interval-h", "--per-file",
             "--u", "--v", "--jet", "--terrain", "--inversion", "--diurnal", "--exch-h",
-            "--cen-lat", "--cen-lon", "--truelat1", "--truelat2", "--stand-lon", "--ptop"};
+            "--cen-lat", "--cen-lon", "--truelat1", "--truelat2", "--stand-lon", "--ptop",
+            "--terrain-file", "--episode", "--front-h"};
         int isknown = 0;
         for (size_t n = 0; n < sizeof known / sizeof known[0]; n++)
             if (!strcmp(name, known[n])) isknown = 1;
@@ -1471,6 +1753,18 @@ int synthmet_cli(int argc, char **argv, BgErr *e)
             bad = parse_dbl(val, &s.stand_lon);
             stand_lon_set = 1;
         } else if (!strcmp(name, "--ptop")) bad = parse_dbl(val, &s.ptop_pa);
+        else if (!strcmp(name, "--front-h")) bad = parse_dbl(val, &s.front_h);
+        else if (!strcmp(name, "--terrain-file")) {
+            want = "a file name";
+            bad = !*val || strlen(val) >= sizeof s.terrain_file;
+            if (!bad) {
+                snprintf(s.terrain_file, sizeof s.terrain_file, "%s", val);
+                s.terrain = 2;
+            }
+        } else if (!strcmp(name, "--episode")) {
+            want = "on or off";
+            bad = parse_onoff(val, &s.episode);
+        }
         else if (!strcmp(name, "--terrain")) {
             want = "flat or tianshan";
             if (!strcmp(val, "flat")) s.terrain = 0;
@@ -1521,7 +1815,9 @@ int synthmet_cli(int argc, char **argv, BgErr *e)
     double el = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("synthmet: wrote %d records of %d x %d x %d (%s, inversion %s) in %d files to %s "
            "in %.1f s\n",
-           s.nrec, s.nx, s.ny, s.nz, s.terrain ? "tianshan" : "flat", s.inversion ? "on" : "off",
+           s.nrec, s.nx, s.ny, s.nz,
+           s.terrain == 2 ? s.terrain_file : s.terrain ? "tianshan" : "flat",
+           s.inversion ? "on" : "off",
            (s.nrec + s.rec_per_file - 1) / s.rec_per_file, dir, el);
     return BG_OK;
 }

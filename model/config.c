@@ -55,6 +55,7 @@ int config_repeatable(const char *section, const char *key)
 static int key_known(const char *section, const char *key)
 {
     if (schema_find(section, key)) return 1;
+    if (!strcmp(section, "tracers") && !strncmp(key, "emit.", 5) && key[5]) return 1;
     for (size_t s = 0; s < sizeof family_sections / sizeof *family_sections; s++) {
         if (strcmp(section, family_sections[s])) continue;
         for (size_t p = 0; p < sizeof family_prefixes / sizeof *family_prefixes; p++) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "processes.h"
 #include "restart.h"
 #include "timeutil.h"
 
@@ -35,23 +36,27 @@ static void on_signal(int sig) { stop_signal = sig; }
 static void fill_boundary(Model *m, const MetFields *f)
 {
     const Grid *g = &m->grid;
-    const int nx = g->nx, ny = g->ny, nz = g->nz, ns = m->state.nspec;
+    const int nx = g->nx, ny = g->ny, nz = g->nz, ns = m->ntrans;
     const size_t plane = (size_t)nx * ny;
 #define ZC(k, c) (0.5 * (f->zf[(size_t)(k)*plane + (c)] + f->zf[(size_t)((k) + 1) * plane + (c)]))
+    /* ppb, or ug m-3 for aerosol (mol mol-1 = c / rho * M_air / M) */
+#define VAL(s, k, c) (m->is_mass[s] ? 1e-9 * profile_eval(p, ZC(k, c)) / f->rho[(size_t)(k)*plane + (c)] * BG_M_AIR / m->state.spec[s].molar_mass \
+                                    : 1e-9 * profile_eval(p, ZC(k, c)))
     for (int s = 0; s < ns; s++) {
         const ValueProfile *p = &m->bc_prof[s];
         for (int k = 0; k < nz; k++) {
             for (int j = 0; j < ny; j++) {
-                m->bc_west[((size_t)s * nz + k) * ny + j] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, j, 0)));
-                m->bc_east[((size_t)s * nz + k) * ny + j] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, j, nx - 1)));
+                m->bc_west[((size_t)s * nz + k) * ny + j] = VAL(s, k, grid_idx2(g, j, 0));
+                m->bc_east[((size_t)s * nz + k) * ny + j] = VAL(s, k, grid_idx2(g, j, nx - 1));
             }
             for (int i = 0; i < nx; i++) {
-                m->bc_south[((size_t)s * nz + k) * nx + i] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, 0, i)));
-                m->bc_north[((size_t)s * nz + k) * nx + i] = 1e-9 * profile_eval(p, ZC(k, grid_idx2(g, ny - 1, i)));
+                m->bc_south[((size_t)s * nz + k) * nx + i] = VAL(s, k, grid_idx2(g, 0, i));
+                m->bc_north[((size_t)s * nz + k) * nx + i] = VAL(s, k, grid_idx2(g, ny - 1, i));
             }
         }
-        for (size_t c = 0; c < plane; c++) m->bc_top[(size_t)s * plane + c] = 1e-9 * profile_eval(p, ZC(nz - 1, c));
+        for (size_t c = 0; c < plane; c++) m->bc_top[(size_t)s * plane + c] = VAL(s, nz - 1, c);
     }
+#undef VAL
 #undef ZC
 }
 
@@ -68,7 +73,7 @@ static int advection_step(Model *m, double t, double dt, BgErr *e)
         BG_TRY(bcfile_fill(&m->bcf, fm, t + 0.5 * dt, m->bc_west, m->bc_east, m->bc_south,
                            m->bc_north, m->bc_top, e));
     AdvectBC bc = {m->bc_west, m->bc_east, m->bc_south, m->bc_north, m->bc_top};
-    const int ns = m->state.nspec;
+    const int ns = m->ntrans;
     memset(m->tally_in, 0, (size_t)ns * sizeof *m->tally_in);
     memset(m->tally_out, 0, (size_t)ns * sizeof *m->tally_out);
     int maxsub = 1;
@@ -90,7 +95,16 @@ static int diffusion_step(Model *m, double t, double dt, BgErr *e)
     double tm = t == m->state.time ? t + dt : t;
     const MetFields *f = model_met(m, tm, e);
     if (!f) return e->code;
-    vdiff_3d(m->vdiff, &m->grid, f, dt, m->state.nspec, m->state.q, NULL, NULL, NULL);
+    const int nt = m->ntrans;
+    const int dep = m->rc.drydep_on;
+    if (dep) {
+        /* velocities once per sync step, from the met at its midpoint */
+        if (t == m->state.time) process_drydep_velocities(m, f, tm);
+        memset(m->removed, 0, (size_t)nt * sizeof *m->removed);
+    }
+    vdiff_3d(m->vdiff, &m->grid, f, dt, nt, m->state.q, m->rc.emis_on ? m->sflux : NULL,
+             dep ? m->vdep : NULL, dep ? m->removed : NULL);
+    for (int s = 0; dep && s < nt; s++) budget_add_airq(&m->budget, &m->state, BUD_DRYDEP, s, m->removed[s]);
     return BG_OK;
 }
 
@@ -110,12 +124,16 @@ static int driver_step(Model *m, double dt, BgErr *e)
 {
     const double t = m->state.time, h = 0.5 * dt;
     BG_TRY(run_process(m, &m->advection, t, h, e));
+    BG_TRY(run_process(m, &m->emissions, t, h, e));
     BG_TRY(run_process(m, &m->diffusion, t, h, e));
-    /* column processes (chemistry, aerosol, wet deposition) over dt go here */
+    BG_TRY(run_process(m, &m->chemistry, t, dt, e));
+    BG_TRY(run_process(m, &m->wetdep, t, dt, e));
+    BG_TRY(run_process(m, &m->emissions, t + h, h, e));
     BG_TRY(run_process(m, &m->diffusion, t + h, h, e));
     BG_TRY(run_process(m, &m->advection, t + h, h, e));
     m->state.time = t + dt;
     m->state.step++;
+    process_diagnose_pm(m);
     return BG_OK;
 }
 
@@ -172,7 +190,7 @@ static int on_grid(double t, double t0, double interval)
 static int prepare(Model *m, BgErr *e)
 {
     const Grid *g = &m->grid;
-    const int ns = m->state.nspec;
+    const int ns = m->ntrans;
     const size_t plane = (size_t)g->nx * g->ny;
     m->bc_west = calloc((size_t)ns * g->nz * g->ny, sizeof(double));
     m->bc_east = calloc((size_t)ns * g->nz * g->ny, sizeof(double));
@@ -188,15 +206,25 @@ static int prepare(Model *m, BgErr *e)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     m->advection = (Process){"advection", m->rc.adv_on, advection_step, 0, 0};
     m->diffusion = (Process){"diffusion", m->rc.diff_on, diffusion_step, 0, 0};
+    m->emissions = (Process){"emissions", m->rc.emis_on, process_emissions, 0, 0};
+    m->chemistry = (Process){"chemistry", m->chem != NULL, process_chemistry, 0, 0};
+    m->wetdep = (Process){"wetdep", m->rc.wetdep_on, process_wetdep, 0, 0};
+    /* aerosol and the diagnosed totals are written in ug m-3 at ambient conditions */
+    m->rho_out = malloc((size_t)g->nx * g->ny * g->nz * sizeof *m->rho_out);
+    m->out_asmass = calloc((size_t)m->rc.nout + 1, sizeof *m->out_asmass);
+    if (!m->rho_out || !m->out_asmass) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int i = 0; i < m->rc.nout; i++) m->out_asmass[i] = m->out_mass[m->rc.out_species[i]];
     OutputConfig oc = {
         .dir = m->rc.output_dir, .nout = m->rc.nout, .species = m->rc.out_species,
         .interval_s = m->rc.out_dt, .all_layers = m->rc.all_layers, .average = m->rc.average,
         .config_text = m->config_text, .title = "Bogda tracer transport",
         .version = BOGDA_VERSION, .config_hash = m->config_hash,
+        .as_mass = m->out_asmass, .air_density = m->rho_out,
     };
     double out_start = m->rc.t_start + m->rc.spinup_s;
     BG_TRY(output_init(&m->out, g, &oc, out_start, e));
     BG_TRY(budget_init_mem(&m->budget, &m->state, m->rc.output_dir, e));
+    m->budget.nspec = m->ntrans; /* the diagnosed PM totals have no budget of their own */
 
     /* continuation: the state, averaging and budget accumulators come from the restart */
     if (m->rc.restart[0]) {
@@ -253,6 +281,8 @@ int model_run(Model *m, BgErr *e)
     const MetFields *f = model_met(m, m->state.time, e);
     if (!f) return e->code;
     if (!continuing) budget_begin(&m->budget, &m->state, f->airm);
+    process_diagnose_pm(m);
+    memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     double out_start = rc->t_start + rc->spinup_s;
     if (!continuing && !rc->average && out_start <= rc->t_start + 1e-6) BG_TRY(output_write(&m->out, &m->state, e));
 
@@ -269,6 +299,9 @@ int model_run(Model *m, BgErr *e)
     for (long n = 0; n < nsteps; n++) {
         BG_TRY(driver_step(m, rc->sync_dt, e));
         double t = m->state.time;
+        f = model_met(m, t, e); /* cached: the advection's end time */
+        if (!f) return e->code;
+        memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
         output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
         if (on_grid(t, rc->t_start, rc->out_dt)) {
             f = model_met(m, t, e);
@@ -311,7 +344,7 @@ int model_run(Model *m, BgErr *e)
             (rc->t_end - sim0) / 3600.0, wall, steps, omp_get_max_threads());
     /* machine-readable lines, parsed by bench/run_bench.sh */
     fprintf(m->log, "timing wall_s %.3f\n", wall);
-    const Process *ps[] = {&m->advection, &m->diffusion};
+    const Process *ps[] = {&m->advection, &m->diffusion, &m->emissions, &m->chemistry, &m->wetdep};
     for (size_t i = 0; i < sizeof ps / sizeof *ps; i++)
         fprintf(m->log, "timing %s_s %.3f\n", ps[i]->name, ps[i]->seconds);
     fprintf(m->log, "timing met_s %.3f\ntiming output_s %.3f\n", m->met_seconds, m->io_seconds);
@@ -338,6 +371,17 @@ void model_free(Model *m)
     met_close(&m->met);
     state_free(&m->state);
     grid_free(&m->grid);
+    if (m->has_src) sources_free(&m->src);
+    if (m->has_ctl) controlset_free(&m->ctl);
+    for (int r = 0; r < m->nreg; r++) region_free(&m->regions[r]);
+    free(m->regions);
+    chemproc_free(m->chem);
+    if (m->tab.s) species_free(&m->tab);
+    free(m->tab_map); free(m->is_mass); free(m->out_mass); free(m->extra);
+    free(m->model_names); free(m->model_mm);
+    free(m->sflux); free(m->vdep); free(m->removed); free(m->emis_kg); free(m->chg);
+    free(m->dd_henry); free(m->dd_f0); free(m->dd_diam); free(m->wet); free(m->wet_on); free(m->wet_rate);
+    free(m->rho_out); free(m->out_asmass);
     free(m->init_prof); free(m->bc_prof); free(m->species);
     free(m->rc.out_species);
     for (int i = 0; i < m->rc.nmet; i++) free(m->rc.met_files[i]);

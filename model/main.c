@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "makecase.h"
 #include "synthmet.h"
 
 #ifndef BOGDA_VERSION
@@ -20,20 +21,22 @@ static const char usage_main[] =
     "  run CONFIG [--resume] [--set section.key=value]...   one simulation\n"
     "  check CONFIG [--set section.key=value]...            validate the configuration and inputs\n"
     "  synthmet DIR [options]                               write idealised WRF-format meteorology\n"
-    "  batch, rank, forecast, evaluate, box, makecase, aqi  planned (DESIGN 2.1), not in this version\n"
+    "  makecase DIR [--resolution KM] [--days N] [--start DATE]  write the embedded northern-Tianshan case\n"
+    "  batch, rank, forecast, evaluate, box, aqi            planned (DESIGN 2.1), not in this version\n"
     "\n"
     "options: --help, --version\n"
     "exit status: 0 success, 1 failure, 2 usage or configuration error, 3 input data error\n";
 
 static const char usage_run[] =
-    "usage: bogda run CONFIG [--resume] [--set section.key=value]...\n"
+    "usage: bogda run CONFIG [--scenario NAME] [--resume] [--set section.key=value]...\n"
     "  Runs one simulation as configured (config/README.md lists every key).\n"
+    "  --scenario NAME apply the emission controls of [scenario NAME] (default: the baseline)\n"
     "  --resume        continue from the newest valid checkpoint in output_dir after a kill\n"
     "  --set S.K=V     override a configuration key (repeatable; split at the first '.')\n"
     "  Outputs in output_dir: conc_YYYY-MM-DD.nc, budget.csv, restart_*.nc, run.log.\n";
 
 static const char usage_check[] =
-    "usage: bogda check CONFIG [--set section.key=value]...\n"
+    "usage: bogda check CONFIG [--scenario NAME] [--set section.key=value]...\n"
     "  Validates the configuration and every input it names (meteorology, initial conditions,\n"
     "  restart) exactly as run does, and runs nothing.\n";
 
@@ -55,7 +58,7 @@ static int usage_error(const char *usage, const char *fmt, const char *arg)
 static int cmd_run(int argc, char **argv, int check_only)
 {
     const char *usage = check_only ? usage_check : usage_run;
-    const char *config = NULL;
+    const char *config = NULL, *scenario = NULL;
     int resume = 0, nset = 0;
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     if (!sets) return BG_EFAIL;
@@ -66,6 +69,9 @@ static int cmd_run(int argc, char **argv, int check_only)
             return 0;
         } else if (!strcmp(argv[i], "--resume") && !check_only) {
             resume = 1;
+        } else if (!strcmp(argv[i], "--scenario")) {
+            if (i + 1 >= argc) { free(sets); return usage_error(usage, "--scenario needs a NAME%s", ""); }
+            scenario = argv[++i];
         } else if (!strcmp(argv[i], "--set")) {
             if (i + 1 >= argc) { free(sets); return usage_error(usage, "--set needs section.key=value%s", ""); }
             sets[nset++] = argv[++i];
@@ -84,7 +90,7 @@ static int cmd_run(int argc, char **argv, int check_only)
     if (!config) { free(sets); return usage_error(usage, "missing CONFIG%s", ""); }
     Model m;
     BgErr e = {0};
-    int rc = model_setup(&m, config, sets, nset, resume, &e);
+    int rc = model_setup(&m, config, sets, nset, resume, scenario, &e);
     if (rc == BG_OK && check_only) {
         printf("%s: configuration and inputs are valid (grid %d x %d x %d, %d species, %d met files)\n",
                config, m.grid.nx, m.grid.ny, m.grid.nz, m.state.nspec, m.rc.nmet);
@@ -121,7 +127,12 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "run")) return cmd_run(argc - 2, argv + 2, 0);
     if (!strcmp(verb, "check")) return cmd_run(argc - 2, argv + 2, 1);
     if (!strcmp(verb, "synthmet")) return cmd_synthmet(argc - 1, argv + 1);
-    static const char *const planned[] = {"batch", "rank", "forecast", "evaluate", "box", "makecase", "aqi"};
+    if (!strcmp(verb, "makecase")) {
+        BgErr e = {0};
+        int rc = makecase_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
+        return rc == BG_OK ? 0 : report(&e);
+    }
+    static const char *const planned[] = {"batch", "rank", "forecast", "evaluate", "box", "aqi"};
     for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
         if (!strcmp(verb, planned[i])) {
             fprintf(stderr, "bogda: error: %s: not available in this version of Bogda (see README.md)\n", verb);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drydep.h"
 #include "restart.h"
 #include "timeutil.h"
 
@@ -39,7 +40,7 @@ static void resolve_path(const Model *m, const char *p, char *out, size_t n)
     }
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s", m->cfg.path);
-    snprintf(out, n, "%s/%s", dirname(tmp), p);
+    if (snprintf(out, n, "%s/%s", dirname(tmp), p) >= (int)n) out[n - 1] = 0; /* too long: truncated, fails to open */
 }
 
 static int species_index(const Model *m, const char *name)
@@ -90,12 +91,18 @@ static int parse_processes(Model *m, BgErr *e)
     RunConfig *rc = &m->rc;
     BG_TRY(config_onoff(&m->cfg, "processes", "advection", &rc->adv_on, e));
     BG_TRY(config_onoff(&m->cfg, "processes", "diffusion", &rc->diff_on, e));
-    static const char *const later[] = {"emissions", "chemistry", "aerosol", "drydep", "wetdep"};
-    for (size_t i = 0; i < sizeof later / sizeof *later; i++) {
-        int on;
-        BG_TRY(config_onoff(&m->cfg, "processes", later[i], &on, e));
-        if (on) return cfg_fail(m, e, "processes", later[i], "this process is not available in this version of Bogda", NULL);
-    }
+    BG_TRY(config_onoff(&m->cfg, "processes", "emissions", &rc->emis_on, e));
+    BG_TRY(config_onoff(&m->cfg, "processes", "chemistry", &rc->chem_on, e));
+    BG_TRY(config_onoff(&m->cfg, "processes", "aerosol", &rc->aero_on, e));
+    BG_TRY(config_onoff(&m->cfg, "processes", "drydep", &rc->drydep_on, e));
+    BG_TRY(config_onoff(&m->cfg, "processes", "wetdep", &rc->wetdep_on, e));
+    rc->full = rc->emis_on || rc->chem_on || rc->aero_on || rc->drydep_on || rc->wetdep_on;
+    if (rc->emis_on && !config_get(&m->cfg, "emissions", "inventory")[0])
+        return cfg_fail(m, e, "emissions", "inventory", "required when [processes] emissions = on", NULL);
+    if (rc->drydep_on && !rc->diff_on)
+        return cfg_fail(m, e, "processes", "drydep", "dry deposition is the lower boundary flux of diffusion: needs diffusion = on", NULL);
+    if (rc->emis_on && !rc->diff_on)
+        return cfg_fail(m, e, "processes", "emissions", "surface emissions enter through diffusion: needs diffusion = on", NULL);
     const char *sch = config_get(&m->cfg, "advection", "scheme");
     rc->scheme = advect_scheme_find(sch);
     if (!rc->scheme) return cfg_fail(m, e, "advection", "scheme", "unknown scheme (ppm, upwind)", NULL);
@@ -106,30 +113,92 @@ static int parse_processes(Model *m, BgErr *e)
     return BG_OK;
 }
 
+/* The chemical species of the table (transported ones, table order), for a run with any
+ * chemical process on. */
+static int add_table_species(Model *m, BgErr *e)
+{
+    const char *tp = config_get(&m->cfg, "chemistry", "species_table");
+    char path[1024] = "";
+    if (tp && tp[0]) resolve_path(m, tp, path, sizeof path);
+    BG_TRY(species_load(&m->tab, path[0] ? path : NULL, e));
+    m->tab_map = malloc((size_t)m->tab.n * sizeof *m->tab_map);
+    m->species = calloc((size_t)m->tab.n + 514, sizeof *m->species);
+    m->is_mass = calloc((size_t)m->tab.n + 514, sizeof *m->is_mass);
+    m->out_mass = calloc((size_t)m->tab.n + 514, sizeof *m->out_mass);
+    if (!m->tab_map || !m->species || !m->is_mass || !m->out_mass) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int t = 0; t < m->tab.n; t++) {
+        const Species *sp = &m->tab.s[t];
+        m->tab_map[t] = -1;
+        if (!sp->transported) continue;
+        m->tab_map[t] = m->nspec;
+        snprintf(m->species[m->nspec].name, BG_NAME_LEN, "%s", sp->name);
+        m->species[m->nspec].molar_mass = sp->molar_mass_kg_mol * 1e3;
+        m->is_mass[m->nspec] = sp->phase == SPECIES_AEROSOL;
+        m->out_mass[m->nspec] = sp->output_ugm3;
+        m->nspec++;
+    }
+    for (int t = 0; t < m->tab.n; t++)
+        if (m->tab_map[t] < 0)
+            return bg_fail(e, BG_EINPUT, m->tab.path, m->tab.s[t].name,
+                           "non-transported species are not supported by the 3-D model");
+    return BG_OK;
+}
+
 static int parse_species(Model *m, BgErr *e)
 {
+    m->i_pm25 = m->i_pm10 = -1;
+    if (m->rc.full) BG_TRY(add_table_species(m, e));
     char *names = strdup(config_get(&m->cfg, "tracers", "names"));
     char *tok[512];
     int n = names ? config_split(names, tok, 512) : -1;
-    if (n <= 0) {
+    if (n < 0 || (n == 0 && !m->rc.full)) {
         free(names);
         return cfg_fail(m, e, "tracers", "names", n < 0 ? "more than 512 names" : "no species to transport: list passive tracers here", NULL);
     }
     BG_TRY(config_double(&m->cfg, "tracers", "molar_mass_g_mol", &m->rc.tracer_molar_mass, e));
     if (!(m->rc.tracer_molar_mass > 0)) { free(names); return cfg_fail(m, e, "tracers", "molar_mass_g_mol", "must be > 0", NULL); }
-    m->species = calloc((size_t)n, sizeof *m->species);
-    if (!m->species) { free(names); return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); }
+    if (!m->species) {
+        m->species = calloc((size_t)n + 2, sizeof *m->species);
+        m->is_mass = calloc((size_t)n + 2, sizeof *m->is_mass);
+        m->out_mass = calloc((size_t)n + 2, sizeof *m->out_mass);
+    }
+    if (!m->species || !m->is_mass || !m->out_mass) { free(names); return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); }
+    const int first = m->nspec;
     for (int i = 0; i < n; i++) {
         if (strlen(tok[i]) >= BG_NAME_LEN || species_index(m, tok[i]) >= 0) {
             int rc = cfg_fail(m, e, "tracers", "names", "name too long or repeated: ", tok[i]);
             free(names);
             return rc;
         }
-        snprintf(m->species[i].name, BG_NAME_LEN, "%s", tok[i]);
-        m->species[i].molar_mass = m->rc.tracer_molar_mass;
-        m->nspec = i + 1;
+        snprintf(m->species[first + i].name, BG_NAME_LEN, "%s", tok[i]);
+        m->species[first + i].molar_mass = m->rc.tracer_molar_mass;
+        m->nspec = first + i + 1;
     }
     free(names);
+    m->ntrans = m->nspec;
+    /* diagnosed PM2.5 and PM10 (ug m-3 in the output): carried as the mass mixing ratio of a
+     * notional 1 g mol-1 molecule, i.e. sum(q M) over the components */
+    if (m->rc.full && species_find(&m->tab, "PSO4") >= 0) {
+        m->i_pm25 = m->nspec;
+        snprintf(m->species[m->nspec].name, BG_NAME_LEN, "PM25");
+        m->species[m->nspec].molar_mass = 1.0;
+        m->out_mass[m->nspec++] = 1;
+        m->i_pm10 = m->nspec;
+        snprintf(m->species[m->nspec].name, BG_NAME_LEN, "PM10");
+        m->species[m->nspec].molar_mass = 1.0;
+        m->out_mass[m->nspec++] = 1;
+    }
+    /* [tracers] emit.T = X: tracer T receives the inventory's species X (mass) */
+    for (int i = 0; i < m->cfg.n; i++) {
+        const CfgEntry *en = &m->cfg.e[i];
+        if (strcmp(en->section, "tracers") || strncmp(en->key, "emit.", 5)) continue;
+        int sp = species_index(m, en->key + 5);
+        if (sp < first || sp >= m->ntrans) return cfg_fail(m, e, "tracers", en->key, "no tracer of that name", NULL);
+        SpecExtra *ne = realloc(m->extra, (size_t)(m->nextra + 1) * sizeof *ne);
+        if (!ne) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+        m->extra = ne;
+        m->extra[m->nextra++] = (SpecExtra){m->species[sp].name, en->value, 1.0};
+    }
     return BG_OK;
 }
 
@@ -272,18 +341,195 @@ static int init_state(Model *m, BgErr *e)
     const size_t plane = (size_t)g->nx * g->ny;
     const MetFields *f = model_met(m, m->rc.t_start, e);
     if (!f) return e->code;
-    for (int sp = 0; sp < m->state.nspec; sp++) {
+    for (int sp = 0; sp < m->ntrans; sp++) {
         double *q = state_species(&m->state, sp);
         const ValueProfile *p = &m->init_prof[sp];
         for (int k = 0; k < g->nz; k++)
             for (size_t c = 0; c < plane; c++) {
                 double z = 0.5 * (f->zf[k * plane + c] + f->zf[(k + 1) * plane + c]);
-                q[k * plane + c] = p->n ? profile_eval(p, z) * 1e-9 : 0.0;
+                double v = p->n ? profile_eval(p, z) : 0.0;
+                /* aerosol values are ug m-3: mol mol-1 = c / rho * M_air / M */
+                q[k * plane + c] = m->is_mass[sp] ? v * 1e-9 / f->rho[k * plane + c] * BG_M_AIR / m->state.spec[sp].molar_mass
+                                                  : v * 1e-9;
             }
     }
     if (m->init_file[0]) BG_TRY(init_from_file(m, m->init_file, e));
     m->state.time = m->rc.t_start;
     m->state.step = 0;
+    return BG_OK;
+}
+
+/* [stations] file and [cities] file: the header of DESIGN 2.2 and one row per line. */
+static int check_csv(Model *m, const char *section, const char *header, int ncol, BgErr *e)
+{
+    const char *v = config_get(&m->cfg, section, "file");
+    if (!v || !v[0]) return BG_OK;
+    char path[1024], line[1024];
+    resolve_path(m, v, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open ([%s] file)", section);
+    int rc = BG_OK, n = 0;
+    if (!fgets(line, sizeof line, f) || strncmp(line, header, strlen(header)))
+        rc = bg_fail(e, BG_EINPUT, path, "1", "header must be %s", header);
+    while (rc == BG_OK && fgets(line, sizeof line, f)) {
+        n++;
+        if (line[0] == '\n' || line[0] == '\r') continue;
+        int commas = 0;
+        for (const char *p = line; *p; p++) commas += *p == ',';
+        if (commas != ncol - 1) {
+            char w[32];
+            snprintf(w, sizeof w, "%d", n + 1);
+            rc = bg_fail(e, BG_EINPUT, path, w, "expected %d columns (%s)", ncol, header);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* [region NAME] sections and the control lines of every [scenario NAME] (all validated; the
+ * one named by --scenario is kept), against the inventory's names. */
+static int setup_controls(Model *m, BgErr *e)
+{
+    const Grid *g = &m->grid;
+    const char *rn[256], *sn[256];
+    int nreg = config_sections(&m->cfg, "region", rn, 256);
+    int nsc = config_sections(&m->cfg, "scenario", sn, 256);
+    if (nreg < 0 || nsc < 0) return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "more than 256 regions or scenarios");
+    m->regions = calloc((size_t)nreg + 1, sizeof *m->regions);
+    if (!m->regions) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int r = 0; r < nreg; r++) {
+        char sec[160], why[512], w[1100];
+        snprintf(sec, sizeof sec, "region %s", rn[r]);
+        static const char *const kinds[] = {"polygon", "circle", "mask"};
+        const char *kind = NULL, *val = NULL;
+        for (int k = 0; k < 3; k++) {
+            const char *v = config_get(&m->cfg, sec, kinds[k]);
+            if (v && v[0]) {
+                if (kind) return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "[%s]: give one of polygon, circle or mask", sec);
+                kind = kinds[k];
+                val = v;
+            }
+        }
+        if (!kind) {
+            /* a region used only for its cities (warnings) has no shape */
+            continue;
+        }
+        char buf[1100];
+        if (!strcmp(kind, "mask")) {
+            char file[1024];
+            const char *colon = strrchr(val, ':');
+            snprintf(file, sizeof file, "%.*s", colon ? (int)(colon - val) : (int)strlen(val), val);
+            char res[1024];
+            resolve_path(m, file, res, sizeof res);
+            snprintf(buf, sizeof buf, "%s%s", res, colon ? colon : "");
+            val = buf;
+        }
+        if (region_parse(&m->regions[m->nreg], rn[r], kind, val, g, why, sizeof why)) {
+            where(m, sec, kind, w, sizeof w);
+            return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] %s: %s", sec, kind, why);
+        }
+        m->nreg++;
+    }
+    const Inventory *inv = &m->src.inv;
+    const char *const *sectors = (const char *const *)inv->sectors;
+    const char *const *species = (const char *const *)inv->species;
+    int found = !m->rc.scenario[0];
+    for (int sc = 0; sc < nsc; sc++) {
+        char sec[160];
+        snprintf(sec, sizeof sec, "scenario %s", sn[sc]);
+        ControlSet cs;
+        if (controlset_init(&cs, inv->nsector, inv->nspec, m->regions, m->nreg, g->nx * g->ny))
+            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+        for (const CfgEntry *en = config_next(&m->cfg, sec, "control", NULL); en;
+             en = config_next(&m->cfg, sec, "control", en)) {
+            Control c;
+            char why[512], w[1100];
+            if (control_parse(&c, en->value, sectors, inv->nsector, species, inv->nspec, m->regions,
+                              m->nreg, why, sizeof why)) {
+                controlset_free(&cs);
+                config_where(&m->cfg, en, w, sizeof w);
+                return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] control = %s: %s", sec, en->value, why);
+            }
+            if (controlset_add(&cs, &c)) {
+                controlset_free(&cs);
+                return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+            }
+        }
+        if (m->rc.scenario[0] && !strcmp(sn[sc], m->rc.scenario)) {
+            m->ctl = cs;
+            m->has_ctl = 1;
+            found = 1;
+        } else {
+            controlset_free(&cs);
+        }
+    }
+    if (!found) return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "--scenario %s: no [scenario %s] in the configuration", m->rc.scenario, m->rc.scenario);
+    return BG_OK;
+}
+
+/* Emissions, deposition parameters and chemistry of the chemical model. */
+static int setup_chemical_model(Model *m, BgErr *e)
+{
+    const Grid *g = &m->grid;
+    const size_t plane = (size_t)g->nx * g->ny;
+    const int nt = m->ntrans;
+    if (m->rc.emis_on) {
+        static char inv[1024], prof[1024], pts[1024];
+        resolve_path(m, config_get(&m->cfg, "emissions", "inventory"), inv, sizeof inv);
+        const char *pp = config_get(&m->cfg, "emissions", "profiles"), *pt = config_get(&m->cfg, "emissions", "points");
+        prof[0] = pts[0] = 0;
+        if (pp[0]) resolve_path(m, pp, prof, sizeof prof);
+        if (pt[0]) resolve_path(m, pt, pts, sizeof pts);
+        double tz;
+        BG_TRY(config_double(&m->cfg, "emissions", "timezone_offset_h", &tz, e));
+        m->model_names = malloc((size_t)nt * sizeof *m->model_names);
+        m->model_mm = malloc((size_t)nt * sizeof *m->model_mm);
+        if (!m->model_names || !m->model_mm) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+        for (int s = 0; s < nt; s++) {
+            m->model_names[s] = m->state.spec[s].name;
+            m->model_mm[s] = m->state.spec[s].molar_mass * 1e-3;
+        }
+        SourcesSetup su = {.grid = g, .inventory = inv, .profiles = prof, .points = pts,
+                           .timezone_offset_h = tz, .model = m->model_names,
+                           .molar_mass_kg_mol = m->model_mm, .nmodel = nt, .extra = m->extra,
+                           .nextra = m->nextra};
+        BG_TRY(sources_open(&m->src, &su, e));
+        m->has_src = 1;
+        BG_TRY(setup_controls(m, e));
+        BG_TRY(sources_start(&m->src, m->has_ctl ? &m->ctl : NULL, e));
+        m->sflux = calloc((size_t)nt * plane, sizeof *m->sflux);
+        m->emis_kg = calloc((size_t)nt, sizeof *m->emis_kg);
+        if (!m->sflux || !m->emis_kg) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    } else if (m->rc.scenario[0]) {
+        return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "--scenario %s: scenarios act on emissions, but [processes] emissions = off", m->rc.scenario);
+    }
+    /* deposition parameters per transported species (tracers do not deposit) */
+    m->dd_henry = calloc((size_t)nt, sizeof(double));
+    m->dd_f0 = calloc((size_t)nt, sizeof(double));
+    m->dd_diam = calloc((size_t)nt, sizeof(double));
+    m->wet = calloc((size_t)nt, sizeof *m->wet);
+    m->wet_on = calloc((size_t)nt, sizeof *m->wet_on);
+    m->vdep = calloc((size_t)nt * plane, sizeof *m->vdep);
+    m->removed = calloc((size_t)nt, sizeof *m->removed);
+    m->chg = calloc((size_t)m->state.nspec, sizeof *m->chg);
+    /* per thread: a column's T, qc, qr, qs and rates; then per row sums [ny][nt] */
+    m->wet_rate = calloc((size_t)omp_get_max_threads() * nt * (g->nz + 4) * 4 + (size_t)g->ny * nt, sizeof *m->wet_rate);
+    if (!m->dd_henry || !m->dd_f0 || !m->dd_diam || !m->wet || !m->wet_on || !m->vdep || !m->removed || !m->chg || !m->wet_rate)
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int t = 0; t < m->tab.n; t++) {
+        const Species *sp = &m->tab.s[t];
+        int s = m->tab_map[t];
+        m->dd_henry[s] = drydep_effective_henry(sp->name, sp->henry_m_atm);
+        m->dd_f0[s] = sp->f0;
+        m->dd_diam[s] = sp->phase == SPECIES_AEROSOL ? (sp->diameter_um > 0 ? sp->diameter_um : 0.5) : 0.0;
+        m->wet_on[s] = wetdep_species_preset(sp->name, sp->phase == SPECIES_AEROSOL, sp->diameter_um, &m->wet[s]);
+    }
+    if (m->rc.chem_on || m->rc.aero_on) {
+        BG_TRY(chem_mech_init(&m->mech, &m->tab, e));
+        BG_TRY(chem_configure(&m->mech, &m->cfg, e));
+        m->chem = chemproc_create(&m->mech, &m->tab, m->tab_map, g, m->rc.chem_on, m->rc.aero_on, e);
+        if (!m->chem) return e->code ? e->code : bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    }
     return BG_OK;
 }
 
@@ -294,7 +540,7 @@ static int open_boundary_file(Model *m, BgErr *e)
     if (!bf[0]) return BG_OK;
     char path[1024];
     resolve_path(m, bf, path, sizeof path);
-    const int ns = m->state.nspec;
+    const int ns = m->ntrans;
     const char **names = calloc((size_t)ns, sizeof *names);
     const char **map = calloc((size_t)ns, sizeof *map);
     double *mm = calloc((size_t)ns, sizeof *mm);
@@ -345,23 +591,22 @@ const MetFields *model_met(Model *m, double t, BgErr *e)
 }
 
 int model_setup(Model *m, const char *config_path, char *const *overrides, int noverrides, int resume,
-                BgErr *e)
+                const char *scenario, BgErr *e)
 {
     memset(m, 0, sizeof *m);
     m->resume = resume;
+    if (scenario) snprintf(m->rc.scenario, sizeof m->rc.scenario, "%s", scenario);
     BG_TRY(config_load(&m->cfg, config_path, overrides, noverrides, e));
     config_hash(&m->cfg, m->config_hash);
+    if (m->rc.scenario[0]) { /* a scenario member is another configuration for restarts */
+        unsigned long long h = strtoull(m->config_hash, NULL, 16);
+        for (const char *p = m->rc.scenario; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        snprintf(m->config_hash, sizeof m->config_hash, "%016llx", h);
+    }
     m->config_text = config_effective(&m->cfg);
     if (!m->config_text) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     BG_TRY(parse_times(m, e));
     BG_TRY(parse_processes(m, e));
-    {
-        const char *names[4];
-        if (config_sections(&m->cfg, "scenario", names, 4) != 0)
-            return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL,
-                           "[scenario %s]: scenarios need the emission process, not available in this version",
-                           names[0]);
-    }
     BG_TRY(parse_species(m, e));
     BG_TRY(parse_family(m, "init", &m->init_prof, e));
     BG_TRY(parse_family(m, "boundary", &m->bc_prof, e));
@@ -379,6 +624,8 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
     if (m->rc.threads > 0) omp_set_num_threads(m->rc.threads);
 
     /* inputs: every file is opened and checked before anything is written */
+    BG_TRY(check_csv(m, "stations", "id,name,city,lon,lat", 5, e));
+    BG_TRY(check_csv(m, "cities", "city,lon,lat,population", 4, e));
     BG_TRY(glob_met(m, e));
     BG_TRY(grid_from_wrf(&m->grid, m->rc.met_files[0], e));
     BG_TRY(met_open(&m->met, &m->grid, m->rc.met_files, m->rc.nmet, m->rc.t_start, m->rc.t_end,
@@ -391,6 +638,9 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
     memcpy(m->state.spec, m->species, (size_t)m->nspec * sizeof *m->species);
     BG_TRY(init_state(m, e));
     BG_TRY(open_boundary_file(m, e));
+    if (m->rc.full) BG_TRY(setup_chemical_model(m, e));
+    else if (m->rc.scenario[0])
+        return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "--scenario %s: scenarios act on emissions, but [processes] emissions = off", m->rc.scenario);
     m->t_cont = m->rc.t_start;
     if (m->resume) {
         BgErr none = {0};

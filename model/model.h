@@ -7,6 +7,11 @@
 
 #include "advect.h"
 #include "bcfile.h"
+#include "chemproc.h"
+#include "controls.h"
+#include "sources.h"
+#include "species.h"
+#include "wetdep.h"
 #include "budget.h"
 #include "config.h"
 #include "err.h"
@@ -23,7 +28,9 @@ typedef struct RunConfig {
     char output_dir[1024];
     char restart[1024];        /* [run] restart, resolved */
     int threads;
-    int adv_on, diff_on;
+    int adv_on, diff_on, emis_on, chem_on, aero_on, drydep_on, wetdep_on;
+    int full;                  /* species from the species table (any chemical process on) */
+    char scenario[128];        /* run --scenario NAME: its controls apply; "" = baseline */
     const AdvectScheme *scheme;
     double cfl_max, kz_min;
     char **met_files;
@@ -74,7 +81,38 @@ typedef struct Model {
     double *tally_in, *tally_out;       /* [nspec] per step (kg air * mixing ratio) */
     AdvectWork *adv;
     VdiffWork *vdiff;
-    Process advection, diffusion;
+    Process advection, diffusion, emissions, chemistry, wetdep;
+    /* the chemical model (rc.full) */
+    int ntrans;                         /* transported species: state species 0..ntrans-1 */
+    int i_pm25, i_pm10;                 /* diagnosed totals in the state (not transported), or -1 */
+    int *is_mass;                       /* [nspec] aerosol: configuration values in ug m-3 */
+    int *out_mass;                      /* [nspec] output as ug m-3 */
+    SpeciesTable tab;
+    int *tab_map;                       /* [tab.n] state index of each table species */
+    ChemMech mech;
+    ChemProc *chem;
+    Sources src;
+    int has_src;
+    Region *regions;
+    int nreg;
+    ControlSet ctl;                     /* the controls of rc.scenario */
+    int has_ctl;
+    SpecExtra *extra;                   /* [tracers] emit.T = X */
+    const char **model_names;           /* [ntrans] */
+    double *model_mm;                   /* [ntrans] kg mol-1 */
+    int nextra;
+    double *sflux;                      /* [ntrans][ny*nx] surface emission, kg air * mol mol-1 s-1 */
+    double *vdep;                       /* [ntrans][ny*nx] dry-deposition conductance, kg s-1 */
+    double *removed;                    /* [ntrans] deposited in the last call (kg air * mol mol-1) */
+    double *emis_kg;                    /* [ntrans] point-source kg of the last call */
+    double *chg;                        /* [nspec] chemical change (kg air * mol mol-1) */
+    double *dd_henry, *dd_f0, *dd_diam; /* [ntrans] deposition parameters (diam > 0: aerosol) */
+    WetSpecies *wet;                    /* [ntrans] */
+    int *wet_on;                        /* [ntrans] */
+    double *wet_rate;                   /* per thread [nthreads][ntrans * nz] */
+    double *rho_out;                    /* [nz][ny][nx] dry-air density at the state time (output) */
+    int *out_asmass;                    /* [nout] */
+    long chem_failed, chem_retried;
     int max_sub;                        /* largest advection sub-step count seen */
     double met_seconds, io_seconds;     /* wall time in met reading/interpolation and output */
     Output out;
@@ -87,7 +125,7 @@ typedef struct Model {
 /* Reads the configuration (with --set overrides), validates it and every input it names, and
  * builds grid, met, state and processes.  Nothing is written. */
 int model_setup(Model *m, const char *config_path, char *const *overrides, int noverrides,
-                int resume, BgErr *e);
+                int resume, const char *scenario, BgErr *e);
 /* Runs from the initial (or restart) time to the end; writes outputs, restarts, budget, log. */
 int model_run(Model *m, BgErr *e);
 void model_free(Model *m);

@@ -1,0 +1,32 @@
+/* The column processes of the 3-D model: gas chemistry (model/chem.h), inorganic aerosol
+ * equilibrium (model/aerosol.h) and wet scavenging, cell by cell over one sync step.  It maps
+ * the State (mol mol-1, species in state order) to the chemistry's concentration vector (ppb,
+ * species-table order) and back, and books the net chemical change per species. */
+#ifndef BOGDA_CHEMPROC_H
+#define BOGDA_CHEMPROC_H
+
+#include "chem.h"
+#include "grid.h"
+#include "met.h"
+#include "species.h"
+#include "state.h"
+
+typedef struct ChemProc ChemProc;
+
+/* map[t] = state index of table species t (every table species must be in the state). */
+ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const int *map,
+                          const Grid *g, int do_chem, int do_aerosol, BgErr *e);
+void chemproc_free(ChemProc *p);
+
+/* Advances every cell over dt with the met f (the step's midpoint).  change[s] (state order)
+ * accumulates the net chemical change in kg of air * mixing ratio, summed in a fixed order.
+ * Cells whose solver failed keep their values and are counted; *failed and *retried (may be
+ * NULL) receive the counts of this call, *first_fail the flat index of the first failed cell. */
+void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, double dt, State *s,
+                   double *change, long *failed, long *retried, long *first_fail);
+
+/* Relative humidity (0..1, over liquid water) from qv (kg kg-1), T (K), p (Pa): Bolton (1980)
+ * saturation vapour pressure. */
+double chemproc_rh(double qv, double T, double p);
+
+#endif

@@ -1,0 +1,20 @@
+/* The chemical-model processes behind the Process interface (model/model.h): emissions,
+ * chemistry + aerosol, wet deposition, and the dry-deposition velocities that diffusion uses. */
+#ifndef BOGDA_PROCESSES_H
+#define BOGDA_PROCESSES_H
+
+#include "model.h"
+
+/* Surface fluxes for diffusion and point sources into their layers over dt (called before each
+ * diffusion half step; the sources are updated at the first of the two). */
+int process_emissions(Model *m, double t, double dt, BgErr *e);
+/* Chemistry and aerosol of every cell over dt with the met at t + dt/2. */
+int process_chemistry(Model *m, double t, double dt, BgErr *e);
+/* First-order wet scavenging of every column over dt with the met at t + dt/2. */
+int process_wetdep(Model *m, double t, double dt, BgErr *e);
+/* Dry-deposition conductances (kg s-1) of every transported species and column into m->vdep. */
+void process_drydep_velocities(Model *m, const MetFields *f, double t);
+/* PM25 and PM10 from their components (after every step). */
+void process_diagnose_pm(Model *m);
+
+#endif

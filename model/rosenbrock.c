@@ -1,0 +1,305 @@
+#include "rosenbrock.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ROS3 coefficients (Sandu et al. 1997, Table 3; as in KPP's Ros3, in its notation): stage i
+ * solves (I/(gamma h) - J) K_i = f(y + sum_j a_ij K_j) + sum_j (c_ij / h) K_j; the third stage
+ * reuses the second function value (a_31 = a_21 = 1, a_32 = 0). */
+static const double ROS_GAMMA = 0.43586652150845899941601945119356;
+static const double ROS_A21 = 1.0;
+static const double ROS_C21 = -0.10156171083877702091975600115545e+01;
+static const double ROS_C31 = 0.40759956452537699824805835358067e+01;
+static const double ROS_C32 = 0.92076794298330791242156818474003e+01;
+static const double ROS_M[3] = {0.1e+01, 0.61697947043828245592553615689730e+01,
+                                -0.42772256543218573326238373806514};
+static const double ROS_E[3] = {0.5, -0.29079558716805469821718236208017e+01,
+                                0.22354069897811569627360909276199};
+/* The order of the error estimate + 1 is 3: the step-size factor uses cbrt(err). */
+
+/* Step-size controller of KPP (Hairer & Wanner 1996, IV.8): new h = h * clamp(safety /
+ * err^(1/ELO), FAC_MIN, FAC_MAX); after two rejections in a row h shrinks by FAC_REJ. */
+static const double FAC_MIN = 0.2, FAC_MAX = 6.0, FAC_SAFE = 0.9, FAC_REJ = 0.1;
+/* A step rejected only for a negative component is halved: the error estimate says nothing
+ * about how far the overshoot is. */
+static const double FAC_NEG = 0.5;
+
+RosWork *ros_work_create(int n, const unsigned char *pattern)
+{
+    RosWork *w = calloc(1, sizeof *w);
+    unsigned char *p = malloc((size_t)n * n);
+    if (!w || !p) {
+        free(w);
+        free(p);
+        return NULL;
+    }
+    w->n = n;
+    w->leaf = calloc((size_t)n, 1);
+    if (!w->leaf) {
+        free(p);
+        ros_work_free(w);
+        return NULL;
+    }
+    for (int i = 0; i < n * n; i++) p[i] = pattern ? pattern[i] != 0 : 1;
+    for (int i = 0; i < n; i++) p[i * n + i] = 1;
+    int nleaf = 0, nlf = 0;
+    for (int j = 0; j < n; j++) {
+        int used = 0;
+        for (int i = 0; i < n; i++) used |= i != j && p[i * n + j];
+        w->leaf[j] = !used;
+        nleaf += !used;
+    }
+    for (int j = 0; j < n; j++)
+        if (w->leaf[j])
+            for (int i = 0; i < n; i++) nlf += i != j && p[j * n + i];
+    /* symbolic elimination of the core (leaves left out): fill-in where row i meets the U part
+     * of row k */
+    for (int k = 0; k < n; k++) {
+        if (w->leaf[k]) continue;
+        for (int i = k + 1; i < n; i++)
+            if (!w->leaf[i] && p[i * n + k])
+                for (int j = k + 1; j < n; j++)
+                    if (p[k * n + j]) p[i * n + j] = 1;
+    }
+    int nl = 0, nu = 0, nup = 0;
+    for (int k = 0; k < n; k++)
+        for (int i = k + 1; i < n; i++)
+            if (!w->leaf[k] && !w->leaf[i] && p[i * n + k]) {
+                nl++;
+                for (int j = k + 1; j < n; j++) nup += p[k * n + j];
+            }
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) nu += !w->leaf[i] && p[i * n + j];
+    w->buf = malloc(((size_t)9 * n + 2 * (size_t)n * n) * sizeof(double));
+    w->nzidx = malloc((size_t)n * n * sizeof(int));
+    w->lk_ptr = malloc((size_t)(n + 1) * sizeof(int));
+    w->l_pos = malloc((size_t)(nl + 1) * sizeof(int));
+    w->l_row = malloc((size_t)(nl + 1) * sizeof(int));
+    w->up_ptr = malloc((size_t)(nl + 1) * sizeof(int));
+    w->up_ij = malloc((size_t)(nup + 1) * sizeof(int));
+    w->up_kj = malloc((size_t)(nup + 1) * sizeof(int));
+    w->u_ptr = malloc((size_t)(n + 1) * sizeof(int));
+    w->u_pos = malloc((size_t)(nu + 1) * sizeof(int));
+    w->u_col = malloc((size_t)(nu + 1) * sizeof(int));
+    w->leaf_var = malloc((size_t)(nleaf + 1) * sizeof(int));
+    w->lf_ptr = malloc((size_t)(nleaf + 1) * sizeof(int));
+    w->lf_pos = malloc((size_t)(nlf + 1) * sizeof(int));
+    w->lf_col = malloc((size_t)(nlf + 1) * sizeof(int));
+    if (!w->buf || !w->nzidx || !w->lk_ptr || !w->l_pos || !w->l_row || !w->up_ptr || !w->up_ij ||
+        !w->up_kj || !w->u_ptr || !w->u_pos || !w->u_col || !w->leaf_var || !w->lf_ptr ||
+        !w->lf_pos || !w->lf_col) {
+        free(p);
+        ros_work_free(w);
+        return NULL;
+    }
+    int e = 0, q = 0;
+    for (int k = 0; k < n; k++) {
+        w->lk_ptr[k] = e;
+        if (w->leaf[k]) continue;
+        for (int i = k + 1; i < n; i++) {
+            if (w->leaf[i] || !p[i * n + k]) continue;
+            w->l_pos[e] = i * n + k;
+            w->l_row[e] = i;
+            w->up_ptr[e] = q;
+            for (int j = k + 1; j < n; j++)
+                if (p[k * n + j]) {
+                    w->up_ij[q] = i * n + j;
+                    w->up_kj[q++] = k * n + j;
+                }
+            e++;
+        }
+    }
+    w->lk_ptr[n] = e;
+    w->up_ptr[e] = q;
+    int u = 0;
+    for (int i = 0; i < n; i++) {
+        w->u_ptr[i] = u;
+        if (w->leaf[i]) continue;
+        for (int j = i + 1; j < n; j++)
+            if (p[i * n + j]) {
+                w->u_pos[u] = i * n + j;
+                w->u_col[u++] = j;
+            }
+    }
+    w->u_ptr[n] = u;
+    int l = 0, f = 0;
+    for (int j = 0; j < n; j++) {
+        if (!w->leaf[j]) continue;
+        w->leaf_var[l] = j;
+        w->lf_ptr[l++] = f;
+        for (int i = 0; i < n; i++)
+            if (i != j && p[j * n + i]) {
+                w->lf_pos[f] = j * n + i;
+                w->lf_col[f++] = i;
+            }
+    }
+    w->nleaf = l;
+    w->lf_ptr[l] = f;
+    w->nnz = 0;
+    for (int i = 0; i < n * n; i++)
+        if (p[i]) w->nzidx[w->nnz++] = i;
+    free(p);
+    return w;
+}
+
+void ros_work_free(RosWork *w)
+{
+    if (!w) return;
+    free(w->buf);
+    free(w->nzidx);
+    free(w->lk_ptr);
+    free(w->l_pos);
+    free(w->l_row);
+    free(w->up_ptr);
+    free(w->up_ij);
+    free(w->up_kj);
+    free(w->u_ptr);
+    free(w->u_pos);
+    free(w->u_col);
+    free(w->leaf);
+    free(w->leaf_var);
+    free(w->lf_ptr);
+    free(w->lf_pos);
+    free(w->lf_col);
+    free(w);
+}
+
+int ros_lu_decomp(const RosWork *w, double *a, double *dinv)
+{
+    const int n = w->n;
+    for (int k = 0; k < n; k++) {
+        double piv = a[k * n + k];
+        if (piv == 0.0 || !isfinite(piv)) return -1;
+        double inv = 1.0 / piv;
+        dinv[k] = inv;
+        for (int e = w->lk_ptr[k]; e < w->lk_ptr[k + 1]; e++) {
+            double l = a[w->l_pos[e]] * inv;
+            a[w->l_pos[e]] = l;
+            for (int q = w->up_ptr[e]; q < w->up_ptr[e + 1]; q++) a[w->up_ij[q]] -= l * a[w->up_kj[q]];
+        }
+    }
+    return 0;
+}
+
+void ros_lu_solve(const RosWork *w, const double *lu, const double *dinv, double *b)
+{
+    const int n = w->n;
+    for (int k = 0; k < n; k++) {
+        double bk = b[k];
+        for (int e = w->lk_ptr[k]; e < w->lk_ptr[k + 1]; e++) b[w->l_row[e]] -= lu[w->l_pos[e]] * bk;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+        if (w->leaf[i]) continue;
+        double s = b[i];
+        for (int u = w->u_ptr[i]; u < w->u_ptr[i + 1]; u++) s -= lu[w->u_pos[u]] * b[w->u_col[u]];
+        b[i] = s * dinv[i];
+    }
+    for (int l = 0; l < w->nleaf; l++) {
+        int j = w->leaf_var[l];
+        double s = b[j];
+        for (int f = w->lf_ptr[l]; f < w->lf_ptr[l + 1]; f++) s -= lu[w->lf_pos[f]] * b[w->lf_col[f]];
+        b[j] = s * dinv[j];
+    }
+}
+
+int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double span,
+                   const RosOptions *o, RosWork *w, RosStats *st)
+{
+    double *y0 = w->buf, *ynew = y0 + n, *fcn = ynew + n, *f0 = fcn + n;
+    double *k1 = f0 + n, *k2 = k1 + n, *k3 = k2 + n, *err = k3 + n, *dinv = err + n;
+    double *J = dinv + n, *G = J + (size_t)n * n;
+    RosStats dummy = {0};
+    if (!st) st = &dummy;
+    memcpy(y0, y, (size_t)n * sizeof *y);
+
+    double t = 0.0;
+    double h = o->h0 > 0 ? o->h0 : span / 100.0;
+    if (h > span) h = span;
+    if (h < o->hmin) h = o->hmin;
+    int steps = 0, status = ROS_OK;
+    int need_jac = 1, rejected_last = 0;
+
+    while (t < span) {
+        if (need_jac) {
+            f(ctx, y, f0);
+            jac(ctx, y, J);
+            st->fcn++;
+            st->jac++;
+            need_jac = 0;
+        }
+        /* Land exactly on the end rather than leave a sliver. */
+        if (t + h >= span || span - (t + h) < 1e-10 * span) h = span - t;
+        if (++steps > o->max_steps) { status = ROS_EMAXSTEPS; break; }
+
+        /* only the symbolic LU structure of G is ever read */
+        double gh = 1.0 / (ROS_GAMMA * h);
+        for (int p = 0; p < w->nnz; p++) G[w->nzidx[p]] = -J[w->nzidx[p]];
+        for (int i = 0; i < n; i++) G[i * n + i] += gh;
+        st->lu++;
+        if (ros_lu_decomp(w, G, dinv)) {
+            st->rejected++;
+            h *= FAC_NEG;
+            if (h < o->hmin) { status = ROS_ESINGULAR; break; }
+            continue;
+        }
+        memcpy(k1, f0, (size_t)n * sizeof *k1);
+        ros_lu_solve(w, G, dinv, k1);
+        for (int i = 0; i < n; i++) ynew[i] = y[i] + ROS_A21 * k1[i];
+        f(ctx, ynew, fcn);
+        st->fcn++;
+        double c21 = ROS_C21 / h, c31 = ROS_C31 / h, c32 = ROS_C32 / h;
+        for (int i = 0; i < n; i++) k2[i] = fcn[i] + c21 * k1[i];
+        ros_lu_solve(w, G, dinv, k2);
+        for (int i = 0; i < n; i++) k3[i] = fcn[i] + c31 * k1[i] + c32 * k2[i];
+        ros_lu_solve(w, G, dinv, k3);
+
+        double sum = 0.0;
+        int negative = 0;
+        for (int i = 0; i < n; i++) {
+            ynew[i] = y[i] + ROS_M[0] * k1[i] + ROS_M[1] * k2[i] + ROS_M[2] * k3[i];
+            err[i] = ROS_E[0] * k1[i] + ROS_E[1] * k2[i] + ROS_E[2] * k3[i];
+            double ymax = fabs(y[i]) > fabs(ynew[i]) ? fabs(y[i]) : fabs(ynew[i]);
+            double r = err[i] / (o->atol + o->rtol * ymax);
+            if (r * r > sum) sum = r * r;
+            if (ynew[i] < 0.0 && ynew[i] < y[i]) negative = 1; /* never pushes a value below 0 */
+        }
+        double e = sqrt(sum);
+        if (!(e == e)) e = 1e30; /* NaN from an overflowing trial step: reject */
+        double fac = FAC_SAFE / cbrt(e > 1e-300 ? e : 1e-300); /* err^(1/ELO), ELO = 3 */
+        fac = fac < FAC_MIN ? FAC_MIN : fac > FAC_MAX ? FAC_MAX : fac;
+        double hnew = h * fac;
+
+        if (e <= 1.0 && !(o->positive && negative)) {
+            memcpy(y, ynew, (size_t)n * sizeof *y);
+            t += h;
+            st->accepted++;
+            need_jac = 1;
+            if (rejected_last && hnew > h) hnew = h;
+            rejected_last = 0;
+            h = hnew;
+        } else {
+            st->rejected++;
+            if (e <= 1.0) {
+                /* For y' = -lambda y the ROS3 amplification R(-lambda h) is negative beyond
+                 * lambda h = 2.74 (it tends to 0 from below: L-stable, not positive).  Cut h
+                 * straight to 2.5 / lambda of the offending component instead of halving
+                 * repeatedly. */
+                st->rejected_negative++;
+                double hn = h * FAC_NEG;
+                for (int i = 0; i < n; i++)
+                    if (ynew[i] < 0.0 && ynew[i] < y[i] && J[i * n + i] < 0.0) {
+                        double hc = 2.5 / -J[i * n + i];
+                        if (hc < hn) hn = hc;
+                    }
+                h = hn;
+            } else {
+                h = rejected_last ? h * FAC_REJ : hnew;
+            }
+            rejected_last = 1;
+            if (h < o->hmin) { status = ROS_EHMIN; break; }
+        }
+    }
+    if (status != ROS_OK) memcpy(y, y0, (size_t)n * sizeof *y);
+    return status;
+}
