@@ -50,6 +50,18 @@ for th in 1 2; do
     echo "bench: $H h with $th thread(s) ..."
     bin/bogda run "$OUT/bench.ini" --set run.threads=$th --set run.output_dir="run_t$th"
 done
+# The full model on the embedded case at 4 km (bogda makecase: 200 x 120 x 24, emissions with
+# plume rise, chemistry, aerosol, deposition) over BENCH_FULL_HOURS (default 6) with 2 threads.
+FH=${BENCH_FULL_HOURS:-6}
+CASE=$OUT/case4km
+if [ ! -f "$CASE/bench.ini" ]; then
+    bin/bogda makecase "$CASE" --resolution 4 --days 1 --interval 3
+fi
+if [ "${BENCH_REUSE:-0}" != 1 ] || ! grep -q '^peak_rss_mb' "$CASE/output_bench/run.log" 2>/dev/null; then
+    rm -rf "$CASE/output_bench"
+    echo "bench: full model, $FH h with 2 threads ..."
+    bin/bogda run "$CASE/bench.ini" --set run.threads=2 --set run.hours="$FH" --set run.checkpoint_h=0
+fi
 get() { awk -v k="$2" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$OUT/run_t$1/run.log" | tail -n 1; }
 cells=$(get 1 cells); species=$(get 1 species); steps=$(get 1 sync_steps)
 w1=$(get 1 wall_s); w2=$(get 2 wall_s)
@@ -80,4 +92,27 @@ BEGIN {
     printf "  \"two_threads\": {\"wall_s\": %.3f, \"per_process_s\": {\"advection\": %.3f, \"diffusion\": %.3f, \"met\": %.3f, \"output\": %.3f}, \"cell_species_steps_per_s\": %.4g, \"peak_rss_mb\": %.1f},\n", w2, a2, d2, m2, o2, thr2, r2 > f
     printf "  \"speedup_1_to_2_threads\": %.3f,\n  \"max_advection_substeps\": %d\n}\n", w1 / w2, msub > f
     print "wrote bench/results.json"
+}'
+fget() { awk -v k="$1" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$CASE/output_bench/run.log" | tail -n 1; }
+awk -v H="$FH" -v cells="$(fget cells)" -v sp="$(fget species)" -v steps="$(fget sync_steps)" -v w="$(fget wall_s)" \
+    -v a="$(fget advection_s)" -v d="$(fget diffusion_s)" -v em="$(fget emissions_s)" -v pr="$(fget plume_rise_s)" \
+    -v ch="$(fget chemistry_s)" -v wd="$(fget wetdep_s)" -v m="$(fget met_s)" -v o="$(fget output_s)" -v r="$(fget peak_rss_mb)" '
+BEGIN {
+    printf "\nBogda bench: full model on the embedded case, %d cells (200 x 120 x 24), %d species, %g simulated h, 2 threads\n", cells, sp, H
+    printf "%-34s %10.1f s   projected 10 days %.0f s\n", "wall time", w, w * 240 / H
+    printf "%-34s %10.1f s  %5.1f %%\n", "  advection", a, 100 * a / w
+    printf "%-34s %10.1f s  %5.1f %%\n", "  diffusion + dry deposition", d, 100 * d / w
+    printf "%-34s %10.1f s  %5.1f %%   (of which plume rise %.2f s)\n", "  emissions", em, 100 * em / w, pr
+    printf "%-34s %10.1f s  %5.1f %%   (%.2f us per cell-step)\n", "  chemistry + aerosol", ch, 100 * ch / w, 1e6 * ch / (cells * steps)
+    printf "%-34s %10.1f s  %5.1f %%\n", "  wet deposition", wd, 100 * wd / w
+    printf "%-34s %10.1f s  %5.1f %%\n", "  met read + interpolation", m, 100 * m / w
+    printf "%-34s %10.1f s  %5.1f %%\n", "  output + budget", o, 100 * o / w
+    printf "%-34s %10.3g\n", "cell-species-steps per s", cells * sp * steps / w
+    printf "%-34s %10.1f MB\n", "peak memory", r
+    f = "bench/results_full.json"
+    printf "{\n  \"case\": \"embedded northern-Tianshan case, 4 km, full model\",\n  \"cells\": %d,\n  \"species\": %d,\n  \"threads\": 2,\n  \"simulated_h\": %g,\n", cells, sp, H > f
+    printf "  \"wall_s\": %.3f,\n  \"projected_10day_s\": %.1f,\n", w, w * 240 / H > f
+    printf "  \"per_process_s\": {\"advection\": %.3f, \"diffusion\": %.3f, \"emissions\": %.3f, \"plume_rise\": %.3f, \"chemistry\": %.3f, \"wetdep\": %.3f, \"met\": %.3f, \"output\": %.3f},\n", a, d, em, pr, ch, wd, m, o > f
+    printf "  \"cell_species_steps_per_s\": %.4g,\n  \"peak_rss_mb\": %.1f\n}\n", cells * sp * steps / w, r > f
+    print "wrote bench/results_full.json"
 }'

@@ -1,13 +1,13 @@
 #!/bin/sh
-# make demo: writes the demo meteorology (idealised northern-Tianshan winter, 8 km, 48 h) and runs
-# the demo configuration.  Outputs land in demo/output.
+# make demo: writes the embedded northern-Tianshan winter case (bogda makecase, 12 km, a 4-day
+# stagnation episode cleared by a cold front) into demo/ and runs it with every process on.
+# Outputs land in demo/output_demo (conc_*.nc, budget.csv, restart_*.nc, run.log).
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -f demo/met/.complete ]; then
-    bin/bogda synthmet demo/met --nx 100 --ny 60 --nz 20 --dx-km 8 \
-        --start 2024-01-10T00:00:00Z --hours 48 --interval-h 1 --per-file 24
-    touch demo/met/.complete
+if [ ! -f demo/demo.ini ]; then
+    bin/bogda makecase demo --resolution 12 --days 4
 fi
-bin/bogda run config/demo.ini
-echo "demo finished: see demo/output (conc_*.nc, budget.csv, run.log)"
-tail -n 6 demo/output/run.log
+bin/bogda check demo/demo.ini
+bin/bogda run demo/demo.ini
+echo "demo finished: demo/output_demo (conc_*.nc, budget.csv, run.log)"
+grep -E '^(done|timing)' demo/output_demo/run.log

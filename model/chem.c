@@ -1,10 +1,10 @@
 #include "chem.h"
 
-#include "aerosol.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "aerosol.h"
 
 const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  "O3",
                                                   "NO3", "N2O5", "HNO3", "PSO4", "PNO3"};

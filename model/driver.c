@@ -348,6 +348,8 @@ int model_run(Model *m, BgErr *e)
     for (size_t i = 0; i < sizeof ps / sizeof *ps; i++)
         fprintf(m->log, "timing %s_s %.3f\n", ps[i]->name, ps[i]->seconds);
     fprintf(m->log, "timing met_s %.3f\ntiming output_s %.3f\n", m->met_seconds, m->io_seconds);
+    if (m->has_src) fprintf(m->log, "timing plume_rise_s %.3f\n", m->src.plume_seconds);
+    if (m->chem) fprintf(m->log, "chemistry_cells_retried %ld\nchemistry_cells_failed %ld\n", m->chem_retried, m->chem_failed);
     fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);

@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "box.h"
 #include "makecase.h"
 #include "synthmet.h"
 
@@ -22,7 +23,8 @@ static const char usage_main[] =
     "  check CONFIG [--set section.key=value]...            validate the configuration and inputs\n"
     "  synthmet DIR [options]                               write idealised WRF-format meteorology\n"
     "  makecase DIR [--resolution KM] [--days N] [--start DATE]  write the embedded northern-Tianshan case\n"
-    "  batch, rank, forecast, evaluate, box, aqi            planned (DESIGN 2.1), not in this version\n"
+    "  box CONFIG [--set section.key=value]...             0-D chemistry + aerosol box model (box.csv)\n"
+    "  batch, rank, forecast, evaluate, aqi                 planned (DESIGN 2.1), not in this version\n"
     "\n"
     "options: --help, --version\n"
     "exit status: 0 success, 1 failure, 2 usage or configuration error, 3 input data error\n";
@@ -127,12 +129,17 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "run")) return cmd_run(argc - 2, argv + 2, 0);
     if (!strcmp(verb, "check")) return cmd_run(argc - 2, argv + 2, 1);
     if (!strcmp(verb, "synthmet")) return cmd_synthmet(argc - 1, argv + 1);
+    if (!strcmp(verb, "box")) {
+        BgErr e = {0};
+        int rc = box_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
+        return rc == BG_OK ? 0 : report(&e);
+    }
     if (!strcmp(verb, "makecase")) {
         BgErr e = {0};
         int rc = makecase_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
         return rc == BG_OK ? 0 : report(&e);
     }
-    static const char *const planned[] = {"batch", "rank", "forecast", "evaluate", "box", "aqi"};
+    static const char *const planned[] = {"batch", "rank", "forecast", "evaluate", "aqi"};
     for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
         if (!strcmp(verb, planned[i])) {
             fprintf(stderr, "bogda: error: %s: not available in this version of Bogda (see README.md)\n", verb);

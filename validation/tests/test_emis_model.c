@@ -231,11 +231,174 @@ static void test_refusals(void **st)
     assert_non_null(strstr(err, "points.csv"));
 }
 
+/* Every process on: the budget closes for every species, chemistry conserves nitrogen and
+ * sulfur atoms, nothing goes negative, PM25 is the sum of its components in the output, and 1
+ * thread equals 2 threads bit for bit. */
+static void test_full_chemistry(void **st)
+{
+    (void)st;
+    char cfg[600], a[600], b[600];
+    snprintf(cfg, sizeof cfg, "%s/full.ini", tmpdir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 3\nsync_step_s = 600\ncheckpoint_h = 0\n"
+            "[met]\nfiles = %s/wrfout_d01_*\n[emissions]\ninventory = %s\n"
+            "[processes]\nemissions = on\nchemistry = on\naerosol = on\ndrydep = on\nwetdep = on\n"
+            "[init]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.NH3 = 5\nconstant.SO2 = 2\n"
+            "constant.NO2 = 5\nconstant.PSO4 = 3\nconstant.HNO3 = 1\n"
+            "[boundary]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.PSO4 = 1\n"
+            "[output]\ninterval_h = 1\nlayers = all\n",
+            metdir, invpath);
+    fclose(f);
+    snprintf(a, sizeof a, "%s/full1", tmpdir);
+    snprintf(b, sizeof b, "%s/full2", tmpdir);
+    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, a);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    rc = sh("%s run %s --set run.threads=2 --set run.output_dir=%s", bogda, cfg, b);
+    assert_int_equal(rc, 0);
+    char pa[700], pb[700], rep[256];
+    long nd = -1;
+    snprintf(pa, sizeof pa, "%s/conc_2024-01-10.nc", a);
+    snprintf(pb, sizeof pb, "%s/conc_2024-01-10.nc", b);
+    assert_int_equal(nc_compare_files(pa, pb, NULL, &nd, rep, sizeof rep), 0);
+    print_message("full model, 1 vs 2 threads: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+    /* budget: closure per species; N and S atoms conserved by chemistry */
+    static const struct { const char *name; double m, n, s; } atoms[] = {
+        {"NO", 30.006, 1, 0}, {"NO2", 46.006, 1, 0}, {"HNO3", 63.013, 1, 0}, {"NO3", 62.004, 1, 0},
+        {"N2O5", 108.010, 2, 0}, {"PNO3", 62.004, 1, 0}, {"NH3", 17.031, 1, 0}, {"PNH4", 18.038, 1, 0},
+        {"SO2", 64.066, 0, 1}, {"PSO4", 96.06, 0, 1}};
+    char path[700], line[1024];
+    snprintf(path, sizeof path, "%s/budget.csv", a);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    double worst = 0, nsum = 0, nabs = 0, ssum = 0, sabs = 0;
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char t[64], sp[64];
+        double v[9];
+        if (sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", t, sp, &v[0], &v[1], &v[2],
+                   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 11)
+            continue;
+        rows++;
+        worst = fmax(worst, fabs(v[8]));
+        for (size_t k = 0; k < sizeof atoms / sizeof *atoms; k++)
+            if (!strcmp(sp, atoms[k].name)) {
+                double mol = v[4] / (atoms[k].m * 1e-3); /* chemistry_kg -> mol */
+                nsum += atoms[k].n * mol;
+                nabs += atoms[k].n * fabs(mol);
+                ssum += atoms[k].s * mol;
+                sabs += atoms[k].s * fabs(mol);
+            }
+    }
+    fclose(f);
+    print_message("full model budget: %d rows, worst |imbalance_rel| %.2e; chemistry N balance %.2e, S balance %.2e "
+                  "(relative to the moles converted)\n", rows, worst, fabs(nsum) / nabs, fabs(ssum) / sabs);
+    assert_true(rows > 40);
+    assert_true(worst < 1e-10);
+    assert_true(nabs > 0 && fabs(nsum) < 1e-9 * nabs);
+    assert_true(sabs > 0 && fabs(ssum) < 1e-9 * sabs);
+    /* output: PM25 is the sum of its components (ug m-3), and nothing is negative */
+    int nc, v;
+    assert_int_equal(nc_open(pa, NC_NOWRITE, &nc), NC_NOERR);
+    static const char *comp[] = {"PSO4", "PNO3", "PNH4", "PBC", "POC", "PPM"};
+    static float pm[16 * 12 * 6 * 4], sum[16 * 12 * 6 * 4], x[16 * 12 * 6 * 4];
+    size_t start[4] = {0, 0, 0, 0}, count[4] = {3, 6, 12, 16};
+    assert_int_equal(nc_inq_varid(nc, "PM25", &v), NC_NOERR);
+    assert_int_equal(nc_get_vara_float(nc, v, start, count, pm), NC_NOERR);
+    char units[32] = "";
+    nc_get_att_text(nc, v, "units", units);
+    assert_string_equal(units, "ug m-3");
+    size_t n = 3 * 6 * 12 * 16;
+    for (size_t k = 0; k < sizeof comp / sizeof *comp; k++) {
+        assert_int_equal(nc_inq_varid(nc, comp[k], &v), NC_NOERR);
+        assert_int_equal(nc_get_vara_float(nc, v, start, count, x), NC_NOERR);
+        for (size_t c = 0; c < n; c++) {
+            assert_true(x[c] >= 0);
+            sum[c] += x[c];
+        }
+    }
+    nc_close(nc);
+    double dev = 0, pmax = 0;
+    for (size_t c = 0; c < n; c++) {
+        dev = fmax(dev, fabs(pm[c] - sum[c]) / fmax(pm[c], 1e-3));
+        pmax = fmax(pmax, pm[c]);
+    }
+    print_message("PM25 max %.1f ug m-3; PM25 vs sum of components: max relative difference %.1e\n", pmax, dev);
+    assert_true(dev < 1e-5); /* float output */
+}
+
+/* The embedded case: makecase's configuration passes check, and a night of transport with
+ * emissions (chemistry off) puts the highest surface CO next to the cities and industrial parks
+ * of the basin, under the inversion. */
+static void test_embedded_case(void **st)
+{
+    (void)st;
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/case", tmpdir);
+    int rc = sh("%s makecase %s --resolution 12 --days 1 > /dev/null", bogda, dir);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    rc = sh("%s check %s/demo.ini > /dev/null", bogda, dir);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    /* 18:00 to 24:00 local night: start 12 UTC */
+    rc = sh("%s run %s/demo.ini --set processes.chemistry=off --set processes.aerosol=off "
+            "--set processes.wetdep=off --set processes.drydep=off --set run.start=2024-01-10T12:00:00Z "
+            "--set run.hours=6 --set run.checkpoint_h=0 --set output.species=CO", bogda, dir);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    char path[700];
+    snprintf(path, sizeof path, "%s/output_demo/conc_2024-01-10.nc", dir);
+    int nc, v, vlat, vlon, dims[4];
+    assert_int_equal(nc_open(path, NC_NOWRITE, &nc), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, "CO", &v), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, "lat", &vlat), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, "lon", &vlon), NC_NOERR);
+    nc_inq_vardimid(nc, v, dims);
+    size_t nt, ny, nx;
+    nc_inq_dimlen(nc, dims[0], &nt);
+    nc_inq_dimlen(nc, dims[1], &ny);
+    nc_inq_dimlen(nc, dims[2], &nx);
+    float *co = malloc(ny * nx * sizeof *co);
+    double *lat = malloc(ny * nx * sizeof *lat), *lon = malloc(ny * nx * sizeof *lon);
+    size_t start[3] = {nt - 1, 0, 0}, count[3] = {1, ny, nx};
+    assert_int_equal(nc_get_vara_float(nc, v, start, count, co), NC_NOERR);
+    nc_get_var_double(nc, vlat, lat);
+    nc_get_var_double(nc, vlon, lon);
+    nc_close(nc);
+    size_t imax = 0;
+    double mean = 0;
+    for (size_t c = 0; c < ny * nx; c++) {
+        if (co[c] > co[imax]) imax = c;
+        mean += co[c] / (double)(ny * nx);
+    }
+    /* emission centres of the case (input/README.md) */
+    static const double centres[][2] = {{87.62, 43.83}, {87.30, 44.01}, {86.05, 44.31}, {87.55, 44.18},
+                                        {84.90, 44.43}, {84.85, 44.33}, {84.89, 45.58}, {87.90, 44.00},
+                                        {86.22, 44.30}, {88.00, 44.16}};
+    double best = 1e9;
+    for (size_t k = 0; k < sizeof centres / sizeof *centres; k++) {
+        double dy = (lat[imax] - centres[k][1]) * 111.2;
+        double dx = (lon[imax] - centres[k][0]) * 111.2 * cos(lat[imax] * M_PI / 180);
+        best = fmin(best, hypot(dx, dy));
+    }
+    print_message("embedded case, midnight local: surface CO max %.0f ppb at %.2f E %.2f N (%.0f km from an "
+                  "emission centre), domain mean %.0f ppb\n", co[imax], lon[imax], lat[imax], best, mean);
+    assert_true(best < 30.0);
+    assert_true(co[imax] > 3 * mean);
+    free(co); free(lat); free(lon);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_emission_budget_and_scenarios),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_full_chemistry),
+        cmocka_unit_test(test_embedded_case),
     };
     return cmocka_run_group_tests_name("emissions in the model", tests, setup, teardown);
 }
