@@ -265,6 +265,19 @@ static void test_full_chemistry(void **st)
     assert_int_equal(nc_compare_files(pa, pb, NULL, &nd, rep, sizeof rep), 0);
     print_message("full model, 1 vs 2 threads: %ld differing values\n", nd);
     assert_int_equal(nd, 0);
+    /* 3 h = 1 h + restart + 2 h, bit for bit, with every process on */
+    char c[600], rst[800];
+    snprintf(c, sizeof c, "%s/full3", tmpdir);
+    assert_int_equal(sh("%s run %s --set run.hours=1 --set run.output_dir=%s", bogda, cfg, c), 0);
+    snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0100.nc", c);
+    rc = sh("%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, c, rst);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    char pc[700];
+    snprintf(pc, sizeof pc, "%s/conc_2024-01-10.nc", c);
+    assert_int_equal(nc_compare_files(pa, pc, NULL, &nd, rep, sizeof rep), 0);
+    print_message("full model, 3 h vs 1 h + restart + 2 h: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
     /* budget: closure per species; N and S atoms conserved by chemistry */
     static const struct { const char *name; double m, n, s; } atoms[] = {
         {"NO", 30.006, 1, 0}, {"NO2", 46.006, 1, 0}, {"HNO3", 63.013, 1, 0}, {"NO3", 62.004, 1, 0},
