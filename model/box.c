@@ -40,7 +40,9 @@ static void resolve(const Config *c, const char *p, char *out, size_t n)
     }
     char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s", c->path);
-    if (snprintf(out, n, "%s/%s", dirname(tmp), p) >= (int)n) out[n - 1] = 0;
+    const char *d = dirname(tmp);
+    if (!strcmp(p, ".")) snprintf(out, n, "%s", d);
+    else if (snprintf(out, n, "%s/%s", d, p) >= (int)n) out[n - 1] = 0;
 }
 
 static int bad(const Config *c, const char *key, BgErr *e, const char *what)

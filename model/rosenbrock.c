@@ -21,8 +21,8 @@ static const double ROS_E[3] = {0.5, -0.29079558716805469821718236208017e+01,
 /* Step-size controller of KPP (Hairer & Wanner 1996, IV.8): new h = h * clamp(safety /
  * err^(1/ELO), FAC_MIN, FAC_MAX); after two rejections in a row h shrinks by FAC_REJ. */
 static const double FAC_MIN = 0.2, FAC_MAX = 6.0, FAC_SAFE = 0.9, FAC_REJ = 0.1;
-/* A step rejected only for a negative component is halved: the error estimate says nothing
- * about how far the overshoot is. */
+/* A step rejected only for a negative component shrinks at least by half (the error estimate
+ * says nothing about the overshoot), and further to 2.5 / |J_ii| of the offending component. */
 static const double FAC_NEG = 0.5;
 
 RosWork *ros_work_create(int n, const unsigned char *pattern)
@@ -254,17 +254,19 @@ int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double spa
         for (int i = 0; i < n; i++) k3[i] = fcn[i] + c31 * k1[i] + c32 * k2[i];
         ros_lu_solve(w, G, dinv, k3);
 
-        double sum = 0.0;
+        /* max norm: every component meets its own tolerance (KPP's RMS norm lets one species'
+         * error hide among the others) */
+        double emax2 = 0.0;
         int negative = 0;
         for (int i = 0; i < n; i++) {
             ynew[i] = y[i] + ROS_M[0] * k1[i] + ROS_M[1] * k2[i] + ROS_M[2] * k3[i];
             err[i] = ROS_E[0] * k1[i] + ROS_E[1] * k2[i] + ROS_E[2] * k3[i];
             double ymax = fabs(y[i]) > fabs(ynew[i]) ? fabs(y[i]) : fabs(ynew[i]);
             double r = err[i] / (o->atol + o->rtol * ymax);
-            if (r * r > sum) sum = r * r;
+            if (r * r > emax2) emax2 = r * r;
             if (ynew[i] < 0.0 && ynew[i] < y[i]) negative = 1; /* never pushes a value below 0 */
         }
-        double e = sqrt(sum);
+        double e = sqrt(emax2);
         if (!(e == e)) e = 1e30; /* NaN from an overflowing trial step: reject */
         double fac = FAC_SAFE / cbrt(e > 1e-300 ? e : 1e-300); /* err^(1/ELO), ELO = 3 */
         fac = fac < FAC_MIN ? FAC_MIN : fac > FAC_MAX ? FAC_MAX : fac;

@@ -12,7 +12,7 @@ typedef void (*RosFcn)(void *ctx, const double *y, double *f);
 typedef void (*RosJac)(void *ctx, const double *y, double *jac);
 
 typedef struct RosOptions {
-    double rtol, atol; /* error weight of component i: atol + rtol * max(|y_i|, |ynew_i|) */
+    double rtol, atol; /* accept when max_i |err_i| / (atol + rtol max(|y_i|, |ynew_i|)) <= 1 */
     double h0;         /* first trial step (same unit as the time span); <= 0: span / 100 */
     double hmin;       /* a step that would have to shrink below hmin fails the call */
     int max_steps;     /* accepted plus rejected steps allowed in one call */
