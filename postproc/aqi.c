@@ -117,6 +117,16 @@ int aqi_round_gbt8170(double x, int decimals, long long *scaled)
         *scaled = 0;
         return 0;
     }
+    /* fast path: far from a half, binary rounding of x * 10^dec agrees with decimal rounding
+     * (the product is off by at most an ulp, < 1e-8 below 1e8) */
+    double y = x * (decimals ? pow(10, decimals) : 1.0);
+    if (y < 1e8) {
+        double fl = floor(y), fr = y - fl;
+        if (fabs(fr - 0.5) > 1e-6) {
+            *scaled = (long long)fl + (fr > 0.5);
+            return 0;
+        }
+    }
     /* 15 significant digits: every decimal with up to 15 digits survives the round trip through
      * a double (DBL_DIG = 15), so a typed 2.35 is rounded as the decimal 2.35, not as the binary
      * 2.350000000000000089 */
@@ -189,22 +199,32 @@ int aqi_iaqi_units(AqiRule r, AqiPollutant p, AqiAvg a, long long units, int *fl
     return aqi_iaqi_levels[k] + (int)((num + den - 1) / den);
 }
 
-int aqi_iaqi(AqiRule r, AqiPollutant p, AqiAvg a, double c, int *iaqi, int *flags, BgErr *e)
+static int iaqi_rounded(AqiRule r, AqiPollutant p, AqiAvg a, double c, int *iaqi, int *flags,
+                        long long *units, BgErr *e)
 {
-    char item[32];
-    snprintf(item, sizeof item, "%s_%s", aqi_pollutant_name(p), aqi_avg_name(a));
-    if (p >= AQI_NPOLL || !aqi_breakpoints(r, p, a))
+    if (p >= AQI_NPOLL || !aqi_breakpoints(r, p, a)) {
+        char item[32];
+        snprintf(item, sizeof item, "%s_%s", aqi_pollutant_name(p), aqi_avg_name(a));
         return bg_fail(e, BG_ECONFIG, aqi_rule_name(r), item,
                        "no IAQI breakpoints for this pollutant and averaging%s",
                        (p == AQI_PM10 || p == AQI_PM25) && a == AQI_1H
                            ? " (HJ 633-2012 rates PM by 24-h means only)"
                            : p == AQI_O3 ? " (O3 has 1h and 8h)" : " (use 1h or 24h)");
-    long long u;
-    if (!isfinite(c) || c < 0 || aqi_round_gbt8170(c, aqi_decimals(p), &u) != 0)
+    }
+    if (!isfinite(c) || c < 0 || aqi_round_gbt8170(c, aqi_decimals(p), units) != 0) {
+        char item[32];
+        snprintf(item, sizeof item, "%s_%s", aqi_pollutant_name(p), aqi_avg_name(a));
         return bg_fail(e, BG_ECONFIG, aqi_rule_name(r), item,
                        "concentration %g %s is not a finite value >= 0 below 1e12", c, aqi_unit(p));
-    *iaqi = aqi_iaqi_units(r, p, a, u, flags);
+    }
+    *iaqi = aqi_iaqi_units(r, p, a, *units, flags);
     return BG_OK;
+}
+
+int aqi_iaqi(AqiRule r, AqiPollutant p, AqiAvg a, double c, int *iaqi, int *flags, BgErr *e)
+{
+    long long u;
+    return iaqi_rounded(r, p, a, c, iaqi, flags, &u, e);
 }
 
 const AqiLevel *aqi_level(int aqi)
@@ -234,8 +254,8 @@ int aqi_compute(AqiRule r, const AqiInput *in, int n, AqiResult *res, BgErr *e)
                          aqi_avg_name(in[k].avg));
                 return bg_fail(e, BG_ECONFIG, aqi_rule_name(r), item, "given twice");
             }
-        BG_TRY(aqi_iaqi(r, in[k].p, in[k].avg, in[k].c, &res->iaqi[k], &res->flags[k], e));
-        aqi_round_gbt8170(in[k].c, aqi_decimals(in[k].p), &res->units[k]);
+        BG_TRY(iaqi_rounded(r, in[k].p, in[k].avg, in[k].c, &res->iaqi[k], &res->flags[k],
+                            &res->units[k], e));
         if (res->flags[k] & AQI_F_OVER_SCALE) res->over_scale = 1;
         if (res->iaqi[k] > pmax[in[k].p]) pmax[in[k].p] = res->iaqi[k];
     }

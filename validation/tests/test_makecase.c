@@ -844,6 +844,10 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
     if (!name) return 1;
     int ok = 0;
     for (size_t a = 0; a < sizeof allowed / sizeof *allowed; a++) ok |= !strcmp(key, allowed[a]);
+    /* DESIGN 2.2: [init] / [boundary] constant.SPECIES (and Bogda's profile.SPECIES) */
+    if ((!strcmp(section, "init") || !strcmp(section, "boundary")) &&
+        (!strncmp(name, "constant.", 9) || !strncmp(name, "profile.", 8)))
+        ok = 1;
     if (!strncmp(section, "region ", 7)) {
         ok = !strcmp(name, "polygon") || !strcmp(name, "circle") || !strcmp(name, "cities");
         if (!strcmp(name, "cities")) k->nregion++;
