@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <libgen.h>
+#include <netcdf.h>
 #include <unistd.h>
 
 #include "model.h"
@@ -150,6 +152,10 @@ static RestartExtra restart_extra(Model *m)
     x.out_last_sample = m->out.last_sample;
     x.budget = m->budget.acc;
     x.n_budget = (size_t)m->budget.nspec * BUD_NTERMS;
+    if (m->stations) {
+        x.narrays = 1;
+        x.arrays = &m->st_arr;
+    }
     return x;
 }
 
@@ -226,10 +232,49 @@ static int prepare(Model *m, BgErr *e)
     BG_TRY(budget_init_mem(&m->budget, &m->state, m->rc.output_dir, e));
     m->budget.nspec = m->ntrans; /* the diagnosed PM totals have no budget of their own */
 
+    /* station and city products in GB 3095 units (chemical model only: tracers have none) */
+    const char *stf = config_get(&m->cfg, "stations", "file");
+    if (m->rc.full && stf && stf[0]) {
+        static const char *const want[] = {"PM25", "PM10", "SO2", "NO2", "CO", "O3", "PSO4", "PNO3", "PNH4", "PBC", "POC"};
+        const char *names[11];
+        int n = 0;
+        for (size_t k = 0; k < sizeof want / sizeof *want; k++)
+            for (int s = 0; s < m->state.nspec; s++)
+                if (!strcmp(m->state.spec[s].name, want[k])) names[n++] = want[k];
+        char path[1100], tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", m->cfg.path);
+        if (stf[0] == '/') snprintf(path, sizeof path, "%s", stf);
+        else snprintf(path, sizeof path, "%s/%s", dirname(tmp), stf);
+        m->stations = stations_open(path, g, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
+        if (!m->stations) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
+        size_t na = 0;
+        m->st_arr = (RestartArray){"stations", stations_accumulators(m->stations, &na), 0};
+        m->st_arr.n = na;
+    }
+
     /* continuation: the state, averaging and budget accumulators come from the restart */
     if (m->rc.restart[0]) {
         RestartExtra x = restart_extra(m);
-        BG_TRY(restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e));
+        double *st_old = NULL;
+        if (m->stations) {
+            /* the station series is as long as the run that wrote it: read it at its length */
+            int nc, v, d;
+            size_t len = 0;
+            if (nc_open(m->rc.restart, NC_NOWRITE, &nc) == NC_NOERR) {
+                if (nc_inq_varid(nc, "extra_stations", &v) == NC_NOERR && nc_inq_vardimid(nc, v, &d) == NC_NOERR)
+                    nc_inq_dimlen(nc, d, &len);
+                nc_close(nc);
+            }
+            st_old = malloc((len ? len : 1) * sizeof *st_old);
+            if (!st_old) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+            x.arrays[0].data = st_old;
+            x.arrays[0].n = len;
+        }
+        int rrc = restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e);
+        if (rrc == BG_OK && m->stations) rrc = stations_restore(m->stations, st_old, x.arrays[0].n, e);
+        free(st_old);
+        if (m->stations) m->st_arr.data = stations_accumulators(m->stations, &m->st_arr.n);
+        BG_TRY(rrc);
         double tc = m->state.time;
         if (tc < m->rc.t_start - 1e-6 || tc >= m->rc.t_end - 1e-6 || !on_grid(tc, m->rc.t_start, m->rc.sync_dt))
             return bg_fail(e, BG_EINPUT, m->rc.restart, "time",
@@ -303,6 +348,7 @@ int model_run(Model *m, BgErr *e)
         if (!f) return e->code;
         memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
         output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
+        if (m->stations && t > out_start + 1e-6) BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
         if (on_grid(t, rc->t_start, rc->out_dt)) {
             f = model_met(m, t, e);
             if (!f) return e->code;
@@ -335,6 +381,7 @@ int model_run(Model *m, BgErr *e)
     if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
     BG_TRY(write_checkpoint(m, e));
     BG_TRY(output_finish(&m->out, e));
+    if (m->stations) BG_TRY(stations_write(m->stations, rc->output_dir, e));
     BG_TRY(budget_finish(&m->budget, e));
     double wall = omp_get_wtime() - wall0;
     struct rusage ru;
@@ -373,6 +420,7 @@ void model_free(Model *m)
     met_close(&m->met);
     state_free(&m->state);
     grid_free(&m->grid);
+    stations_close(m->stations);
     if (m->has_src) sources_free(&m->src);
     if (m->has_ctl) controlset_free(&m->ctl);
     for (int r = 0; r < m->nreg; r++) region_free(&m->regions[r]);

@@ -11,6 +11,8 @@
 #include "controls.h"
 #include "sources.h"
 #include "species.h"
+#include "stations.h"
+#include "restart.h"
 #include "wetdep.h"
 #include "budget.h"
 #include "config.h"
@@ -113,6 +115,8 @@ typedef struct Model {
     double *rho_out;                    /* [nz][ny][nx] dry-air density at the state time (output) */
     int *out_asmass;                    /* [nout] */
     long chem_failed, chem_retried;
+    StationSet *stations;               /* [stations] file: stations.csv, daily_city.csv */
+    RestartArray st_arr;                /* its accumulators in the restart */
     int max_sub;                        /* largest advection sub-step count seen */
     double met_seconds, io_seconds;     /* wall time in met reading/interpolation and output */
     Output out;

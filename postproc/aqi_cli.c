@@ -127,6 +127,8 @@ int aqi_cli(int argc, char **argv, FILE *out, BgErr *e)
         double back = (double)r.units[k] / (aqi_decimals(p) ? 10.0 : 1.0);
         if (back != in[k].c) fprintf(out, ", %s rounded per GB/T 8170", given[k]);
         fprintf(out, ")");
+        if ((p == AQI_PM10 || p == AQI_PM25) && in[k].avg == AQI_1H)
+            fprintf(out, " judged on the daily breakpoints (HJ 633-2026)");
         if (r.flags[k] & AQI_F_OVER_SCALE) fprintf(out, " above the top breakpoint: capped at 500");
         if (r.flags[k] & AQI_F_FIXED)
             fprintf(out, " above 800 ug/m3: IAQI fixed at %d by HJ 633-2026", r.iaqi[k]);

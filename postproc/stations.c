@@ -348,6 +348,19 @@ double *stations_accumulators(StationSet *ss, size_t *n)
     return ss->acc;
 }
 
+int stations_restore(StationSet *ss, const double *old, size_t nold, BgErr *e)
+{
+    /* layout: counts [nh], then sums [nh][nst][nsp]; a restart written by a shorter (or longer)
+     * run of the same start holds the first nh_old hours */
+    const size_t k = (size_t)ss->nst * ss->nsp;
+    if (nold % (1 + k)) return bg_fail(e, BG_EINPUT, NULL, "stations", "restart holds %zu station values, not a whole number of hours of %zu", nold, 1 + k);
+    size_t nh_old = nold / (1 + k), nh = (size_t)ss->nh, keep = nh_old < nh ? nh_old : nh;
+    memset(ss->acc, 0, nh * (1 + k) * sizeof *ss->acc);
+    memcpy(ss->acc, old, keep * sizeof *old);
+    memcpy(ss->sum, old + nh_old, keep * k * sizeof *old);
+    return BG_OK;
+}
+
 /* ------------------------------------------------------------------ sampling ---- */
 
 int stations_sample(StationSet *ss, double t, const State *s, const double *rho,

@@ -114,5 +114,8 @@ double stations_value(const StationSet *ss, int k, int sp, double t_end);
  * sample count, then the sums [station][species]).  Save it as is; restore by copying back into
  * the same pointer of a StationSet opened with the same arguments. */
 double *stations_accumulators(StationSet *ss, size_t *n);
+/* Restores accumulators saved by a run with the same start and stations but possibly another end:
+ * the hours both share are taken, later ones start empty. */
+int stations_restore(StationSet *ss, const double *old, size_t nold, BgErr *e);
 
 #endif

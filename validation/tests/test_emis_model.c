@@ -237,9 +237,14 @@ static void test_refusals(void **st)
 static void test_full_chemistry(void **st)
 {
     (void)st;
-    char cfg[600], a[600], b[600];
+    char cfg[600], a[600], b[600], stn[600];
+    snprintf(stn, sizeof stn, "%s/stations.csv", tmpdir);
+    FILE *f = fopen(stn, "w");
+    assert_non_null(f);
+    fprintf(f, "id,name,city,lon,lat\nS1,Centre,Urumqi,87.6,43.8\nS2,North,Urumqi,87.7,43.9\nS3,Background,,87.2,43.6\n");
+    fclose(f);
     snprintf(cfg, sizeof cfg, "%s/full.ini", tmpdir);
-    FILE *f = fopen(cfg, "w");
+    f = fopen(cfg, "w");
     assert_non_null(f);
     fprintf(f,
             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 3\nsync_step_s = 600\ncheckpoint_h = 0\n"
@@ -248,8 +253,8 @@ static void test_full_chemistry(void **st)
             "[init]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.NH3 = 5\nconstant.SO2 = 2\n"
             "constant.NO2 = 5\nconstant.PSO4 = 3\nconstant.HNO3 = 1\n"
             "[boundary]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.PSO4 = 1\n"
-            "[output]\ninterval_h = 1\nlayers = all\n",
-            metdir, invpath);
+            "[output]\ninterval_h = 1\nlayers = all\n[stations]\nfile = %s\n",
+            metdir, invpath, stn);
     fclose(f);
     snprintf(a, sizeof a, "%s/full1", tmpdir);
     snprintf(b, sizeof b, "%s/full2", tmpdir);
@@ -278,6 +283,24 @@ static void test_full_chemistry(void **st)
     assert_int_equal(nc_compare_files(pa, pc, NULL, &nd, rep, sizeof rep), 0);
     print_message("full model, 3 h vs 1 h + restart + 2 h: %ld differing values\n", nd);
     assert_int_equal(nd, 0);
+    /* the station table (GB 3095 units) continues bit for bit too */
+    char sa[700], sc[700], sline[512];
+    snprintf(sa, sizeof sa, "%s/stations.csv", a);
+    snprintf(sc, sizeof sc, "%s/stations.csv", c);
+    FILE *fa = fopen(sa, "r"), *fc = fopen(sc, "r");
+    assert_non_null(fa);
+    assert_non_null(fc);
+    int nlines = 0, same = 1;
+    char lc[512];
+    while (fgets(sline, sizeof sline, fa)) {
+        if (!fgets(lc, sizeof lc, fc) || strcmp(sline, lc)) same = 0;
+        nlines++;
+    }
+    fclose(fa);
+    fclose(fc);
+    print_message("stations.csv: %d lines, continuous and restarted runs %s\n", nlines, same ? "identical" : "differ");
+    assert_true(nlines > 3 * 3 * 5);
+    assert_true(same);
     /* budget: closure per species; N and S atoms conserved by chemistry */
     static const struct { const char *name; double m, n, s; } atoms[] = {
         {"NO", 30.006, 1, 0}, {"NO2", 46.006, 1, 0}, {"HNO3", 63.013, 1, 0}, {"NO3", 62.004, 1, 0},
