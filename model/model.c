@@ -493,8 +493,8 @@ static int setup_chemical_model(Model *m, BgErr *e)
                            .timezone_offset_h = tz, .model = m->model_names,
                            .molar_mass_kg_mol = m->model_mm, .nmodel = nt, .extra = m->extra,
                            .nextra = m->nextra};
+        m->has_src = 1; /* sources_free releases a partly opened set too */
         BG_TRY(sources_open(&m->src, &su, e));
-        m->has_src = 1;
         BG_TRY(setup_controls(m, e));
         BG_TRY(sources_start(&m->src, m->has_ctl ? &m->ctl : NULL, e));
         m->sflux = calloc((size_t)nt * plane, sizeof *m->sflux);
