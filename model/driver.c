@@ -104,8 +104,9 @@ static int diffusion_step(Model *m, double t, double dt, BgErr *e)
         if (t == m->state.time) process_drydep_velocities(m, f, tm);
         memset(m->removed, 0, (size_t)nt * sizeof *m->removed);
     }
+    const size_t plane = (size_t)m->grid.nx * m->grid.ny;
     vdiff_3d(m->vdiff, &m->grid, f, dt, nt, m->state.q, m->rc.emis_on ? m->sflux : NULL,
-             dep ? m->vdep : NULL, dep ? m->removed : NULL);
+             dep ? m->vdep : NULL, dep ? m->removed : NULL, m->diag_on ? m->dg + (size_t)nt * plane : NULL);
     for (int s = 0; dep && s < nt; s++) budget_add_airq(&m->budget, &m->state, BUD_DRYDEP, s, m->removed[s]);
     return BG_OK;
 }
@@ -139,6 +140,63 @@ static int driver_step(Model *m, double dt, BgErr *e)
     return BG_OK;
 }
 
+/* ------------------------------------------------------------------ diagnostics */
+
+static const char *const diag_kind[3] = {"EMIS", "DRYDEP", "WETDEP"};
+
+/* [output] diagnostics: a one-layer State of flux fields written by a second Output */
+static int diag_setup(Model *m, BgErr *e)
+{
+    const Grid *g = &m->grid;
+    const int nt = m->ntrans, nf = 3 * nt;
+    const size_t plane = (size_t)g->nx * g->ny;
+    if (state_alloc(&m->dstate, g->nx, g->ny, 1, nf)) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    m->dg = calloc((size_t)nf * plane, sizeof *m->dg);
+    m->dnames = calloc((size_t)nf, sizeof *m->dnames);
+    m->dunits = calloc((size_t)nf, sizeof *m->dunits);
+    m->dlong = calloc((size_t)nf, sizeof *m->dlong);
+    m->dspec = calloc((size_t)nf, sizeof *m->dspec);
+    if (!m->dg || !m->dnames || !m->dunits || !m->dlong || !m->dspec) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    static const char *const what[3] = {"emission flux", "dry deposition flux", "wet deposition flux"};
+    for (int k = 0; k < 3; k++)
+        for (int s = 0; s < nt; s++) {
+            int f = k * nt + s;
+            if (snprintf(m->dstate.spec[f].name, BG_NAME_LEN, "%s_%s", diag_kind[k], m->state.spec[s].name) >= BG_NAME_LEN)
+                return bg_fail(e, BG_ECONFIG, m->cfg.path, m->state.spec[s].name, "species name too long for its diagnostic fields");
+            m->dstate.spec[f].molar_mass = m->state.spec[s].molar_mass;
+            snprintf(m->dnames[f], sizeof m->dnames[f], "%s of %s", what[k], m->state.spec[s].name);
+            m->dlong[f] = m->dnames[f];
+            m->dunits[f] = "kg m-2 s-1";
+            m->dspec[f] = f;
+        }
+    OutputConfig oc = {
+        .dir = m->rc.output_dir, .nout = nf, .species = m->dspec, .interval_s = m->rc.out_dt,
+        .all_layers = 0, .average = 1, .config_text = m->config_text,
+        .title = "Bogda emission and deposition fluxes", .version = BOGDA_VERSION,
+        .config_hash = m->config_hash, .prefix = "diag", .units = m->dunits, .long_names = m->dlong,
+    };
+    return output_init(&m->dout, &m->grid, &oc, m->rc.t_start + m->rc.spinup_s, e);
+}
+
+/* Turns the step's tallies (kg of species per column) into fluxes (kg m-2 s-1) at the step's end. */
+static void diag_step(Model *m, double dt)
+{
+    const Grid *g = &m->grid;
+    const int nt = m->ntrans;
+    const size_t plane = (size_t)g->nx * g->ny;
+    for (int k = 0; k < 3; k++)
+        for (int s = 0; s < nt; s++) {
+            double *src = m->dg + ((size_t)k * nt + s) * plane, *dst = state_species(&m->dstate, k * nt + s);
+            /* drydep and wetdep are tallied as kg of air * mixing ratio */
+            double conv = k == 0 ? 1.0 : m->state.spec[s].molar_mass / BG_M_AIR;
+            for (size_t c = 0; c < plane; c++) {
+                dst[c] = src[c] * conv / (g->area[c] * dt);
+                src[c] = 0.0;
+            }
+        }
+    m->dstate.time = m->state.time;
+}
+
 /* ------------------------------------------------------------------ checkpoints */
 
 static RestartExtra restart_extra(Model *m)
@@ -152,9 +210,15 @@ static RestartExtra restart_extra(Model *m)
     x.out_last_sample = m->out.last_sample;
     x.budget = m->budget.acc;
     x.n_budget = (size_t)m->budget.nspec * BUD_NTERMS;
-    if (m->stations) {
-        x.narrays = 1;
-        x.arrays = &m->st_arr;
+    x.narrays = 0;
+    x.arrays = m->rarr;
+    if (m->stations) m->rarr[x.narrays++] = m->st_arr;
+    if (m->diag_on) {
+        m->dmeta[0] = (double)m->dout.nsamples;
+        m->dmeta[1] = m->dout.acc_start;
+        m->dmeta[2] = m->dout.last_sample;
+        m->rarr[x.narrays++] = (RestartArray){"diag_acc", m->dout.acc, m->dout.nacc};
+        m->rarr[x.narrays++] = (RestartArray){"diag_meta", m->dmeta, 3};
     }
     return x;
 }
@@ -232,6 +296,8 @@ static int prepare(Model *m, BgErr *e)
     BG_TRY(budget_init_mem(&m->budget, &m->state, m->rc.output_dir, e));
     m->budget.nspec = m->ntrans; /* the diagnosed PM totals have no budget of their own */
 
+    if (m->diag_on) BG_TRY(diag_setup(m, e));
+
     /* station and city products in GB 3095 units (chemical model only: tracers have none) */
     const char *stf = config_get(&m->cfg, "stations", "file");
     if (m->rc.full && stf && stf[0]) {
@@ -267,10 +333,12 @@ static int prepare(Model *m, BgErr *e)
             }
             st_old = malloc((len ? len : 1) * sizeof *st_old);
             if (!st_old) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-            x.arrays[0].data = st_old;
+            x.arrays[0].data = st_old; /* the stations come first */
             x.arrays[0].n = len;
         }
         int rrc = restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e);
+        if (rrc == BG_OK && m->diag_on)
+            rrc = output_restore(&m->dout, m->dout.acc, m->dout.nacc, (long)m->dmeta[0], m->dmeta[1], m->dmeta[2], e);
         if (rrc == BG_OK && m->stations) rrc = stations_restore(m->stations, st_old, x.arrays[0].n, e);
         free(st_old);
         if (m->stations) m->st_arr.data = stations_accumulators(m->stations, &m->st_arr.n);
@@ -349,6 +417,10 @@ int model_run(Model *m, BgErr *e)
         memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
         output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
         if (m->stations && t > out_start + 1e-6) BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
+        if (m->diag_on) {
+            diag_step(m, rc->sync_dt);
+            output_accumulate(&m->dout, &m->dstate);
+        }
         if (on_grid(t, rc->t_start, rc->out_dt)) {
             f = model_met(m, t, e);
             if (!f) return e->code;
@@ -356,6 +428,7 @@ int model_run(Model *m, BgErr *e)
             double w0 = omp_get_wtime();
             if (rc->average ? t > out_start + 1e-6 : t >= out_start - 1e-6)
                 BG_TRY(output_write(&m->out, &m->state, e));
+            if (m->diag_on && t > out_start + 1e-6) BG_TRY(output_write(&m->dout, &m->dstate, e));
             BG_TRY(budget_write(&m->budget, &m->state, f->airm, e));
             m->io_seconds += omp_get_wtime() - w0;
             double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
@@ -381,6 +454,7 @@ int model_run(Model *m, BgErr *e)
     if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
     BG_TRY(write_checkpoint(m, e));
     BG_TRY(output_finish(&m->out, e));
+    if (m->diag_on) BG_TRY(output_finish(&m->dout, e));
     if (m->stations) BG_TRY(stations_write(m->stations, rc->output_dir, e));
     BG_TRY(budget_finish(&m->budget, e));
     double wall = omp_get_wtime() - wall0;
@@ -421,6 +495,11 @@ void model_free(Model *m)
     state_free(&m->state);
     grid_free(&m->grid);
     stations_close(m->stations);
+    if (m->diag_on) {
+        output_free(&m->dout);
+        state_free(&m->dstate);
+    }
+    free(m->dg); free(m->dnames); free(m->dunits); free(m->dlong); free(m->dspec);
     if (m->has_src) sources_free(&m->src);
     if (m->has_ctl) controlset_free(&m->ctl);
     for (int r = 0; r < m->nreg; r++) region_free(&m->regions[r]);

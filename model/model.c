@@ -232,6 +232,9 @@ static int parse_output(Model *m, BgErr *e)
     else if (!strcmp(layers, "surface")) rc->all_layers = 0;
     else return cfg_fail(m, e, "output", "layers", "expected surface or all", NULL);
     BG_TRY(config_onoff(&m->cfg, "output", "average", &rc->average, e));
+    BG_TRY(config_onoff(&m->cfg, "output", "diagnostics", &m->diag_on, e));
+    if (m->diag_on && !m->rc.full)
+        return cfg_fail(m, e, "output", "diagnostics", "emission and deposition fields need the chemical model ([processes] emissions, drydep or wetdep on)", NULL);
     rc->out_species = malloc((size_t)m->nspec * sizeof *rc->out_species);
     if (!rc->out_species) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     char *list = strdup(config_get(&m->cfg, "output", "species"));

@@ -117,6 +117,16 @@ typedef struct Model {
     long chem_failed, chem_retried;
     StationSet *stations;               /* [stations] file: stations.csv, daily_city.csv */
     RestartArray st_arr;                /* its accumulators in the restart */
+    /* [output] diagnostics: emission, dry and wet deposition fluxes */
+    int diag_on;
+    State dstate;                       /* 1 layer; fields EMIS_s, DRYDEP_s, WETDEP_s (kg m-2 s-1) */
+    Output dout;
+    double *dg;                         /* [3][ntrans][ny*nx] kg of species during the current step */
+    char (*dnames)[48];
+    const char **dunits, **dlong;
+    int *dspec;
+    double dmeta[3];                    /* dout's nsamples, acc_start, last_sample for the restart */
+    RestartArray rarr[3];               /* stations, diag accumulators, diag meta */
     int max_sub;                        /* largest advection sub-step count seen */
     double met_seconds, io_seconds;     /* wall time in met reading/interpolation and output */
     Output out;

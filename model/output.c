@@ -108,14 +108,17 @@ static int proj_param(const char *ps, const char *key, double *v)
     return 0;
 }
 
-static int is_mass(const Output *o, int i) { return o->cfg.as_mass && o->cfg.as_mass[i]; }
+static int is_raw(const Output *o, int i) { return o->cfg.units && o->cfg.units[i]; }
+static int is_mass(const Output *o, int i) { return !is_raw(o, i) && o->cfg.as_mass && o->cfg.as_mass[i]; }
 
-void output_day_path(const char *dir, double t, char *buf, size_t n)
+static void day_path(const char *dir, const char *prefix, double t, char *buf, size_t n)
 {
     char day[16];
     time_strftime(time_day_start(t), "%Y-%m-%d", day, (int)sizeof day);
-    snprintf(buf, n, "%s/conc_%s.nc", dir && *dir ? dir : ".", day);
+    snprintf(buf, n, "%s/%s_%s.nc", dir && *dir ? dir : ".", prefix && *prefix ? prefix : "conc", day);
 }
+
+void output_day_path(const char *dir, double t, char *buf, size_t n) { day_path(dir, "conc", t, buf, n); }
 
 int output_init(Output *o, const Grid *g, const OutputConfig *cfg, double t_start, BgErr *e)
 {
@@ -182,6 +185,7 @@ int output_restore(Output *o, const double *acc, size_t nacc, long nsamples, dou
 /* Factor from mol mol-1 to the output unit for cell c of species i (ppb, or ug m-3). */
 static inline double out_factor(const Output *o, int i, const State *s, size_t c)
 {
+    if (is_raw(o, i)) return 1.0;
     if (!is_mass(o, i)) return 1e9;
     double m = s->spec[o->cfg.species[i]].molar_mass;
     return o->cfg.air_density[c] * m / BG_M_AIR * 1e9;
@@ -198,7 +202,9 @@ void output_accumulate(Output *o, const State *s)
     for (int i = 0; i < o->cfg.nout; i++) {
         const double *q = state_species(s, o->cfg.species[i]);
         double *a = o->acc + (size_t)i * ncol;
-        if (is_mass(o, i)) {
+        if (is_raw(o, i)) {
+            for (size_t c = 0; c < ncol; c++) a[c] += q[c];
+        } else if (is_mass(o, i)) {
             const double *rho = o->cfg.air_density;
             double f = s->spec[o->cfg.species[i]].molar_mass / BG_M_AIR * 1e9;
 #pragma omp parallel for schedule(static) if (ncol > 65536)
@@ -367,13 +373,18 @@ static int file_create(const Output *o, const State *s, const char *path, int *n
             NCX(nc_def_var_deflate(ncid, v, 1, 1, o->cfg.deflate_level), sp->name);
         float fill = NC_FILL_FLOAT;
         NCX(nc_put_att_float(ncid, v, "_FillValue", NC_FLOAT, 1, &fill), sp->name);
-        snprintf(ln, sizeof ln, "%s %s%s", m ? m->long_name : sp->name,
-                 mass ? "mass concentration" : "mole fraction",
-                 o->cfg.all_layers ? "" : " in the lowest model layer");
-        NCX(put_text(ncid, v, "long_name", ln), sp->name);
-        const char *std = m ? (mass ? m->std_mass : m->std_mole) : NULL;
-        if (std) NCX(put_text(ncid, v, "standard_name", std), sp->name);
-        NCX(put_text(ncid, v, "units", mass ? "ug m-3" : "ppb"), sp->name);
+        if (is_raw(o, i)) {
+            NCX(put_text(ncid, v, "long_name", o->cfg.long_names ? o->cfg.long_names[i] : sp->name), sp->name);
+            NCX(put_text(ncid, v, "units", o->cfg.units[i]), sp->name);
+        } else {
+            snprintf(ln, sizeof ln, "%s %s%s", m ? m->long_name : sp->name,
+                     mass ? "mass concentration" : "mole fraction",
+                     o->cfg.all_layers ? "" : " in the lowest model layer");
+            NCX(put_text(ncid, v, "long_name", ln), sp->name);
+            const char *std = m ? (mass ? m->std_mass : m->std_mole) : NULL;
+            if (std) NCX(put_text(ncid, v, "standard_name", std), sp->name);
+            NCX(put_text(ncid, v, "units", mass ? "ug m-3" : "ppb"), sp->name);
+        }
         NCX(put_text(ncid, v, "grid_mapping", gm), sp->name);
         NCX(put_text(ncid, v, "coordinates", "lat lon"), sp->name);
         NCX(put_text(ncid, v, "cell_methods", o->cfg.average ? "time: mean" : "time: point"),
@@ -577,7 +588,7 @@ static int day_open(Output *o, const State *s, double day, double t, int first_o
     const char *path = o->tmp_path;
     int rc = BG_OK, id = -1;
     if (o->open_day != day) {
-        output_day_path(o->cfg.dir, day, o->final_path, sizeof o->final_path);
+        day_path(o->cfg.dir, o->cfg.prefix, day, o->final_path, sizeof o->final_path);
         if (snprintf(o->tmp_path, sizeof o->tmp_path, "%s.tmp", o->final_path) >=
             (int)sizeof o->tmp_path)
             return bg_fail(e, BG_EFAIL, o->cfg.dir, NULL, "output directory name too long");
@@ -648,7 +659,8 @@ int output_write(Output *o, const State *s, BgErr *e)
     const Grid *g = o->grid;
     const char *path = "output";
     double t = s->time;
-    if (s->nx != g->nx || s->ny != g->ny || s->nz != g->nz)
+    /* a one-layer State (diagnostic surface fields) is fine for surface output */
+    if (s->nx != g->nx || s->ny != g->ny || (s->nz != g->nz && (o->cfg.all_layers || s->nz != 1)))
         return bg_fail(e, BG_EFAIL, path, NULL, "state %dx%dx%d does not match the grid %dx%dx%d",
                        s->nx, s->ny, s->nz, g->nx, g->ny, g->nz);
     for (int i = 0; i < o->cfg.nout; i++)

@@ -33,6 +33,10 @@ typedef struct OutputConfig {
                                  ambient conditions, q * rho_d * M / M_air * 1e9 (aerosol) */
     const double *air_density;/* [nz][ny][nx] dry-air density, kg m-3, owned and kept current by
                                  the caller (required when any as_mass[i] is set) */
+    const char *prefix;       /* file name prefix: PREFIX_YYYY-MM-DD.nc (NULL: "conc") */
+    const char *const *units; /* [nout] or NULL: a non-NULL entry writes the field as it is, with
+                                 these units (diagnostic fields such as fluxes) */
+    const char *const *long_names; /* [nout] or NULL: long_name of such fields */
 } OutputConfig;
 
 typedef struct Output {

@@ -26,7 +26,14 @@ int process_emissions(Model *m, double t, double dt, BgErr *e)
         for (size_t c = 0; c < (size_t)nt * plane; c++) m->sflux[c] = m->src.flux[c] * M_AIR_KG_MOL;
     }
     memset(m->emis_kg, 0, (size_t)nt * sizeof *m->emis_kg);
-    sources_apply_points(&m->src, f->airm, dt, &m->state, m->emis_kg);
+    sources_apply_points(&m->src, f->airm, dt, &m->state, m->emis_kg, m->diag_on ? m->dg : NULL);
+    if (m->diag_on)
+        for (int s = 0; s < nt; s++) {
+            const double kg_per_mol = m->state.spec[s].molar_mass * 1e-3;
+            const double *fl = m->src.flux + (size_t)s * plane;
+            double *dg = m->dg + (size_t)s * plane;
+            for (size_t c = 0; c < plane; c++) dg[c] += fl[c] * kg_per_mol * dt;
+        }
     for (int s = 0; s < nt; s++)
         m->budget.acc[s * BUD_NTERMS + BUD_EMISSION] += m->emis_kg[s] + m->src.tot_kg_s[s] * dt;
     return BG_OK;
@@ -120,6 +127,7 @@ int process_wetdep(Model *m, double t, double dt, BgErr *e)
                     double *q = &m->state.q[(size_t)s * ncell + k * plane + col];
                     double q1 = *q * exp(-r * dt);
                     rs[s] += (*q - q1) * f->airm[k * plane + col];
+                    if (m->diag_on) m->dg[(2 * (size_t)nt + s) * plane + col] += (*q - q1) * f->airm[k * plane + col];
                     *q = q1;
                 }
             }

@@ -32,6 +32,7 @@ const CfgKey bg_schema_core[] = {
     {"output", "interval_h", "1", "h", "output interval"},
     {"output", "layers", "surface", "surface/all", "layers written"},
     {"output", "average", "on", "on/off", "interval means (on) or instantaneous values (off)"},
+    {"output", "diagnostics", "off", "on/off", "adds diag_YYYY-MM-DD.nc: gridded emission, dry and wet deposition fluxes (kg m-2 s-1) of every species, interval means"},
     {"stations", "file", "", "path", "monitoring stations CSV id,name,city,lon,lat (checked; used by the station and city products)"},
     {"cities", "file", "", "path", "cities CSV city,lon,lat,population (checked; used by the city products)"},
     {NULL, NULL, NULL, NULL, NULL},

@@ -139,7 +139,8 @@ void sources_update(Sources *s, const MetFields *f, double t)
     s->plume_seconds += omp_get_wtime() - t0;
 }
 
-void sources_apply_points(const Sources *s, const double *airm, double dt, State *st, double *kg_added)
+void sources_apply_points(const Sources *s, const double *airm, double dt, State *st, double *kg_added,
+                          double *kg_field)
 {
     const Grid *g = s->g;
     const int nz = g->nz, nm = s->nmodel;
@@ -155,6 +156,7 @@ void sources_apply_points(const Sources *s, const double *airm, double dt, State
                 if (mol == 0.0) continue;
                 st->q[(size_t)m * ncell + cell] += mol * M_AIR_KG_MOL / airm[cell];
                 if (kg_added) kg_added[m] += mol * s->em.molar_mass[m];
+                if (kg_field) kg_field[(size_t)m * plane + col] += mol * s->em.molar_mass[m];
             }
         }
     }

@@ -63,8 +63,10 @@ void sources_free(Sources *s);
 void sources_update(Sources *s, const MetFields *f, double t);
 
 /* Adds the point-source emissions of the last update over dt to the state (species 0..nmodel-1
- * of the state are the model species), with the air mass airm; kg_added[m] accumulates kg. */
-void sources_apply_points(const Sources *s, const double *airm, double dt, State *st, double *kg_added);
+ * of the state are the model species), with the air mass airm; kg_added[m] accumulates kg, and
+ * kg_field [nmodel][ny*nx] (may be NULL) the kg per column. */
+void sources_apply_points(const Sources *s, const double *airm, double dt, State *st, double *kg_added,
+                          double *kg_field);
 
 /* One line per inventory species for run.log: total, inside and outside the domain (t/yr). */
 void sources_describe(const Sources *s, char *buf, size_t n);

@@ -131,7 +131,7 @@ static void row_factor(int nx, int nz, const double *m, const double *d, double 
 /* Rows of columns at a time, with the inner loops over i: the gathers are contiguous and the
  * Thomas recurrences vectorise across columns.  Same arithmetic as vdiff_column per column. */
 void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q,
-              const double *sflux, const double *vdep, double *removed)
+              const double *sflux, const double *vdep, double *removed, double *dep_field)
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
@@ -188,7 +188,11 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
             }
             for (int k = 0; k < nz; k++) memcpy(qv + k * plane + row, x + (size_t)k * nx, nx * sizeof *x);
             double r = 0.0;
-            for (int i = 0; dep && i < nx; i++) r += vd[i] * dt * x[i];
+            double *df = dep && dep_field ? dep_field + (size_t)v * plane + row : NULL;
+            for (int i = 0; dep && i < nx; i++) {
+                r += vd[i] * dt * x[i];
+                if (df) df[i] += vd[i] * dt * x[i];
+            }
             rem[v] = r;
         }
     }

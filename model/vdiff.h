@@ -34,8 +34,9 @@ void vdiff_work_free(VdiffWork *w);
  * rows of columns, bitwise identical for any thread count and to vdiff_column per column.
  * sflux [nvar][ny][nx] surface sources (kg * mixing ratio s-1) and vdep [nvar][ny][nx] deposition
  * conductances (kg s-1) may be NULL; removed[v] (may be NULL) accumulates the deposited amounts
- * (kg * mixing ratio), summed in a fixed order. */
+ * (kg * mixing ratio), summed in a fixed order; dep_field [nvar][ny][nx] (may be NULL) accumulates
+ * them per column. */
 void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q,
-              const double *sflux, const double *vdep, double *removed);
+              const double *sflux, const double *vdep, double *removed, double *dep_field);
 
 #endif

@@ -253,7 +253,7 @@ static void test_full_chemistry(void **st)
             "[init]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.NH3 = 5\nconstant.SO2 = 2\n"
             "constant.NO2 = 5\nconstant.PSO4 = 3\nconstant.HNO3 = 1\n"
             "[boundary]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.PSO4 = 1\n"
-            "[output]\ninterval_h = 1\nlayers = all\n[stations]\nfile = %s\n",
+            "[output]\ninterval_h = 1\nlayers = all\ndiagnostics = on\n[stations]\nfile = %s\n",
             metdir, invpath, stn);
     fclose(f);
     snprintf(a, sizeof a, "%s/full1", tmpdir);
@@ -283,6 +283,41 @@ static void test_full_chemistry(void **st)
     assert_int_equal(nc_compare_files(pa, pc, NULL, &nd, rep, sizeof rep), 0);
     print_message("full model, 3 h vs 1 h + restart + 2 h: %ld differing values\n", nd);
     assert_int_equal(nd, 0);
+    /* so do the diagnostic fluxes */
+    char da[700], dc[700];
+    snprintf(da, sizeof da, "%s/diag_2024-01-10.nc", a);
+    snprintf(dc, sizeof dc, "%s/diag_2024-01-10.nc", c);
+    assert_int_equal(nc_compare_files(da, dc, NULL, &nd, rep, sizeof rep), 0);
+    print_message("diagnostics, 3 h vs 1 h + restart + 2 h: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+    /* the gridded fluxes integrate to the budget's emission and deposition of the hour */
+    {
+        Grid g = {0};
+        BgErr ge = {0};
+        char first[600];
+        snprintf(first, sizeof first, "%s/wrfout_d01_2024-01-10_00:00:00", metdir);
+        assert_int_equal(grid_from_wrf(&g, first, &ge), 0);
+        int dnc, dv;
+        assert_int_equal(nc_open(da, NC_NOWRITE, &dnc), NC_NOERR);
+        static const char *fv[3] = {"EMIS_CO", "DRYDEP_SO2", "WETDEP_PSO4"};
+        static float fl[12 * 16];
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(nc_inq_varid(dnc, fv[k], &dv), NC_NOERR);
+            size_t st3[3] = {1, 0, 0}, ct3[3] = {1, 12, 16};
+            assert_int_equal(nc_get_vara_float(dnc, dv, st3, ct3, fl), NC_NOERR);
+            double tot = 0;
+            for (int cc = 0; cc < 12 * 16; cc++) tot += fl[cc] * g.area[cc] * 3600.0;
+            print_message("%s integrated over the hour ending 02:00: %.6e kg\n", fv[k], tot);
+            if (k == 0) {
+                double bud = budget_emission(a, "2024-01-10T02:00:00Z", "CO");
+                assert_close(tot, bud, 1e-5 * bud);
+            } else {
+                assert_true(tot >= 0);
+            }
+        }
+        nc_close(dnc);
+        grid_free(&g);
+    }
     /* the station table (GB 3095 units) continues bit for bit too */
     char sa[700], sc[700], sline[512];
     snprintf(sa, sizeof sa, "%s/stations.csv", a);

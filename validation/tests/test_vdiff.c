@@ -155,7 +155,7 @@ static void test_3d_equals_columns(void **st)
     }
     double removed3d[3] = {0, 0, 0}, removed1d[3] = {0, 0, 0};
     VdiffWork *w = vdiff_work_create(&g, nv);
-    vdiff_3d(w, &g, &f, 150.0, nv, q, sflux, vdep, removed3d);
+    vdiff_3d(w, &g, &f, 150.0, nv, q, sflux, vdep, removed3d, NULL);
     double m[9], d[10], col[27], scr[18];
     for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++) {
