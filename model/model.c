@@ -477,12 +477,13 @@ static int setup_chemical_model(Model *m, BgErr *e)
     const size_t plane = (size_t)g->nx * g->ny;
     const int nt = m->ntrans;
     if (m->rc.emis_on) {
-        static char inv[1024], prof[1024], pts[1024];
-        resolve_path(m, config_get(&m->cfg, "emissions", "inventory"), inv, sizeof inv);
+        /* the paths live in the Model: the Sources keep pointers to them */
+        char *inv = m->inv_path, *prof = m->prof_path, *pts = m->pts_path;
+        resolve_path(m, config_get(&m->cfg, "emissions", "inventory"), inv, sizeof m->inv_path);
         const char *pp = config_get(&m->cfg, "emissions", "profiles"), *pt = config_get(&m->cfg, "emissions", "points");
         prof[0] = pts[0] = 0;
-        if (pp[0]) resolve_path(m, pp, prof, sizeof prof);
-        if (pt[0]) resolve_path(m, pt, pts, sizeof pts);
+        if (pp[0]) resolve_path(m, pp, prof, sizeof m->prof_path);
+        if (pt[0]) resolve_path(m, pt, pts, sizeof m->pts_path);
         double tz;
         BG_TRY(config_double(&m->cfg, "emissions", "timezone_offset_h", &tz, e));
         m->model_names = malloc((size_t)nt * sizeof *m->model_names);

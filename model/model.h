@@ -95,6 +95,7 @@ typedef struct Model {
     ChemProc *chem;
     Sources src;
     int has_src;
+    char inv_path[1024], prof_path[1024], pts_path[1024];
     Region *regions;
     int nreg;
     ControlSet ctl;                     /* the controls of rc.scenario */
