@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "csvutil.h"
+
 const char *const points_species[POINTS_NSPEC] = {"SO2", "NOx", "NH3", "VOC", "CO",
                                                   "PM25", "PM10", "BC", "OC"};
 
@@ -67,48 +69,7 @@ void points_free(PointSet *ps)
     ps->n = 0;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s)) s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
-    return s;
-}
 
-/* Splits line in place into at most maxf fields (RFC 4180 quoting: "a, b" and "" inside quotes).
- * Returns the number of fields found (which may exceed maxf: the rest are counted, not stored),
- * or -1 for an unterminated quote. */
-static int split_csv(char *line, char **fields, int maxf)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t') p++;
-        char *start = p, *w = p;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (!*p) return -1;
-                if (*p == '"') {
-                    if (p[1] == '"') { *w++ = '"'; p += 2; continue; }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            while (*p == ' ' || *p == '\t') p++;
-            if (*p && *p != ',') return -1;
-        } else {
-            while (*p && *p != ',') *w++ = *p++;
-        }
-        char sep = *p;
-        *w = '\0';
-        if (n < maxf) fields[n] = trim(start);
-        n++;
-        if (sep != ',') return n;
-        p++;
-    }
-}
 
 typedef struct {
     const char *path;
@@ -153,7 +114,7 @@ static int copy_text(Ctx *c, char *dst, size_t n, const char *src, int col, cons
 static int check_header(Ctx *c, char *line)
 {
     char *f[NCOL];
-    int n = split_csv(line, f, NCOL);
+    int n = csv_split(line, f, NCOL);
     char want[256];
     size_t w = 0;
     for (int k = 0; k < NCOL; k++)
@@ -173,7 +134,7 @@ static int check_header(Ctx *c, char *line)
 static int parse_row(Ctx *c, char *line, const Grid *g, PointSource *p)
 {
     char *f[NCOL];
-    int n = split_csv(line, f, NCOL);
+    int n = csv_split(line, f, NCOL);
     if (n < 0)
         return bg_fail(c->e, BG_EINPUT, c->path, c->where, "unterminated quoted field");
     const char *id = n > 0 ? f[C_ID] : "";
@@ -254,7 +215,7 @@ static int load(PointSet *ps, FILE *fp, const char *csv, const Grid *g, BgErr *e
             (unsigned char)s[2] == 0xBF)
             s += 3; /* UTF-8 byte-order mark written by spreadsheet programs */
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (!*trim(s)) continue;
+        if (!*csv_trim(s)) continue;
         if (!have_header) {
             if ((rc = check_header(&c, s)) != BG_OK) break;
             have_header = 1;

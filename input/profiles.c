@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvutil.h"
+
 /* Days of each month of a 365-day year: the month weights of the normalisation, so that a
  * month profile applied to a constant rate keeps the annual total (leap years: February's
  * extra day shifts the annual total by at most (m_Feb - 1)/365). */
@@ -75,13 +77,6 @@ double profiles_factor(const Profiles *p, int ip, double t_utc, double offset_h,
     return f;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s)) s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1])) *--end = '\0';
-    return s;
-}
 
 static void add_note(Profiles *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_note(Profiles *p, const char *fmt, ...)
@@ -140,7 +135,7 @@ static int parse_line(Profiles *p, char *s, const char *path, int lineno, BgErr 
         if (comma) *comma = '\0';
         if (nf == 40)
             return bg_fail(e, BG_EINPUT, path, where, "too many fields (at most 2 + 24)");
-        fields[nf++] = trim(tok);
+        fields[nf++] = csv_trim(tok);
         if (!comma) break;
         tok = comma + 1;
     }
@@ -213,10 +208,10 @@ int profiles_load(Profiles *p, const char *path, BgErr *e)
     int lineno = 0, rc = BG_OK, ndata = 0;
     while (getline(&buf, &cap, f) >= 0) {
         lineno++;
-        char *s = trim(buf);
+        char *s = csv_trim(buf);
         if (lineno == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
             (unsigned char)s[2] == 0xBF)
-            s = trim(s + 3); /* UTF-8 byte-order mark written by spreadsheet programs */
+            s = csv_trim(s + 3); /* UTF-8 byte-order mark written by spreadsheet programs */
         if (!*s || *s == '#') continue;
         if (ndata == 0 && strncmp(s, "sector", 6) == 0) {
             const char *q = s + 6;

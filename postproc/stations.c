@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aqi.h"
+#include "csvutil.h"
 #include "timeutil.h"
 
 #define HOUR_S 3600.0
@@ -77,47 +78,7 @@ double stations_convert(StationUnit u, double q, double molar_mass, double rho_d
 
 /* ------------------------------------------------------------------ reading the CSV ---- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s)) s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
-    return s;
-}
 
-/* Splits in place (RFC 4180 quotes); returns the field count (more than maxf are counted, not
- * stored) or -1 for an unterminated quote. */
-static int split_csv(char *line, char **f, int maxf)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t') p++;
-        char *start = p, *w = p;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (!*p) return -1;
-                if (*p == '"') {
-                    if (p[1] == '"') { *w++ = '"'; p += 2; continue; }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            while (*p == ' ' || *p == '\t') p++;
-            if (*p && *p != ',') return -1;
-        } else {
-            while (*p && *p != ',') *w++ = *p++;
-        }
-        char sep = *p;
-        *w = '\0';
-        if (n < maxf) f[n] = trim(start);
-        n++;
-        if (sep != ',') return n;
-        p++;
-    }
-}
 
 static int parse_double(const char *s, double *x)
 {
@@ -180,15 +141,15 @@ static int read_stations(StationSet *ss, const char *csv, const Grid *g, BgErr *
         if (lineno == 1 && !strncmp(p, "\xEF\xBB\xBF", 3)) p += 3; /* UTF-8 byte-order mark */
         char *fld[6];
         if (lineno == 1) {
-            int nf = split_csv(p, fld, 6);
+            int nf = csv_split(p, fld, 6);
             static const char *const hdr[5] = {"id", "name", "city", "lon", "lat"};
             int ok = nf == 5;
             for (int k = 0; ok && k < 5; k++) ok = !strcmp(fld[k], hdr[k]);
             if (!ok) rc = bg_fail(e, BG_EINPUT, csv, where, "header must be id,name,city,lon,lat");
             continue;
         }
-        if (!*trim(p)) continue;
-        int nf = split_csv(p, fld, 6);
+        if (!*csv_trim(p)) continue;
+        int nf = csv_split(p, fld, 6);
         if (nf != 5) {
             rc = bg_fail(e, BG_EINPUT, csv, where,
                          nf < 0 ? "unterminated quote" : "expected 5 columns id,name,city,lon,lat, found %d", nf);
