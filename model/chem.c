@@ -259,7 +259,12 @@ void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c
     double s_drop = env->lwc > 0 ? droplet_surface_area(env->lwc) : 0.0;
     double g_aer = s_aer > 0 ? aerosol_n2o5_gamma(env->T, env->rh, fso4, fno3) : 0.0;
     double g_drop = s_drop > 0 ? aerosol_n2o5_gamma_droplet(env->T) : 0.0;
-    env->k_n2o5_het = 0.25 * cbar * (g_aer * s_aer + g_drop * s_drop);
+    /* fine aerosol is near the free-molecular limit; on 10-um fog droplets gas-phase diffusion
+     * roughly halves the uptake (Jacob 2000, eq. 1: k = A / (r/Dg + 4/(gamma cbar))) */
+    env->k_n2o5_het = 0.25 * cbar * g_aer * s_aer +
+                      (s_drop > 0 ? aerosol_uptake_rate(g_drop, env->T, env->p, M_N2O5, s_drop,
+                                                        AEROSOL_DROPLET_RADIUS_M)
+                                  : 0.0);
     /* H2O2 is not carried (no HO2 chemistry in the GRS): the aqueous path runs on O3 and the
      * aerosol-water parameterisation of aerosol.c. */
     env->k_so2_aq = aerosol_so2_aq_rate(env->T, env->p, env->rh, env->lwc,
