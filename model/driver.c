@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <libgen.h>
 #include <netcdf.h>
 #include <unistd.h>
 
@@ -307,10 +306,8 @@ static int prepare(Model *m, BgErr *e)
         for (size_t k = 0; k < sizeof want / sizeof *want; k++)
             for (int s = 0; s < m->state.nspec; s++)
                 if (!strcmp(m->state.spec[s].name, want[k])) names[n++] = want[k];
-        char path[1100], tmp[1024];
-        snprintf(tmp, sizeof tmp, "%s", m->cfg.path);
-        if (stf[0] == '/') snprintf(path, sizeof path, "%s", stf);
-        else snprintf(path, sizeof path, "%s/%s", dirname(tmp), stf);
+        char path[1024];
+        model_resolve_path(m, stf, path, sizeof path);
         m->stations = stations_open(path, g, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
         if (!m->stations) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
         size_t na = 0;

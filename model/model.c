@@ -32,7 +32,7 @@ static int cfg_fail(Model *m, BgErr *e, const char *section, const char *key, co
 }
 
 /* Paths in the configuration are relative to the configuration file's directory. */
-static void resolve_path(const Model *m, const char *p, char *out, size_t n)
+void model_resolve_path(const Model *m, const char *p, char *out, size_t n)
 {
     if (p[0] == '/' || !p[0]) {
         snprintf(out, n, "%s", p);
@@ -119,7 +119,7 @@ static int add_table_species(Model *m, BgErr *e)
 {
     const char *tp = config_get(&m->cfg, "chemistry", "species_table");
     char path[1024] = "";
-    if (tp && tp[0]) resolve_path(m, tp, path, sizeof path);
+    if (tp && tp[0]) model_resolve_path(m, tp, path, sizeof path);
     BG_TRY(species_load(&m->tab, path[0] ? path : NULL, e));
     m->tab_map = malloc((size_t)m->tab.n * sizeof *m->tab_map);
     m->species = calloc((size_t)m->tab.n + 514, sizeof *m->species);
@@ -257,10 +257,10 @@ static int parse_output(Model *m, BgErr *e)
     }
     free(list);
     char dir[1024];
-    resolve_path(m, config_get(&m->cfg, "run", "output_dir"), dir, sizeof dir);
+    model_resolve_path(m, config_get(&m->cfg, "run", "output_dir"), dir, sizeof dir);
     snprintf(rc->output_dir, sizeof rc->output_dir, "%s", dir);
     const char *rs = config_get(&m->cfg, "run", "restart");
-    if (rs[0]) resolve_path(m, rs, rc->restart, sizeof rc->restart);
+    if (rs[0]) model_resolve_path(m, rs, rc->restart, sizeof rc->restart);
     return BG_OK;
 }
 
@@ -278,7 +278,7 @@ static int glob_met(Model *m, BgErr *e)
     int rc = BG_OK;
     for (int i = 0; i < n && rc == BG_OK; i++) {
         char pat[1024];
-        resolve_path(m, tok[i], pat, sizeof pat);
+        model_resolve_path(m, tok[i], pat, sizeof pat);
         int r = glob(pat, GLOB_NOSORT | (i ? GLOB_APPEND : 0), NULL, &g);
         if (r == GLOB_NOMATCH) rc = bg_fail(e, BG_EINPUT, pat, NULL, "no meteorology file matches ([met] files)");
         else if (r) rc = bg_fail(e, BG_EFAIL, pat, NULL, "glob failed");
@@ -368,7 +368,7 @@ static int check_csv(Model *m, const char *section, const char *header, int ncol
     const char *v = config_get(&m->cfg, section, "file");
     if (!v || !v[0]) return BG_OK;
     char path[1024], line[1024];
-    resolve_path(m, v, path, sizeof path);
+    model_resolve_path(m, v, path, sizeof path);
     FILE *f = fopen(path, "r");
     if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open ([%s] file)", section);
     int rc = BG_OK, n = 0;
@@ -423,7 +423,7 @@ static int setup_controls(Model *m, BgErr *e)
             const char *colon = strrchr(val, ':');
             snprintf(file, sizeof file, "%.*s", colon ? (int)(colon - val) : (int)strlen(val), val);
             char res[1024];
-            resolve_path(m, file, res, sizeof res);
+            model_resolve_path(m, file, res, sizeof res);
             snprintf(buf, sizeof buf, "%s%s", res, colon ? colon : "");
             val = buf;
         }
@@ -479,11 +479,11 @@ static int setup_chemical_model(Model *m, BgErr *e)
     if (m->rc.emis_on) {
         /* the paths live in the Model: the Sources keep pointers to them */
         char *inv = m->inv_path, *prof = m->prof_path, *pts = m->pts_path;
-        resolve_path(m, config_get(&m->cfg, "emissions", "inventory"), inv, sizeof m->inv_path);
+        model_resolve_path(m, config_get(&m->cfg, "emissions", "inventory"), inv, sizeof m->inv_path);
         const char *pp = config_get(&m->cfg, "emissions", "profiles"), *pt = config_get(&m->cfg, "emissions", "points");
         prof[0] = pts[0] = 0;
-        if (pp[0]) resolve_path(m, pp, prof, sizeof m->prof_path);
-        if (pt[0]) resolve_path(m, pt, pts, sizeof m->pts_path);
+        if (pp[0]) model_resolve_path(m, pp, prof, sizeof m->prof_path);
+        if (pt[0]) model_resolve_path(m, pt, pts, sizeof m->pts_path);
         double tz;
         BG_TRY(config_double(&m->cfg, "emissions", "timezone_offset_h", &tz, e));
         m->model_names = malloc((size_t)nt * sizeof *m->model_names);
@@ -543,7 +543,7 @@ static int open_boundary_file(Model *m, BgErr *e)
     const char *bf = config_get(&m->cfg, "boundary", "file");
     if (!bf[0]) return BG_OK;
     char path[1024];
-    resolve_path(m, bf, path, sizeof path);
+    model_resolve_path(m, bf, path, sizeof path);
     const int ns = m->ntrans;
     const char **names = calloc((size_t)ns, sizeof *names);
     const char **map = calloc((size_t)ns, sizeof *map);
@@ -616,7 +616,7 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
     BG_TRY(parse_family(m, "boundary", &m->bc_prof, e));
     BG_TRY(parse_output(m, e));
     const char *initf = config_get(&m->cfg, "init", "file");
-    if (initf[0]) resolve_path(m, initf, m->init_file, sizeof m->init_file);
+    if (initf[0]) model_resolve_path(m, initf, m->init_file, sizeof m->init_file);
     double dflt;
     BG_TRY(config_double(&m->cfg, "boundary", "default", &dflt, e));
     if (!(dflt >= 0)) return cfg_fail(m, e, "boundary", "default", "must be >= 0", NULL);

@@ -145,6 +145,9 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
 int model_run(Model *m, BgErr *e);
 void model_free(Model *m);
 
+/* A path of the configuration, relative to the configuration file's directory. */
+void model_resolve_path(const Model *m, const char *p, char *out, size_t n);
+
 /* Met fields at time t (cached). */
 const MetFields *model_met(Model *m, double t, BgErr *e);
 
