@@ -1,6 +1,6 @@
 # Bogda — build, test, demo, bench.  See README.md.
 CC      ?= gcc
-PKGS    := netcdf proj gsl inih
+PKGS    := netcdf proj gsl inih cairo
 BUILD   ?= build
 OPT     ?= portable
 SAN     ?=

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "model.h"
 #include "aqi.h"
+#include "batch.h"
 #include "box.h"
 #include "makecase.h"
 #include "synthmet.h"
@@ -26,7 +27,9 @@ static const char usage_main[] =
     "  makecase DIR [--resolution KM] [--days N] [--start DATE]  write the embedded northern-Tianshan case\n"
     "  box CONFIG [--set section.key=value]...             0-D chemistry + aerosol box model (box.csv)\n"
     "  aqi [--rule HJ633-2012|HJ633-2026] POLLUTANT[_AVG]=VALUE ...   IAQI, AQI, level, primary pollutant\n"
-    "  batch, rank, forecast, evaluate                      planned (DESIGN 2.1), not in this version\n"
+    "  batch CONFIG [--set ...]                             the baseline and every [scenario], then the ranking\n"
+    "  rank BATCHDIR                                        (re)computes the ranking of a finished batch\n"
+    "  forecast, evaluate                                   planned (DESIGN 2.1), not in this version\n"
     "\n"
     "options: --help, --version\n"
     "exit status: 0 success, 1 failure, 2 usage or configuration error, 3 input data error\n";
@@ -131,6 +134,11 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "run")) return cmd_run(argc - 2, argv + 2, 0);
     if (!strcmp(verb, "check")) return cmd_run(argc - 2, argv + 2, 1);
     if (!strcmp(verb, "synthmet")) return cmd_synthmet(argc - 1, argv + 1);
+    if (!strcmp(verb, "batch") || !strcmp(verb, "rank")) {
+        BgErr e = {0};
+        int rc = !strcmp(verb, "batch") ? batch_main(argc - 1, argv + 1, &e) : rank_main(argc - 1, argv + 1, &e);
+        return rc == BG_OK ? 0 : report(&e);
+    }
     if (!strcmp(verb, "aqi")) {
         BgErr e = {0};
         int rc = aqi_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
@@ -146,7 +154,7 @@ int main(int argc, char **argv)
         int rc = makecase_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
         return rc == BG_OK ? 0 : report(&e);
     }
-    static const char *const planned[] = {"batch", "rank", "forecast", "evaluate"};
+    static const char *const planned[] = {"forecast", "evaluate"};
     for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
         if (!strcmp(verb, planned[i])) {
             fprintf(stderr, "bogda: error: %s: not available in this version of Bogda (see README.md)\n", verb);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "csvutil.h"
 #include "grid.h"
 #include "inventory.h"
 #include "nccompare.h"
@@ -401,6 +402,89 @@ static void test_full_chemistry(void **st)
     assert_true(dev < 1e-5); /* float output */
 }
 
+/* The planners' job: a batch of the baseline and two scenarios, its manifest and ranking, and a
+ * resumed batch that redoes nothing. */
+static void test_batch(void **st)
+{
+    (void)st;
+    char cfg[600], dir[600], stn[600], cit[600], extra[1600];
+    snprintf(stn, sizeof stn, "%s/bstations.csv", tmpdir);
+    snprintf(cit, sizeof cit, "%s/bcities.csv", tmpdir);
+    FILE *f = fopen(stn, "w");
+    fprintf(f, "id,name,city,lon,lat\nS1,Centre,Urumqi,87.6,43.8\nS2,West,Urumqi,87.3,43.9\n");
+    fclose(f);
+    f = fopen(cit, "w");
+    fprintf(f, "city,lon,lat,population\nUrumqi,87.6,43.8,3029372\n");
+    fclose(f);
+    snprintf(dir, sizeof dir, "%s/batch", tmpdir);
+    snprintf(extra, sizeof extra,
+             "[stations]\nfile = %s\n[cities]\nfile = %s\n"
+             "[scenario nox]\ncost_million_cny = 500\ncontrol = * NOx * 0.5\n", stn, cit);
+    snprintf(cfg, sizeof cfg, "%s/batch.ini", tmpdir);
+    write_config(cfg, extra);
+    int rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=2 > %s/batch_out.txt", bogda, cfg, dir, tmpdir);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    char path[700], line[2048];
+    snprintf(path, sizeof path, "%s/ranking.csv", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "rank,scenario,d_pwm_PM25,d_exceed_days,d_heavy_days,d_mean_PM25_S1,d_mean_PM25_S2,"
+                              "d_O3_8h,emission_cut_t,cost_million_cny,d_pwm_PM25_per_kt,d_pwm_PM25_per_billion_cny\n");
+    int rows = 0, saw_none = 0;
+    double cut_nox = -1;
+    while (fgets(line, sizeof line, f)) {
+        rows++;
+        char *fld[16];
+        int n = csv_split(line, fld, 16);
+        assert_int_equal(n, 12);
+        if (!strcmp(fld[1], "none")) {
+            saw_none = 1;
+            assert_true(atof(fld[2]) == 0.0); /* factors of 1: no change at all */
+            assert_true(atof(fld[8]) == 0.0);
+            assert_string_equal(fld[10], ""); /* per kt: empty when nothing is cut */
+        }
+        if (!strcmp(fld[1], "nox")) cut_nox = atof(fld[8]);
+    }
+    fclose(f);
+    print_message("batch: %d ranked scenarios; NOx halved cuts %.1f t over 2 h\n", rows, cut_nox);
+    assert_int_equal(rows, 3);
+    assert_true(saw_none);
+    assert_true(cut_nox > 0);
+    /* figures and manifest */
+    snprintf(path, sizeof path, "%s/ranking.png", dir);
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    snprintf(path, sizeof path, "%s/dpm25_nox.png", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
+    f = fopen(path, "r");
+    int done = 0;
+    while (f && fgets(line, sizeof line, f)) done += strstr(line, ",\"done\",") != NULL;
+    if (f) fclose(f);
+    assert_int_equal(done, 4);
+    /* a second batch redoes nothing and ranks the same */
+    char r1[700];
+    snprintf(r1, sizeof r1, "%s/ranking.csv", dir);
+    f = fopen(r1, "r");
+    static char before[8192], after[8192];
+    size_t nb = fread(before, 1, sizeof before - 1, f);
+    before[nb] = 0;
+    fclose(f);
+    rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=2 > /dev/null", bogda, cfg, dir);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(err, "already done"));
+    f = fopen(r1, "r");
+    size_t na = fread(after, 1, sizeof after - 1, f);
+    after[na] = 0;
+    fclose(f);
+    assert_string_equal(before, after);
+    /* bogda rank recomputes it */
+    rc = sh("%s rank %s > /dev/null", bogda, dir);
+    assert_int_equal(rc, 0);
+}
+
 /* The embedded case: makecase's configuration passes check, and a night of transport with
  * emissions (chemistry off) puts the highest surface CO next to the cities and industrial parks
  * of the basin, under the inversion. */
@@ -469,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_emission_budget_and_scenarios),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_full_chemistry),
+        cmocka_unit_test(test_batch),
         cmocka_unit_test(test_embedded_case),
     };
     return cmocka_run_group_tests_name("emissions in the model", tests, setup, teardown);

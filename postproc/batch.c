@@ -1,0 +1,468 @@
+#include "batch.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "csvutil.h"
+#include "figures.h"
+#include "grid.h"
+#include "metrics.h"
+#include "model.h"
+#include "ranking.h"
+#include "timeutil.h"
+
+#define MAX_MEMBERS 256
+#define PATH_LEN 4096 /* every path buffer; longer paths fail to open and are reported */
+
+static const char batch_usage[] =
+    "usage: bogda batch CONFIG [--set section.key=value]...\n"
+    "  Runs the baseline and every [scenario NAME] of CONFIG, each in [run] output_dir/NAME\n"
+    "  (the baseline in output_dir/baseline), then writes ranking.csv, ranking.md and the\n"
+    "  figures in output_dir.  An interrupted batch resumes: finished members (same\n"
+    "  configuration hash in batch_manifest.csv) are not run again, a killed member continues\n"
+    "  from its newest checkpoint, and a failed member does not stop the others.\n";
+
+static const char rank_usage[] =
+    "usage: bogda rank BATCHDIR\n"
+    "  (Re)computes the metrics of every finished member of a batch and writes ranking.csv,\n"
+    "  ranking.md, dpm25_<scenario>.png and ranking.png in BATCHDIR.\n";
+
+typedef struct Member {
+    char name[64];
+    char status[1536]; /* done, failed: ..., running */
+    char hash[17];
+    double wall_s;
+    double cost;
+} Member;
+
+static int mkdir_p(const char *dir)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return (mkdir(tmp, 0777) && errno != EEXIST) ? -1 : 0;
+}
+
+/* batch_manifest.csv: member,status,config_hash,wall_s */
+static void read_manifest(const char *dir, Member *m, int n)
+{
+    char path[PATH_LEN + 64], line[2048];
+    snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[5];
+        if (csv_split(line, fld, 5) != 4) continue;
+        for (int k = 0; k < n; k++)
+            if (!strcmp(m[k].name, fld[0])) {
+                snprintf(m[k].status, sizeof m[k].status, "%s", fld[1]);
+                snprintf(m[k].hash, sizeof m[k].hash, "%s", fld[2]);
+                m[k].wall_s = atof(fld[3]);
+            }
+    }
+    fclose(f);
+}
+
+static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
+{
+    char path[PATH_LEN + 64], tmp[PATH_LEN + 80];
+    snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return bg_fail(e, BG_EFAIL, tmp, NULL, "cannot create: %s", strerror(errno));
+    fprintf(f, "member,status,config_hash,wall_s\n");
+    for (int k = 0; k < n; k++) {
+        /* the status may hold commas (error messages): quote it */
+        fputs(m[k].name, f);
+        fputs(",\"", f);
+        for (const char *p = m[k].status; *p; p++) {
+            if (*p == '"') fputc('"', f);
+            if (*p != '\n') fputc(*p, f);
+        }
+        fprintf(f, "\",%s,%.1f\n", m[k].hash, m[k].wall_s);
+    }
+    if (fclose(f) || rename(tmp, path)) return bg_fail(e, BG_EFAIL, path, NULL, "cannot write the manifest");
+    return BG_OK;
+}
+
+int batch_main(int argc, char **argv, BgErr *e)
+{
+    const char *config = NULL;
+    char **sets = calloc((size_t)argc + 2, sizeof *sets);
+    int nset = 0;
+    if (!sets) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    int rc = BG_OK;
+    for (int i = 1; i < argc && rc == BG_OK; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(batch_usage, stdout);
+            free(sets);
+            return BG_OK;
+        } else if (!strcmp(argv[i], "--set") && i + 1 < argc) {
+            sets[nset++] = argv[++i];
+        } else if (argv[i][0] == '-' || config) {
+            rc = bg_fail(e, BG_ECONFIG, "batch", argv[i], "unexpected argument\n%s", batch_usage);
+        } else {
+            config = argv[i];
+        }
+    }
+    if (rc == BG_OK && !config) rc = bg_fail(e, BG_ECONFIG, "batch", NULL, "missing CONFIG\n%s", batch_usage);
+    if (rc != BG_OK) {
+        free(sets);
+        return rc;
+    }
+    /* the baseline's set-up validates the configuration and every input once, up front */
+    Model base;
+    rc = model_setup(&base, config, sets, nset, 0, NULL, e);
+    if (rc == BG_OK && !base.rc.emis_on)
+        rc = bg_fail(e, BG_ECONFIG, config, NULL, "a batch compares emission scenarios: [processes] emissions must be on");
+    Member *mem = calloc(MAX_MEMBERS + 1, sizeof *mem);
+    const char *sn[MAX_MEMBERS];
+    int nsc = rc == BG_OK ? config_sections(&base.cfg, "scenario", sn, MAX_MEMBERS) : 0;
+    if (rc == BG_OK && (nsc < 0 || !mem)) rc = bg_fail(e, BG_ECONFIG, config, NULL, "more than %d scenarios", MAX_MEMBERS);
+    char dir[PATH_LEN] = "", info[PATH_LEN + 64];
+    int nm = 0;
+    if (rc == BG_OK) {
+        snprintf(dir, sizeof dir, "%s", base.rc.output_dir);
+        snprintf(mem[nm++].name, sizeof mem[0].name, "baseline");
+        for (int s = 0; s < nsc; s++) {
+            char sec[160];
+            snprintf(sec, sizeof sec, "scenario %s", sn[s]);
+            snprintf(mem[nm].name, sizeof mem[nm].name, "%s", sn[s]);
+            const char *c = config_get(&base.cfg, sec, "cost_million_cny");
+            mem[nm].cost = c && c[0] ? atof(c) : 0.0;
+            nm++;
+        }
+        if (mkdir_p(dir)) rc = bg_fail(e, BG_EFAIL, dir, NULL, "cannot create the batch directory: %s", strerror(errno));
+    }
+    /* what `bogda rank` needs later: the grid file, the cities, the members' costs */
+    if (rc == BG_OK) {
+        snprintf(info, sizeof info, "%s/batch_info.txt", dir);
+        FILE *f = fopen(info, "w");
+        if (!f) {
+            rc = bg_fail(e, BG_EFAIL, info, NULL, "cannot create: %s", strerror(errno));
+        } else {
+            char cities[PATH_LEN] = "";
+            const char *cf = config_get(&base.cfg, "cities", "file");
+            if (cf && cf[0]) model_resolve_path(&base, cf, cities, sizeof cities);
+            fprintf(f, "grid_file %s\ncities %s\n", base.rc.met_files[0], cities);
+            for (int k = 0; k < nm; k++) fprintf(f, "member %s %.17g\n", mem[k].name, mem[k].cost);
+            fclose(f);
+        }
+    }
+    model_free(&base);
+    if (rc == BG_OK) read_manifest(dir, mem, nm);
+    int nfailed = 0;
+    for (int k = 0; k < nm && rc == BG_OK; k++) {
+        char odir[PATH_LEN + 80], set_out[PATH_LEN + 120];
+        snprintf(odir, sizeof odir, "%s/%s", dir, mem[k].name);
+        snprintf(set_out, sizeof set_out, "run.output_dir=%s", odir);
+        sets[nset] = set_out;
+        const char *scen = k ? mem[k].name : NULL;
+        Model m;
+        BgErr me = {0};
+        int resume = !strcmp(mem[k].status, "running");
+        int mrc = model_setup(&m, config, sets, nset + 1, resume, scen, &me);
+        if (mrc == BG_OK && !strcmp(mem[k].status, "done") && !strcmp(mem[k].hash, m.config_hash)) {
+            fprintf(stderr, "batch: %s already done\n", mem[k].name);
+            model_free(&m);
+            continue;
+        }
+        snprintf(mem[k].hash, sizeof mem[k].hash, "%s", mrc == BG_OK ? m.config_hash : "");
+        snprintf(mem[k].status, sizeof mem[k].status, "running");
+        rc = write_manifest(dir, mem, nm, e);
+        double w0 = omp_get_wtime();
+        if (rc == BG_OK && mrc == BG_OK) {
+            fprintf(stderr, "batch: running %s (%d of %d)\n", mem[k].name, k + 1, nm);
+            mrc = model_run(&m, &me);
+        }
+        model_free(&m);
+        mem[k].wall_s += omp_get_wtime() - w0;
+        if (mrc == BG_OK) {
+            snprintf(mem[k].status, sizeof mem[k].status, "done");
+        } else {
+            /* one failed member does not stop the others */
+            snprintf(mem[k].status, sizeof mem[k].status, "failed: %s", me.msg);
+            nfailed++;
+        }
+        if (rc == BG_OK) rc = write_manifest(dir, mem, nm, e);
+    }
+    if (rc == BG_OK) rc = rank_batch_dir(dir, e);
+    if (rc == BG_OK && nfailed) {
+        char list[1024] = "";
+        for (int k = 0; k < nm; k++)
+            if (!strncmp(mem[k].status, "failed", 6)) {
+                strncat(list, " ", sizeof list - strlen(list) - 1);
+                strncat(list, mem[k].name, sizeof list - strlen(list) - 1);
+            }
+        rc = bg_fail(e, BG_EFAIL, dir, NULL, "%d member(s) failed:%s (batch_manifest.csv has the reasons)", nfailed, list);
+    }
+    free(mem);
+    free(sets);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ ranking */
+
+/* Per-member quantities read back from its directory. */
+typedef struct MemberData {
+    MemberMetrics mm;
+    double *pm25;        /* [ny*nx] period-mean surface PM2.5 */
+    double *station;     /* [nst] period-mean PM2.5 per station */
+    int ok;
+} MemberData;
+
+/* emission totals (t) by inventory species from budget.csv, inverting the speciation exactly:
+ * NOx as NO2 mass from the moles of NO + NO2, VOC from ROC carbon moles (15.6 g VOC per mole C,
+ * input/speciation.c), PM2.5 = PBC + POC + PPM (OM subtracted, the default speciation) */
+static int read_emissions(const char *dir, MemberMetrics *mm, BgErr *e)
+{
+    char path[PATH_LEN + 200], line[1024];
+    snprintf(path, sizeof path, "%s/budget.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open (member not finished?)");
+    double kg[16] = {0};
+    static const char *const sp[] = {"SO2", "NO", "NO2", "NH3", "ROC", "PBC", "POC", "PPM"};
+    while (fgets(line, sizeof line, f)) {
+        char *fld[12];
+        if (csv_split(line, fld, 12) != 11) continue;
+        for (int k = 0; k < 8; k++)
+            if (!strcmp(fld[1], sp[k])) kg[k] += atof(fld[3]);
+    }
+    fclose(f);
+    mm->emis_t[METRICS_SO2] = kg[0] * 1e-3;
+    mm->emis_t[METRICS_NOX] = (kg[1] / 30.006 + kg[2] / 46.006) * 46.006 * 1e-3;
+    mm->emis_t[METRICS_NH3] = kg[3] * 1e-3;
+    mm->emis_t[METRICS_VOC] = kg[4] / 14.027 * 15.6 * 1e-3;
+    mm->emis_t[METRICS_PM25] = (kg[5] + kg[6] + kg[7]) * 1e-3;
+    return BG_OK;
+}
+
+/* daily_city.csv rows -> CityDay (the fields the metrics use) */
+static int read_daily_city(const char *dir, CityDay **rows, int *n, BgErr *e)
+{
+    char path[PATH_LEN + 200], line[1024];
+    snprintf(path, sizeof path, "%s/daily_city.csv", dir);
+    *rows = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return BG_OK; /* no [stations]: no city-days */
+    int cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[13];
+        if (csv_split(line, fld, 13) != 12 || !strcmp(fld[0], "city")) continue;
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            CityDay *r = realloc(*rows, (size_t)cap * sizeof *r);
+            if (!r) { fclose(f); return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); }
+            *rows = r;
+        }
+        CityDay *d = &(*rows)[(*n)++];
+        memset(d, 0, sizeof *d);
+        sscanf(fld[1], "%d-%d-%d", &d->year, &d->month, &d->day);
+        d->pm25 = atof(fld[2]);
+        d->o3_8h_max = fld[8][0] ? atof(fld[8]) : NAN;
+        d->aqi = fld[9][0] ? atoi(fld[9]) : -1;
+    }
+    fclose(f);
+    return BG_OK;
+}
+
+/* stations.csv: the period-mean PM25 of each station, in the order of ids (filled by the first
+ * member when *nst == 0) */
+static int read_stations(const char *dir, char ***ids, int *nst, double **mean, BgErr *e)
+{
+    char path[PATH_LEN + 200], line[1024];
+    snprintf(path, sizeof path, "%s/stations.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return BG_OK;
+    int first = *nst == 0;
+    double sum[4096] = {0};
+    int cnt[4096] = {0};
+    while (fgets(line, sizeof line, f)) {
+        char *fld[6];
+        if (csv_split(line, fld, 6) != 5 || strcmp(fld[2], "PM25")) continue;
+        int k = -1;
+        for (int s = 0; s < *nst; s++)
+            if (!strcmp((*ids)[s], fld[0])) k = s;
+        if (k < 0 && first && *nst < 4096) {
+            char **ni = realloc(*ids, (size_t)(*nst + 1) * sizeof *ni);
+            if (!ni) { fclose(f); return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); }
+            *ids = ni;
+            (*ids)[*nst] = strdup(fld[0]);
+            k = (*nst)++;
+        }
+        if (k < 0) continue;
+        sum[k] += atof(fld[3]);
+        cnt[k]++;
+    }
+    fclose(f);
+    *mean = malloc((size_t)(*nst + 1) * sizeof **mean);
+    if (!*mean) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int s = 0; s < *nst; s++) (*mean)[s] = cnt[s] ? sum[s] / cnt[s] : NAN;
+    return BG_OK;
+}
+
+int rank_batch_dir(const char *dir, BgErr *e)
+{
+    char path[PATH_LEN + 64], line[PATH_LEN], gridfile[PATH_LEN] = "", cities[PATH_LEN] = "";
+    snprintf(path, sizeof path, "%s/batch_info.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open: not a batch directory");
+    Member mem[MAX_MEMBERS];
+    int nm = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (!strncmp(line, "grid_file ", 10)) snprintf(gridfile, sizeof gridfile, "%s", line + 10);
+        else if (!strncmp(line, "cities ", 7)) snprintf(cities, sizeof cities, "%s", line + 7);
+        else if (!strncmp(line, "member ", 7) && nm < MAX_MEMBERS) {
+            memset(&mem[nm], 0, sizeof mem[nm]);
+            if (sscanf(line + 7, "%63s %lf", mem[nm].name, &mem[nm].cost) == 2) nm++;
+        }
+    }
+    fclose(f);
+    if (nm < 1) return bg_fail(e, BG_EINPUT, path, NULL, "lists no member");
+    Grid g = {0};
+    int rc = grid_from_wrf(&g, gridfile, e);
+    const size_t plane = (size_t)g.nx * g.ny;
+    double *pop = rc == BG_OK ? calloc(plane, sizeof *pop) : NULL;
+    MemberData *md = calloc((size_t)nm, sizeof *md);
+    char **ids = NULL;
+    int nst = 0;
+    if (rc == BG_OK && (!pop || !md)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    if (rc == BG_OK && cities[0]) {
+        MetricsCity *mc = NULL;
+        int nc = 0;
+        rc = metrics_read_cities(cities, &mc, &nc, e);
+        if (rc == BG_OK) rc = metrics_population_grid(&g, mc, nc, METRICS_POP_SIGMA_M, pop, e);
+        free(mc);
+    } else if (rc == BG_OK) {
+        for (size_t c = 0; c < plane; c++) pop[c] = g.area[c]; /* no cities: an area mean */
+    }
+    for (int k = 0; k < nm && rc == BG_OK; k++) {
+        char mdir[PATH_LEN + 80];
+        snprintf(mdir, sizeof mdir, "%s/%.63s", dir, mem[k].name);
+        MemberMetrics *mm = &md[k].mm;
+        snprintf(mm->scenario, sizeof mm->scenario, "%.63s", mem[k].name);
+        mm->cost_million_cny = mem[k].cost;
+        md[k].pm25 = malloc(plane * sizeof *md[k].pm25);
+        if (!md[k].pm25) { rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); break; }
+        int nrec = 0;
+        BgErr me = {0};
+        if (metrics_read_pm25_mean(mdir, g.nx, g.ny, md[k].pm25, &nrec, &me) != BG_OK ||
+            read_emissions(mdir, mm, &me) != BG_OK) {
+            if (k == 0) rc = bg_fail(e, me.code, NULL, NULL, "baseline: %s", me.msg);
+            else fprintf(stderr, "rank: %s left out: %s\n", mem[k].name, me.msg);
+            continue;
+        }
+        mm->pwm_pm25 = metrics_pop_weighted_mean(md[k].pm25, pop, plane);
+        CityDay *rows = NULL;
+        int nrows = 0;
+        rc = read_daily_city(mdir, &rows, &nrows, e);
+        if (rc == BG_OK) metrics_city_days(rows, nrows, mm);
+        free(rows);
+        if (rc == BG_OK) rc = read_stations(mdir, &ids, &nst, &md[k].station, e);
+        mm->nstation = nst;
+        mm->station_pm25 = md[k].station;
+        md[k].ok = rc == BG_OK;
+    }
+    /* members whose station lists came out shorter (none written) get NAN columns */
+    for (int k = 0; k < nm && rc == BG_OK; k++)
+        if (md[k].ok && md[k].mm.nstation != nst) {
+            double *s = realloc(md[k].station, (size_t)(nst + 1) * sizeof *s);
+            if (!s) { rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); break; }
+            for (int i = md[k].mm.nstation; i < nst; i++) s[i] = NAN;
+            md[k].station = s;
+            md[k].mm.station_pm25 = s;
+            md[k].mm.nstation = nst;
+        }
+    MemberMetrics *scen = calloc((size_t)nm + 1, sizeof *scen);
+    int ns = 0;
+    for (int k = 1; k < nm && scen; k++)
+        if (md[k].ok) scen[ns++] = md[k].mm;
+    Ranking r;
+    memset(&r, 0, sizeof r);
+    if (rc == BG_OK && !scen) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    if (rc == BG_OK) rc = ranking_compute(&md[0].mm, scen, ns, (const char *const *)ids, nst, NULL, &r, e);
+    if (rc == BG_OK) rc = ranking_write(&r, dir, e);
+    /* figures: the PM2.5 change of every scenario, and the ranked benefits */
+    FigMarker *mk = NULL;
+    int nmk = 0;
+    if (rc == BG_OK && cities[0]) {
+        MetricsCity *mc = NULL;
+        int nc = 0;
+        if (metrics_read_cities(cities, &mc, &nc, e) == BG_OK) {
+            mk = calloc((size_t)nc + 1, sizeof *mk);
+            for (int c = 0; mk && c < nc; c++) {
+                double fi, fj;
+                if (grid_locate(&g, mc[c].lon, mc[c].lat, &fi, &fj) == 0 && fi >= -0.5 && fj >= -0.5 &&
+                    fi <= g.nx - 0.5 && fj <= g.ny - 0.5) {
+                    mk[nmk].name = strdup(mc[c].name);
+                    mk[nmk].fi = fi;
+                    mk[nmk++].fj = fj;
+                }
+            }
+        }
+        free(mc);
+    }
+    double *d = rc == BG_OK ? malloc(plane * sizeof *d) : NULL;
+    for (int k = 1; d && k < nm && rc == BG_OK; k++) {
+        if (!md[k].ok) continue;
+        for (size_t c = 0; c < plane; c++) d[c] = md[k].pm25[c] - md[0].pm25[c];
+        char png[PATH_LEN + 160], title[200];
+        snprintf(png, sizeof png, "%s/dpm25_%s.png", dir, mem[k].name);
+        snprintf(title, sizeof title, "PM2.5 change, %s minus baseline (period mean)", mem[k].name);
+        FigMapSpec spec = {900, 620, title, "ug m-3", 0, 0, 1};
+        rc = fig_map_png(png, d, g.nx, g.ny, mk, nmk, &spec, e);
+    }
+    if (rc == BG_OK && r.n > 0) {
+        const char **labels = calloc((size_t)r.n, sizeof *labels);
+        double *vals = calloc((size_t)r.n, sizeof *vals);
+        for (int i = 0; labels && vals && i < r.n; i++) {
+            labels[i] = r.rows[i].scenario;
+            vals[i] = r.rows[i].d_pwm_pm25;
+        }
+        char png[PATH_LEN + 64];
+        snprintf(png, sizeof png, "%s/ranking.png", dir);
+        if (labels && vals)
+            rc = fig_bars_png(png, labels, vals, r.n, "Change in population-weighted PM2.5 (scenario - baseline)",
+                              "ug m-3", 900, 120 + 60 * r.n, e);
+        free(labels);
+        free(vals);
+    }
+    if (rc == BG_OK) ranking_print_md(&r, stdout);
+    free(d);
+    for (int i = 0; i < nmk; i++) free((char *)mk[i].name);
+    free(mk);
+    ranking_free(&r);
+    free(scen);
+    for (int k = 0; md && k < nm; k++) {
+        free(md[k].pm25);
+        free(md[k].station);
+    }
+    free(md);
+    for (int s = 0; s < nst; s++) free(ids[s]);
+    free(ids);
+    free(pop);
+    grid_free(&g);
+    return rc;
+}
+
+int rank_main(int argc, char **argv, BgErr *e)
+{
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(rank_usage, stdout);
+        return BG_OK;
+    }
+    if (argc != 2) return bg_fail(e, BG_ECONFIG, "rank", NULL, "expected one BATCHDIR\n%s", rank_usage);
+    return rank_batch_dir(argv[1], e);
+}
