@@ -8,6 +8,7 @@
 #include "aqi.h"
 #include "batch.h"
 #include "box.h"
+#include "figures.h"
 #include "makecase.h"
 #include "synthmet.h"
 
@@ -137,6 +138,7 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "batch") || !strcmp(verb, "rank")) {
         BgErr e = {0};
         int rc = !strcmp(verb, "batch") ? batch_main(argc - 1, argv + 1, &e) : rank_main(argc - 1, argv + 1, &e);
+        fig_release_static(); /* cairo's and fontconfig's caches, so leak checkers stay quiet */
         return rc == BG_OK ? 0 : report(&e);
     }
     if (!strcmp(verb, "aqi")) {
