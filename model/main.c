@@ -8,6 +8,7 @@
 #include "aqi.h"
 #include "batch.h"
 #include "box.h"
+#include "evaluate.h"
 #include "figures.h"
 #include "makecase.h"
 #include "synthmet.h"
@@ -30,7 +31,8 @@ static const char usage_main[] =
     "  aqi [--rule HJ633-2012|HJ633-2026] POLLUTANT[_AVG]=VALUE ...   IAQI, AQI, level, primary pollutant\n"
     "  batch CONFIG [--set ...]                             the baseline and every [scenario], then the ranking\n"
     "  rank BATCHDIR                                        (re)computes the ranking of a finished batch\n"
-    "  forecast, evaluate                                   planned (DESIGN 2.1), not in this version\n"
+    "  evaluate RUNDIR... --obs OBS.csv [--out DIR]         model against observations (evaluation.csv, .md)\n"
+    "  forecast                                             planned (DESIGN 2.1), not in this version\n"
     "\n"
     "options: --help, --version\n"
     "exit status: 0 success, 1 failure, 2 usage or configuration error, 3 input data error\n";
@@ -141,6 +143,11 @@ int main(int argc, char **argv)
         fig_release_static(); /* cairo's and fontconfig's caches, so leak checkers stay quiet */
         return rc == BG_OK ? 0 : report(&e);
     }
+    if (!strcmp(verb, "evaluate")) {
+        BgErr e = {0};
+        int rc = evaluate_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
+        return rc == BG_OK ? 0 : report(&e);
+    }
     if (!strcmp(verb, "aqi")) {
         BgErr e = {0};
         int rc = aqi_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
@@ -156,7 +163,7 @@ int main(int argc, char **argv)
         int rc = makecase_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
         return rc == BG_OK ? 0 : report(&e);
     }
-    static const char *const planned[] = {"forecast", "evaluate"};
+    static const char *const planned[] = {"forecast"};
     for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
         if (!strcmp(verb, planned[i])) {
             fprintf(stderr, "bogda: error: %s: not available in this version of Bogda (see README.md)\n", verb);

@@ -21,6 +21,7 @@
 #include "nccompare.h"
 #include "synthmet.h"
 #include "testutil.h"
+#include "timeutil.h"
 
 static char tmpdir[256], metdir[400], invpath[400], err[8192];
 static const char *bogda;
@@ -337,6 +338,57 @@ static void test_full_chemistry(void **st)
     print_message("stations.csv: %d lines, continuous and restarted runs %s\n", nlines, same ? "identical" : "differ");
     assert_true(nlines > 3 * 3 * 5);
     assert_true(same);
+    /* bogda evaluate against observations made from the model: PM25 observed 1.25 x lower
+     * (NMB = +25 % exactly), O3 observed as modelled (NMB 0, r 1), in Beijing time */
+    {
+        char obsp[700];
+        snprintf(obsp, sizeof obsp, "%s/obs.csv", tmpdir);
+        FILE *fs = fopen(sa, "r"), *fo = fopen(obsp, "w");
+        assert_non_null(fs);
+        assert_non_null(fo);
+        fprintf(fo, "station,lon,lat,time,species,value,unit\n");
+        static const double slon[3] = {87.6, 87.7, 87.2}, slat[3] = {43.8, 43.9, 43.6};
+        while (fgets(sline, sizeof sline, fs)) {
+            char *fld[6];
+            if (csv_split(sline, fld, 6) != 5 || !strcmp(fld[0], "station")) continue;
+            int k = fld[0][1] - '1';
+            double t;
+            if (k < 0 || k > 2 || time_parse(fld[1], &t)) continue;
+            char bj[40];
+            time_strftime(t + 8 * 3600.0, "%Y-%m-%dT%H:%M:%S+08:00", bj, sizeof bj);
+            if (!strcmp(fld[2], "PM25"))
+                fprintf(fo, "%s,%.2f,%.2f,%s,PM25,%.10g,ug/m3\n", fld[0], slon[k], slat[k], bj, atof(fld[3]) / 1.25);
+            else if (!strcmp(fld[2], "O3"))
+                fprintf(fo, "%s,%.2f,%.2f,%s,O3,%s,ug/m3\n", fld[0], slon[k], slat[k], bj, fld[3]);
+        }
+        fclose(fs);
+        fclose(fo);
+        rc = sh("%s evaluate %s --obs %s > /dev/null", bogda, a, obsp);
+        if (rc) fprintf(stderr, "%s", err);
+        assert_int_equal(rc, 0);
+        char ev[700], el[1024];
+        snprintf(ev, sizeof ev, "%s/evaluation.csv", a);
+        FILE *fe = fopen(ev, "r");
+        assert_non_null(fe);
+        assert_non_null(fgets(el, sizeof el, fe));
+        assert_string_equal(el, "station,species,averaging,N,obs_mean,model_mean,MB,ME,RMSE,NMB,NME,MFB,MFE,r,IOA,FAC2\n");
+        int seen = 0;
+        while (fgets(el, sizeof el, fe)) {
+            char *fld[17];
+            if (csv_split(el, fld, 17) != 16 || strcmp(fld[0], "ALL") || strcmp(fld[2], "1h")) continue;
+            if (!strcmp(fld[1], "PM25")) {
+                print_message("evaluate: PM25 pooled hourly N %s NMB %s %% (expected 25)\n", fld[3], fld[9]);
+                assert_close(atof(fld[9]), 25.0, 1e-6);
+                seen++;
+            }
+            if (!strcmp(fld[1], "O3")) {
+                assert_close(atof(fld[9]), 0.0, 1e-9);
+                seen++;
+            }
+        }
+        fclose(fe);
+        assert_int_equal(seen, 2);
+    }
     /* budget: closure per species; N and S atoms conserved by chemistry */
     static const struct { const char *name; double m, n, s; } atoms[] = {
         {"NO", 30.006, 1, 0}, {"NO2", 46.006, 1, 0}, {"HNO3", 63.013, 1, 0}, {"NO3", 62.004, 1, 0},
