@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "drydep.h"
+
+#define MAX_TRACERS 512 /* [tracers] names */
 #include "restart.h"
 #include "timeutil.h"
 
@@ -122,9 +124,11 @@ static int add_table_species(Model *m, BgErr *e)
     if (tp && tp[0]) model_resolve_path(m, tp, path, sizeof path);
     BG_TRY(species_load(&m->tab, path[0] ? path : NULL, e));
     m->tab_map = malloc((size_t)m->tab.n * sizeof *m->tab_map);
-    m->species = calloc((size_t)m->tab.n + 514, sizeof *m->species);
-    m->is_mass = calloc((size_t)m->tab.n + 514, sizeof *m->is_mass);
-    m->out_mass = calloc((size_t)m->tab.n + 514, sizeof *m->out_mass);
+    /* room for the table, up to MAX_TRACERS tracers and the two diagnosed PM totals */
+    const size_t cap = (size_t)m->tab.n + MAX_TRACERS + 2;
+    m->species = calloc(cap, sizeof *m->species);
+    m->is_mass = calloc(cap, sizeof *m->is_mass);
+    m->out_mass = calloc(cap, sizeof *m->out_mass);
     if (!m->tab_map || !m->species || !m->is_mass || !m->out_mass) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     for (int t = 0; t < m->tab.n; t++) {
         const Species *sp = &m->tab.s[t];
@@ -149,8 +153,8 @@ static int parse_species(Model *m, BgErr *e)
     m->i_pm25 = m->i_pm10 = -1;
     if (m->rc.full) BG_TRY(add_table_species(m, e));
     char *names = strdup(config_get(&m->cfg, "tracers", "names"));
-    char *tok[512];
-    int n = names ? config_split(names, tok, 512) : -1;
+    char *tok[MAX_TRACERS];
+    int n = names ? config_split(names, tok, MAX_TRACERS) : -1;
     if (n < 0 || (n == 0 && !m->rc.full)) {
         free(names);
         return cfg_fail(m, e, "tracers", "names", n < 0 ? "more than 512 names" : "no species to transport: list passive tracers here", NULL);
