@@ -374,8 +374,9 @@ char *config_effective(const Config *c)
 
 void config_hash(const Config *c, char out[17])
 {
-    static const char *const volatile_keys[] = {"hours", "end", "restart", "output_dir", "threads",
-                                                "checkpoint_h"};
+    /* a continuation (or the next forecast cycle) may change the window, not the physics */
+    static const char *const volatile_keys[] = {"start", "spinup_h", "hours", "end", "restart",
+                                                "output_dir", "threads", "checkpoint_h"};
     char *text = NULL;
     Config tmp = *c;
     CfgEntry *keep = malloc((size_t)(c->n ? c->n : 1) * sizeof *keep);

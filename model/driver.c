@@ -336,7 +336,10 @@ static int prepare(Model *m, BgErr *e)
         int rrc = restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e);
         if (rrc == BG_OK && m->diag_on)
             rrc = output_restore(&m->dout, m->dout.acc, m->dout.nacc, (long)m->dmeta[0], m->dmeta[1], m->dmeta[2], e);
-        if (rrc == BG_OK && m->stations) rrc = stations_restore(m->stations, st_old, x.arrays[0].n, e);
+        /* the station series continue only within the same run (a restart at its own start, as
+         * the next forecast cycle, starts a new series) */
+        if (rrc == BG_OK && m->stations && m->state.time > m->rc.t_start + 1e-6)
+            rrc = stations_restore(m->stations, st_old, x.arrays[0].n, e);
         free(st_old);
         if (m->stations) m->st_arr.data = stations_accumulators(m->stations, &m->st_arr.n);
         BG_TRY(rrc);

@@ -8,6 +8,7 @@
 #include "aqi.h"
 #include "batch.h"
 #include "box.h"
+#include "forecast.h"
 #include "evaluate.h"
 #include "figures.h"
 #include "makecase.h"
@@ -32,7 +33,7 @@ static const char usage_main[] =
     "  batch CONFIG [--set ...]                             the baseline and every [scenario], then the ranking\n"
     "  rank BATCHDIR                                        (re)computes the ranking of a finished batch\n"
     "  evaluate RUNDIR... --obs OBS.csv [--out DIR]         model against observations (evaluation.csv, .md)\n"
-    "  forecast                                             planned (DESIGN 2.1), not in this version\n"
+    "  forecast CONFIG --start YYYY-MM-DDTHH --days N [--restart FILE]   a forecast cycle with city products\n"
     "\n"
     "options: --help, --version\n"
     "exit status: 0 success, 1 failure, 2 usage or configuration error, 3 input data error\n";
@@ -143,6 +144,11 @@ int main(int argc, char **argv)
         fig_release_static(); /* cairo's and fontconfig's caches, so leak checkers stay quiet */
         return rc == BG_OK ? 0 : report(&e);
     }
+    if (!strcmp(verb, "forecast")) {
+        BgErr e = {0};
+        int rc = forecast_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
+        return rc == BG_OK ? 0 : report(&e);
+    }
     if (!strcmp(verb, "evaluate")) {
         BgErr e = {0};
         int rc = evaluate_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
@@ -163,12 +169,6 @@ int main(int argc, char **argv)
         int rc = makecase_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
         return rc == BG_OK ? 0 : report(&e);
     }
-    static const char *const planned[] = {"forecast"};
-    for (size_t i = 0; i < sizeof planned / sizeof *planned; i++)
-        if (!strcmp(verb, planned[i])) {
-            fprintf(stderr, "bogda: error: %s: not available in this version of Bogda (see README.md)\n", verb);
-            return BG_ECONFIG;
-        }
     fprintf(stderr, "bogda: error: unknown verb '%s'\n%s", verb, usage_main);
     return BG_ECONFIG;
 }

@@ -33,6 +33,8 @@ const CfgKey bg_schema_core[] = {
     {"output", "layers", "surface", "surface/all", "layers written"},
     {"output", "average", "on", "on/off", "interval means (on) or instantaneous values (off)"},
     {"output", "diagnostics", "off", "on/off", "adds diag_YYYY-MM-DD.nc: gridded emission, dry and wet deposition fluxes (kg m-2 s-1) of every species, interval means"},
+    {"forecast", "spinup_h", "24", "h", "spin-up of a cold-started forecast cycle (bogda forecast without --restart)"},
+    {"forecast", "warning_scheme", "MEE2024", "name", "heavy-pollution warning scheme: MEE2024, MEE2019 or MEP2017"},
     {"stations", "file", "", "path", "monitoring stations CSV id,name,city,lon,lat (checked; used by the station and city products)"},
     {"cities", "file", "", "path", "cities CSV city,lon,lat,population (checked; used by the city products)"},
     {NULL, NULL, NULL, NULL, NULL},

@@ -537,6 +537,57 @@ static void test_batch(void **st)
     assert_int_equal(rc, 0);
 }
 
+/* A forecast cycle cold-started at Beijing midnight, the next one hot-started from its restart,
+ * the city products with lead days, and a restart at the wrong time refused. */
+static void test_forecast(void **st)
+{
+    (void)st;
+    char dir[600], ini[700];
+    snprintf(dir, sizeof dir, "%s/fc", tmpdir);
+    int rc = sh("%s makecase %s --resolution 30 --days 3 > /dev/null", bogda, dir);
+    assert_int_equal(rc, 0);
+    snprintf(ini, sizeof ini, "%s/case_30km.ini", dir);
+    const char *fast = "--set forecast.spinup_h=0 --set processes.chemistry=off --set processes.aerosol=off "
+                       "--set processes.wetdep=off --set processes.drydep=off";
+    rc = sh("%s forecast %s --start 2024-01-10T16 --days 1 %s > /dev/null", bogda, ini, fast);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    char c1[800], rst[900], path[900], line[1024];
+    snprintf(c1, sizeof c1, "%s/output_30km/cycle_2024-01-10T16", dir);
+    snprintf(path, sizeof path, "%s/forecast_city.csv", c1);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "city,date,lead_day,PM25,PM10,SO2,NO2,CO,O3_1h_max,O3_8h_max,AQI,level,category,primary\n");
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[15];
+        assert_int_equal(csv_split(line, fld, 15), 14);
+        assert_string_equal(fld[1], "2024-01-11"); /* the Beijing day of the cycle */
+        assert_string_equal(fld[2], "0");
+        rows++;
+    }
+    fclose(f);
+    print_message("forecast cycle 1: %d city rows for 2024-01-11\n", rows);
+    assert_true(rows >= 3);
+    snprintf(path, sizeof path, "%s/warnings.csv", c1);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "region,issued,level,start,end,scheme,reason,required_cut_percent\n");
+    fclose(f);
+    /* the next cycle starts from the restart written at its start */
+    snprintf(rst, sizeof rst, "%s/restart_2024-01-11T1600.nc", c1);
+    rc = sh("%s forecast %s --start 2024-01-11T16 --days 1 --restart %s %s > /dev/null", bogda, ini, rst, fast);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    /* a restart at another time is refused, naming the times */
+    rc = sh("%s forecast %s --start 2024-01-11T12 --days 1 --restart %s %s > /dev/null", bogda, ini, rst, fast);
+    print_message("wrong restart time: exit %d: %s", rc, err);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(err, "2024-01-11T16:00:00Z"));
+}
+
 /* The embedded case: makecase's configuration passes check, and a night of transport with
  * emissions (chemistry off) puts the highest surface CO next to the cities and industrial parks
  * of the basin, under the inversion. */
@@ -606,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_full_chemistry),
         cmocka_unit_test(test_batch),
+        cmocka_unit_test(test_forecast),
         cmocka_unit_test(test_embedded_case),
     };
     return cmocka_run_group_tests_name("emissions in the model", tests, setup, teardown);
