@@ -7,24 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "notes.h"
 #include "timeutil.h"
 
-static void note(Emissions *em, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(Emissions *em, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    size_t old = em->notes ? strlen(em->notes) : 0, l = strlen(line);
-    char *s = realloc(em->notes, old + l + 2);
-    if (!s) return;
-    memcpy(s + old, line, l);
-    s[old + l] = '\n';
-    s[old + l + 1] = '\0';
-    em->notes = s;
-}
 
 static void append_notes(Emissions *em, const char *text)
 {
@@ -33,7 +18,7 @@ static void append_notes(Emissions *em, const char *text)
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t l = nl ? (size_t)(nl - p) : strlen(p);
-        if (l) note(em, "%.*s", (int)l, p);
+        if (l) notes_add(&em->notes, "%.*s", (int)l, p);
         p += l + (nl != NULL);
     }
 }
@@ -122,7 +107,7 @@ int emissions_create(Emissions *em, const EmissionsSetup *s, BgErr *e)
             if (!field_zero(inv, sp->i_pm25, sec, ncell) && field_zero(inv, sp->i_bc, sec, ncell) &&
                 field_zero(inv, sp->i_oc, sec, ncell)) {
                 speciation_use_sector_fractions(sp, sec, 1, 1);
-                note(em, "sector '%s' has PM25 but no BC or OC in the inventory: BC %.3g and OC "
+                notes_add(&em->notes, "sector '%s' has PM25 but no BC or OC in the inventory: BC %.3g and OC "
                      "%.3g of PM25 (sector fractions, docs/emissions.md)", inv->sectors[sec],
                      sp->fbc[sec], sp->foc[sec]);
             }
@@ -142,19 +127,19 @@ int emissions_create(Emissions *em, const EmissionsSetup *s, BgErr *e)
            on top would count it twice */
         em->prof_mask &= ~BG_PROF_MONTH;
         if (any_month)
-            note(em, "month profiles ignored: the inventory resolves months itself");
+            notes_add(&em->notes, "month profiles ignored: the inventory resolves months itself");
     }
     if (s->profiles) {
         for (int i = 0; i < s->profiles->n; i++) {
             int hit = 0;
             for (int sec = 0; sec < em->nsec && !hit; sec++) hit = em->prof_idx[sec] == i;
             if (!hit)
-                note(em, "profiles: sector '%s' is not an inventory sector (profile unused)",
+                notes_add(&em->notes, "profiles: sector '%s' is not an inventory sector (profile unused)",
                      s->profiles->sector[i]);
         }
         for (int sec = 0; sec < em->nsec; sec++)
             if (em->prof_idx[sec] < 0)
-                note(em, "sector '%s' has no temporal profile: flat", inv->sectors[sec]);
+                notes_add(&em->notes, "sector '%s' has no temporal profile: flat", inv->sectors[sec]);
     }
 
     for (int isp = 0; isp < em->ninv; isp++)

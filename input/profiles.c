@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "csvutil.h"
+#include "notes.h"
 
 /* Days of each month of a 365-day year: the month weights of the normalisation, so that a
  * month profile applied to a constant rate keeps the annual total (leap years: February's
@@ -78,22 +79,6 @@ double profiles_factor(const Profiles *p, int ip, double t_utc, double offset_h,
 }
 
 
-static void add_note(Profiles *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_note(Profiles *p, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    size_t old = p->notes ? strlen(p->notes) : 0;
-    char *s = realloc(p->notes, old + strlen(line) + 2);
-    if (!s) return; /* a lost remark is not worth failing the run */
-    memcpy(s + old, line, strlen(line));
-    s[old + strlen(line)] = '\n';
-    s[old + strlen(line) + 1] = '\0';
-    p->notes = s;
-}
 
 static int add_sector(Profiles *p, const char *name)
 {
@@ -193,7 +178,7 @@ static int parse_line(Profiles *p, char *s, const char *path, int lineno, BgErr 
     for (int k = 0; k < nv; k++) dst[k] = v[k] / mean;
     /* 5e-4: a profile typed with 3 decimals is "normalised" within its rounding */
     if (fabs(mean - 1.0) > 5e-4)
-        add_note(p, "%s:%d: the %s profile of '%s' had mean %.6g%s; rescaled to mean 1", path,
+        notes_add(&p->notes, "%s:%d: the %s profile of '%s' had mean %.6g%s; rescaled to mean 1", path,
                  lineno, kind, sector, mean, bit == BG_PROF_MONTH ? " (weighted by days)" : "");
     return BG_OK;
 }

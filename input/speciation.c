@@ -1,5 +1,7 @@
 #include "speciation.h"
 
+#include "notes.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -69,22 +71,6 @@ void speciation_free(Speciation *sp)
     memset(sp, 0, sizeof *sp);
 }
 
-static void note(Speciation *sp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(Speciation *sp, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    size_t old = sp->notes ? strlen(sp->notes) : 0, l = strlen(line);
-    char *s = realloc(sp->notes, old + l + 2);
-    if (!s) return;
-    memcpy(s + old, line, l);
-    s[old + l] = '\n';
-    s[old + l + 1] = '\0';
-    sp->notes = s;
-}
 
 static int glob_ci(const char *pat, const char *s)
 {
@@ -198,10 +184,10 @@ int speciation_create(Speciation *sp, const char *const *inv_species, int ninv,
             if (mno >= 0 || mno2 >= 0) {
                 mapped[isp] = 1;
                 if (mno < 0 && fno > 0)
-                    note(sp, "NOx: the NO share (%.0f %% by mole) is not emitted: no model "
+                    notes_add(&sp->notes, "NOx: the NO share (%.0f %% by mole) is not emitted: no model "
                          "species NO", 100 * fno);
                 if (mno2 < 0 && fno < 1)
-                    note(sp, "NOx: the NO2 share (%.0f %% by mole) is not emitted: no model "
+                    notes_add(&sp->notes, "NOx: the NO2 share (%.0f %% by mole) is not emitted: no model "
                          "species NO2", 100 * (1 - fno));
             }
         } else if (strcasecmp(name, "VOC") == 0 || strcasecmp(name, "NMVOC") == 0) {
@@ -246,7 +232,7 @@ int speciation_create(Speciation *sp, const char *const *inv_species, int ninv,
         sp->used[sp->i_pm10] = 1;
         mapped[sp->i_pm10] = 1;
         if (sp->i_pm25 >= 0) sp->used[sp->i_pm25] = 1;
-        else note(sp, "PM10 without PM25 in the inventory: all of PM10 is emitted as coarse PMC");
+        else notes_add(&sp->notes, "PM10 without PM25 in the inventory: all of PM10 is emitted as coarse PMC");
     }
     /* sector fractions: used for every sector when the inventory lacks BC or OC, and for the
        sectors emissions_create finds without BC/OC */
@@ -268,7 +254,7 @@ int speciation_create(Speciation *sp, const char *const *inv_species, int ninv,
         if (need) speciation_use_sector_fractions(sp, s, sp->i_bc < 0, sp->i_oc < 0);
     }
     if (need)
-        note(sp, "PM25: the inventory has no %s%s%s; taken as sector fractions of PM25 "
+        notes_add(&sp->notes, "PM25: the inventory has no %s%s%s; taken as sector fractions of PM25 "
              "(docs/emissions.md)", sp->i_bc < 0 ? "BC" : "",
              sp->i_bc < 0 && sp->i_oc < 0 ? " and " : "", sp->i_oc < 0 ? "OC" : "");
     sp->do_fine = fine_target && (sp->i_pm25 >= 0 || sp->i_bc >= 0 || sp->i_oc >= 0);
@@ -307,7 +293,7 @@ int speciation_create(Speciation *sp, const char *const *inv_species, int ninv,
     }
     for (int isp = 0; isp < ninv; isp++)
         if (!mapped[isp])
-            note(sp, "inventory species '%s' is emitted into no model species of this run",
+            notes_add(&sp->notes, "inventory species '%s' is emitted into no model species of this run",
                  inv_species[isp]);
 out:
     free(mapped);
