@@ -697,6 +697,18 @@ int controlset_factor_field(const ControlSet *cs, int isec, int isp, double t, d
     return uniform;
 }
 
+double controlset_factor_at(const ControlSet *cs, int isec, int isp, double t, size_t cell)
+{
+    if (!cs) return 1.0;
+    double f = 1.0;
+    size_t p = (size_t)isec * cs->nspec + isp;
+    for (int k = cs->first[p]; k < cs->first[p + 1]; k++) {
+        const Control *c = &cs->c[cs->idx[k]];
+        if (control_active(c, t)) f *= control_cell_factor(c, cs->regions, cell);
+    }
+    return f;
+}
+
 double controlset_next_change(const ControlSet *cs, double t)
 {
     double next = INFINITY;

@@ -104,6 +104,10 @@ static inline int control_active(const Control *c, double t) { return t >= c->t0
  * set returns 1 without touching out (its size is unknown). */
 int controlset_factor_field(const ControlSet *cs, int isec, int isp, double t, double *out);
 
+/* The same product at one cell (what controlset_factor_field gives at that cell, bit for bit);
+ * 1 for a NULL set.  For point sources. */
+double controlset_factor_at(const ControlSet *cs, int isec, int isp, double t, size_t cell);
+
 /* Earliest window boundary strictly after t (when the set of active lines may change), +inf if
  * none: lets a caller cache factor fields between changes. */
 double controlset_next_change(const ControlSet *cs, double t);

@@ -59,8 +59,7 @@ int sources_start(Sources *s, const ControlSet *controls, BgErr *e)
     s->flux = calloc((size_t)su->nmodel * plane, sizeof *s->flux);
     s->tot_kg_s = calloc((size_t)su->nmodel, sizeof *s->tot_kg_s);
     s->pt_kg_s = calloc((size_t)su->nmodel, sizeof *s->pt_kg_s);
-    s->ctl_field = malloc(plane * sizeof *s->ctl_field);
-    if (!s->flux || !s->tot_kg_s || !s->pt_kg_s || !s->ctl_field)
+    if (!s->flux || !s->tot_kg_s || !s->pt_kg_s)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     if (s->pts.n) {
         const char *const *sec = (const char *const *)s->inv.sectors;
@@ -68,6 +67,12 @@ int sources_start(Sources *s, const ControlSet *controls, BgErr *e)
                                  su->model, su->molar_mass_kg_mol, su->nmodel, su->extra, su->nextra,
                                  NULL, e));
         s->has_pspec = 1;
+        /* name look-ups once, not per source and step */
+        for (int q = 0; q < POINTS_NSPEC; q++) s->pt_isp[q] = inventory_species_index(&s->inv, points_species[q]);
+        s->pt_prof = malloc((size_t)s->pts.n * sizeof *s->pt_prof);
+        if (!s->pt_prof) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+        for (int p = 0; p < s->pts.n; p++)
+            s->pt_prof[p] = s->has_prof ? profiles_index(&s->prof, s->pts.src[p].sector) : -1;
         s->pt_rate = calloc((size_t)s->pts.n * g->nz * su->nmodel + 1, sizeof *s->pt_rate);
         s->work = malloc((PLUME_COLUMN_WORK(g->nz) + g->nz + 2 * POINTS_NSPEC + su->nmodel + 2) * sizeof(double));
         if (!s->pt_rate || !s->work) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
@@ -88,17 +93,9 @@ void sources_free(Sources *s)
     free(s->pt_kg_s);
     free(s->pt_rate);
     free(s->pt_sector);
+    free(s->pt_prof);
     free(s->work);
-    free(s->ctl_field);
     memset(s, 0, sizeof *s);
-}
-
-/* The control factor of (sector, inventory species) at one cell: the set's field at that cell. */
-static double control_at(Sources *s, int isec, int isp, double t, size_t cell)
-{
-    if (!s->cs || isp < 0) return 1.0;
-    controlset_factor_field(s->cs, isec, isp, t, s->ctl_field);
-    return s->ctl_field[cell];
 }
 
 void sources_update(Sources *s, const MetFields *f, double t)
@@ -121,13 +118,13 @@ void sources_update(Sources *s, const MetFields *f, double t)
         points_rates(ps, t, r);
         const int isec = s->pt_sector[p];
         const size_t cell = (size_t)ps->j * g->nx + ps->i;
-        double pf = 1.0;
-        if (s->has_prof) {
-            int ip = profiles_index(&s->prof, ps->sector);
-            if (ip >= 0) pf = profiles_factor(&s->prof, ip, t, s->tz_h, BG_PROF_MONTH | BG_PROF_WEEKDAY | BG_PROF_HOUR);
-        }
+        const int ip = s->pt_prof[p];
+        const double pf = ip >= 0 ? profiles_factor(&s->prof, ip, t, s->tz_h, BG_PROF_MONTH | BG_PROF_WEEKDAY | BG_PROF_HOUR) : 1.0;
         for (int q = 0; q < POINTS_NSPEC; q++)
-            if (r[q] > 0) r[q] *= pf * control_at(s, isec, inventory_species_index(&s->inv, points_species[q]), t, cell);
+            if (r[q] > 0) {
+                const int isp = s->pt_isp[q];
+                r[q] *= pf * (isp >= 0 ? controlset_factor_at(s->cs, isec, isp, t, cell) : 1.0);
+            }
         memset(out, 0, (size_t)nm * sizeof *out);
         deficit[0] = deficit[1] = 0;
         speciation_cell(&s->pspec, isec, r, out, 1, deficit);

@@ -37,6 +37,8 @@ typedef struct Sources {
     PointSet pts;
     Speciation pspec;      /* speciation of the point sources */
     int *pt_sector;        /* [npts] inventory sector index of each point source */
+    int *pt_prof;          /* [npts] profile index of its sector, -1 flat */
+    int pt_isp[POINTS_NSPEC]; /* inventory index of each CSV species, -1 absent */
     const ControlSet *cs;
     double tz_h;
     int nmodel;
@@ -46,7 +48,6 @@ typedef struct Sources {
     double *pt_rate;       /* [npts][nz][nmodel] */
     double *pt_kg_s;       /* [nmodel] point totals of the last step */
     double *work;          /* plume column work, frac, rates */
-    double *ctl_field;     /* [ny*nx] */
     double plume_seconds;  /* time spent in plume rise */
 } Sources;
 

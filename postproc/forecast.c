@@ -165,17 +165,14 @@ int forecast_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK && time_parse(start_s, &start))
         rc = bg_fail(e, BG_ECONFIG, "forecast", "--start", "'%s' is not an ISO-8601 time", start_s);
     /* the cycle's settings: spin-up from the configuration (cold start only) */
-    Model probe;
+    Config cfg;
     double spin = 0;
     char outdir[PATH_LEN] = "";
-    if (rc == BG_OK) rc = config_load(&probe.cfg, config, sets, nset, e);
+    if (rc == BG_OK) rc = config_load(&cfg, config, sets, nset, e);
     if (rc == BG_OK) {
-        rc = config_double(&probe.cfg, "forecast", "spinup_h", &spin, e);
-        const char *od = config_get(&probe.cfg, "run", "output_dir");
-        char tmp[PATH_LEN];
-        snprintf(tmp, sizeof tmp, "%s", od);
-        snprintf(outdir, sizeof outdir, "%s", tmp);
-        config_free(&probe.cfg);
+        rc = config_double(&cfg, "forecast", "spinup_h", &spin, e);
+        snprintf(outdir, sizeof outdir, "%s", config_get(&cfg, "run", "output_dir"));
+        config_free(&cfg);
     }
     if (restart) spin = 0;
     char s_start[80], s_hours[64], s_spin[64], s_ckpt[64], s_out[PATH_LEN + 64], s_rst[PATH_LEN + 32], stamp[32];
