@@ -1174,7 +1174,55 @@ static int write_config(const MakeCaseSpec *s, const char *dir, const char *ini,
                "cities = Urumqi, Changji, Shihezi, Wujiaqu\n\n");
     fprintf(f, "; the Kuitun-Dushanzi-Wusu cluster: 25 km around its centre\n"
                "[region Kuitun-Dushanzi-Wusu]\ncircle = 84.81 44.40 25\n"
-               "cities = Kuitun, Dushanzi, Wusu\n");
+               "cities = Kuitun, Dushanzi, Wusu\n\n");
+    /* The measures of the regional plan as `bogda batch` scenarios.  The factors and costs are
+     * planning assumptions, stated in the file and in docs/batch.md, not evaluated programmes. */
+    char w0[40], w1[40];
+    time_format(t0 + 24 * 3600.0, w0, (int)sizeof w0);
+    time_format(t0 + (s->days > 2 ? s->days - 1 : 2) * 24 * 3600.0, w1, (int)sizeof w1);
+    fprintf(f, "; ---- scenarios of the regional plan for `bogda batch` (docs/batch.md) ----\n"
+               "; Factors multiply the inventory (0.4 = a 60 %% cut); costs are order-of-magnitude\n"
+               "; planning assumptions in million CNY, for the cost-effectiveness columns only.\n"
+               "[batch]\nmembers_per_process = 0\nrank_by = d_pwm_PM25\n\n"
+               "[scenario clean_heating]\n"
+               "description = coal-to-electricity/gas heating in Urumqi-Changji-Shihezi-Wujiaqu: 60 %% of the\n"
+               "  remaining household and small-boiler coal replaced (gas heating keeps some NOx and CO)\n"
+               "cost_million_cny = 3000\n"
+               "control = residential SO2,PM,CO Urumqi-Changji-Shihezi-Wujiaqu 0.4\n"
+               "control = residential VOC Urumqi-Changji-Shihezi-Wujiaqu 0.5\n"
+               "control = residential NOx Urumqi-Changji-Shihezi-Wujiaqu 0.8\n\n"
+               "[scenario ule_industry]\n"
+               "description = ultra-low-emission retrofit of steel, cement and coke (MEE 2019 steel ULE limits\n"
+               "  10/35/50 mg m-3 PM/SO2/NOx against typical current 20-30/100-200/150-300)\n"
+               "cost_million_cny = 1500\n"
+               "control = steel,cement,coke SO2 * 0.4\n"
+               "control = steel,cement,coke NOx * 0.35\n"
+               "control = steel,cement,coke PM * 0.5\n\n"
+               "[scenario production_curbs]\n"
+               "description = seasonal (winter) production curbs: cement clinker kilns idle, steel and coke at 80 %%\n"
+               "cost_million_cny = 800\n"
+               "control = cement * * 0.3\n"
+               "control = steel,coke * * 0.8\n\n"
+               "[scenario road_to_rail]\n"
+               "description = 30 %% of heavy diesel road freight moved to electrified rail\n"
+               "cost_million_cny = 1200\n"
+               "control = transport_heavy * * 0.7\n\n"
+               "[scenario agri_ammonia]\n"
+               "description = 30 %% less agricultural NH3 (deep fertiliser placement, covered manure storage)\n"
+               "cost_million_cny = 200\n"
+               "control = agriculture NH3 * 0.7\n\n"
+               "[scenario emergency_orange]\n"
+               "description = orange-warning emergency cuts (20 %% of SO2, NOx, PM and VOC in every sector)\n"
+               "  during the stagnation, from day 2 of the episode\n"
+               "cost_million_cny = 400\n"
+               "control = * SO2,NOx,PM,VOC * 0.8 %s/%s\n\n"
+               "[scenario ule_power]\n"
+               "description = the remaining coal power and heat plants to ultra-low emission (35/50/10 mg m-3)\n"
+               "cost_million_cny = 600\n"
+               "control = power SO2 * 0.5\n"
+               "control = power NOx * 0.6\n"
+               "control = power PM * 0.5\n",
+            w0, w1);
     return out_close(&o, e);
 }
 

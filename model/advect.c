@@ -201,11 +201,11 @@ void advect_work_free(AdvectWork *w)
 
 /* Sweep along one direction.  dir 0: x (lines (k,j)), 1: y (lines (k,i)), 2: z (columns (j,i)).
  * For z the face fluxes are diagnosed from continuity against m1. */
-static int sweep(AdvectWork *w, int dir, double *q, const double *flux, const double *m1, double dt,
+static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, const double *m1, double dt,
                  const AdvectBC *bc, double *in, double *out, int *max_sub, BgErr *e)
 {
     const int nx = w->nx, ny = w->ny, nz = w->nz, nvar = w->nvar;
-    const size_t plane = (size_t)nx * ny, ncell = plane * nz;
+    const size_t plane = (size_t)nx * ny;
     int n, nlines;
     if (dir == 0) { n = nx; nlines = nz * ny; }
     else if (dir == 1) { n = ny; nlines = nz * nx; }
@@ -252,7 +252,7 @@ static int sweep(AdvectWork *w, int dir, double *q, const double *flux, const do
             for (int c = 0; c < n; c++) fl[c + 1] = fl[c] + (ml[c] - m1[base + c * stride]) / dt;
         }
         for (int v = 0; v < nvar; v++) {
-            const double *src = q + (size_t)v * ncell + base;
+            const double *src = q[v] + base;
             double *dst = ql + (size_t)v * ld;
             if (stride == 1) memcpy(dst, src, (size_t)n * sizeof *dst);
             else for (int c = 0; c < n; c++) dst[c] = src[c * stride];
@@ -264,7 +264,7 @@ static int sweep(AdvectWork *w, int dir, double *q, const double *flux, const do
                                       bchi, tin, tout, scr, &ns);
         w->nsub[line] = ns;
         for (int v = 0; v < nvar; v++) {
-            double *dst = q + (size_t)v * ncell + base;
+            double *dst = q[v] + base;
             const double *src = ql + (size_t)v * ld;
             if (stride == 1) memcpy(dst, src, (size_t)n * sizeof *dst);
             else for (int c = 0; c < n; c++) dst[c * stride] = src[c];
@@ -287,7 +287,7 @@ static int sweep(AdvectWork *w, int dir, double *q, const double *flux, const do
     return BG_OK;
 }
 
-int advect_3d(AdvectWork *w, double *q, const double *m0, const double *m1, const double *fx,
+int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m1, const double *fx,
               const double *fy, double dt, int x_first, const AdvectBC *bc, double *in, double *out,
               int *max_sub, BgErr *e)
 {

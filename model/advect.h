@@ -58,12 +58,13 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
                                double cfl_max);
 void advect_work_free(AdvectWork *w);
 
-/* Advances q (nvar fields) over dt.  m0: air mass at the start, m1: air mass at the end (from the
+/* Advances the nvar fields q[v] (each [nz][ny][nx]; any set of arrays, e.g. the species of
+ * several scenario members advected together with one set of Courant numbers) over dt.  m0: air mass at the start, m1: air mass at the end (from the
  * met); fx, fy: face mass fluxes valid over the step.  x_first selects the sweep order.
  * in[v], out[v] accumulate what crossed the lateral and top boundary (kg * mixing ratio); the sums
  * are in a fixed order so they are identical for any thread count.  The ratio of the largest
  * sub-step count is returned in *max_sub (may be NULL).  BG_EFAIL with e on failure. */
-int advect_3d(AdvectWork *w, double *q, const double *m0, const double *m1, const double *fx,
+int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m1, const double *fx,
               const double *fy, double dt, int x_first, const AdvectBC *bc, double *in, double *out,
               int *max_sub, BgErr *e);
 

@@ -9,6 +9,7 @@
  * air mass from the met's value at the interval start to its value at the end; diffusion uses the
  * met at the time the transport half step ends. */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -61,81 +62,161 @@ static void fill_boundary(Model *m, const MetFields *f)
 #undef ZC
 }
 
-static int advection_step(Model *m, double t, double dt, BgErr *e)
+/* ------------------------------------------------------------------ the member group
+ *
+ * A group advances K members (a scenario batch's baseline and scenarios; a single run is a group
+ * of one) in lockstep.  They share the meteorology (read and interpolated once, by the leader),
+ * the advection (one call over the K * ntrans species with one set of face fluxes, Courant
+ * numbers and sub-step counts) and the vertical diffusion (one conductance computation and one
+ * factorisation of the deposition-free matrix per row for every species of every member).
+ * Emissions, chemistry, wet deposition, budgets and outputs are per member.  Transport treats
+ * each species field independently, so a member of a group is bitwise identical to its run
+ * alone. */
+typedef struct Group {
+    Model **m;
+    int k, ns, nvar;                     /* members, species per member, k * ns */
+    int *alive;                          /* 0 once a member failed; its error in err[] */
+    BgErr *err;
+    double **q;                          /* [nvar] the members' species fields */
+    const double **sflux, **vdep;        /* [nvar] rebuilt per call */
+    double **depf;
+    double *bc_west, *bc_east, *bc_south, *bc_north, *bc_top; /* [nvar][...] */
+    double *tin, *tout, *removed;        /* [nvar] */
+    AdvectWork *adv;
+    VdiffWork *vdiff;
+} Group;
+
+static int group_advection(Group *gr, double t, double dt, BgErr *e)
 {
-    const MetFields *f0 = model_met(m, t, e);
+    Model *m0 = gr->m[0];
+    const MetFields *f0 = model_met(m0, t, e);
     if (!f0) return e->code;
-    const MetFields *f1 = model_met(m, t + dt, e);
+    const MetFields *f1 = model_met(m0, t + dt, e);
     if (!f1) return e->code;
-    const MetFields *fm = model_met(m, t + 0.5 * dt, e);
+    const MetFields *fm = model_met(m0, t + 0.5 * dt, e);
     if (!fm) return e->code;
-    fill_boundary(m, fm);
-    if (m->has_bcf)
-        BG_TRY(bcfile_fill(&m->bcf, fm, t + 0.5 * dt, m->bc_west, m->bc_east, m->bc_south,
-                           m->bc_north, m->bc_top, e));
-    AdvectBC bc = {m->bc_west, m->bc_east, m->bc_south, m->bc_north, m->bc_top};
-    const int ns = m->ntrans;
-    memset(m->tally_in, 0, (size_t)ns * sizeof *m->tally_in);
-    memset(m->tally_out, 0, (size_t)ns * sizeof *m->tally_out);
+    /* each member fills its slice of the group's boundary arrays */
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        fill_boundary(m, fm);
+        if (m->has_bcf)
+            BG_TRY(bcfile_fill(&m->bcf, fm, t + 0.5 * dt, m->bc_west, m->bc_east, m->bc_south,
+                               m->bc_north, m->bc_top, e));
+    }
+    AdvectBC bc = {gr->bc_west, gr->bc_east, gr->bc_south, gr->bc_north, gr->bc_top};
+    memset(gr->tin, 0, (size_t)gr->nvar * sizeof *gr->tin);
+    memset(gr->tout, 0, (size_t)gr->nvar * sizeof *gr->tout);
     int maxsub = 1;
     /* the first half-step of a sync step sweeps x first, the second y first */
-    int x_first = t == m->state.time;
-    BG_TRY(advect_3d(m->adv, m->state.q, f0->airm, f1->airm, fm->fx, fm->fy, dt, x_first, &bc,
-                     m->tally_in, m->tally_out, &maxsub, e));
-    if (maxsub > m->max_sub) m->max_sub = maxsub;
-    for (int s = 0; s < ns; s++) {
-        budget_add_airq(&m->budget, &m->state, BUD_INFLOW, s, m->tally_in[s]);
-        budget_add_airq(&m->budget, &m->state, BUD_OUTFLOW, s, m->tally_out[s]);
+    int x_first = t == m0->state.time;
+    BG_TRY(advect_3d(gr->adv, gr->q, f0->airm, f1->airm, fm->fx, fm->fy, dt, x_first, &bc,
+                     gr->tin, gr->tout, &maxsub, e));
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        if (maxsub > m->max_sub) m->max_sub = maxsub;
+        for (int s = 0; s < gr->ns; s++) {
+            budget_add_airq(&m->budget, &m->state, BUD_INFLOW, s, m->tally_in[s]);
+            budget_add_airq(&m->budget, &m->state, BUD_OUTFLOW, s, m->tally_out[s]);
+        }
     }
     return BG_OK;
 }
 
-static int diffusion_step(Model *m, double t, double dt, BgErr *e)
+static int group_diffusion(Group *gr, double t, double dt, BgErr *e)
 {
+    Model *m0 = gr->m[0];
     /* the air mass of the state is the met's at the end of the first transport half step */
-    double tm = t == m->state.time ? t + dt : t;
-    const MetFields *f = model_met(m, tm, e);
+    double tm = t == m0->state.time ? t + dt : t;
+    const MetFields *f = model_met(m0, tm, e);
     if (!f) return e->code;
-    const int nt = m->ntrans;
-    const int dep = m->rc.drydep_on;
-    if (dep) {
+    const int ns = gr->ns, dep = m0->rc.drydep_on;
+    const size_t plane = (size_t)m0->grid.nx * m0->grid.ny;
+    int anydiag = 0;
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
         /* velocities once per sync step, from the met at its midpoint */
-        if (t == m->state.time) process_drydep_velocities(m, f, tm);
-        memset(m->removed, 0, (size_t)nt * sizeof *m->removed);
+        if (dep && t == m->state.time) process_drydep_velocities(m, f, tm);
+        anydiag |= m->diag_on;
+        for (int s = 0; s < ns; s++) {
+            int v = i * ns + s;
+            gr->sflux[v] = m->rc.emis_on ? m->sflux + (size_t)s * plane : NULL;
+            gr->vdep[v] = dep ? m->vdep + (size_t)s * plane : NULL;
+            gr->depf[v] = m->diag_on ? m->dg + (size_t)(ns + s) * plane : NULL;
+        }
     }
-    const size_t plane = (size_t)m->grid.nx * m->grid.ny;
-    vdiff_3d(m->vdiff, &m->grid, f, dt, nt, m->state.q, m->rc.emis_on ? m->sflux : NULL,
-             dep ? m->vdep : NULL, dep ? m->removed : NULL, m->diag_on ? m->dg + (size_t)nt * plane : NULL);
-    for (int s = 0; dep && s < nt; s++) budget_add_airq(&m->budget, &m->state, BUD_DRYDEP, s, m->removed[s]);
+    memset(gr->removed, 0, (size_t)gr->nvar * sizeof *gr->removed);
+    vdiff_3d(gr->vdiff, &m0->grid, f, dt, gr->nvar, gr->q, gr->sflux, dep ? gr->vdep : NULL,
+             dep ? gr->removed : NULL, anydiag ? gr->depf : NULL);
+    for (int i = 0; dep && i < gr->k; i++) {
+        Model *m = gr->m[i];
+        for (int s = 0; s < ns; s++) {
+            m->removed[s] = gr->removed[i * ns + s];
+            budget_add_airq(&m->budget, &m->state, BUD_DRYDEP, s, m->removed[s]);
+        }
+    }
     return BG_OK;
+}
+
+/* Timed like a process: the met interpolation (the leader's) is timed separately. */
+static int group_shared(Group *gr, int (*fn)(Group *, double, double, BgErr *), int which,
+                        double t, double dt, BgErr *e)
+{
+    Model *m0 = gr->m[0];
+    Process *p0 = which ? &m0->diffusion : &m0->advection;
+    if (!p0->on) return BG_OK;
+    double w0 = omp_get_wtime(), met0 = m0->met_seconds;
+    int rc = fn(gr, t, dt, e);
+    double sec = omp_get_wtime() - w0 - (m0->met_seconds - met0);
+    for (int i = 0; i < gr->k; i++) {
+        Process *p = which ? &gr->m[i]->diffusion : &gr->m[i]->advection;
+        p->seconds += sec / gr->k; /* each member carries its share */
+        p->calls++;
+    }
+    return rc;
 }
 
 static int run_process(Model *m, Process *p, double t, double dt, BgErr *e)
 {
     if (!p->on) return BG_OK;
-    double t0 = omp_get_wtime(), met0 = m->met_seconds;
+    Model *lead = m->met_from ? m->met_from : m;
+    double t0 = omp_get_wtime(), met0 = lead->met_seconds;
     int rc = p->step(m, t, dt, e);
     /* met interpolation is timed separately (model_met) */
-    p->seconds += omp_get_wtime() - t0 - (m->met_seconds - met0);
+    p->seconds += omp_get_wtime() - t0 - (lead->met_seconds - met0);
     p->calls++;
     return rc;
 }
 
-/* One synchronisation step from state.time to state.time + dt. */
-static int driver_step(Model *m, double dt, BgErr *e)
+/* A member process for every member still running; a member that fails drops out of the group
+ * (its fields keep being transported, unused, so that the others are unaffected). */
+static void group_members(Group *gr, size_t off, double t, double dt)
 {
-    const double t = m->state.time, h = 0.5 * dt;
-    BG_TRY(run_process(m, &m->advection, t, h, e));
-    BG_TRY(run_process(m, &m->emissions, t, h, e));
-    BG_TRY(run_process(m, &m->diffusion, t, h, e));
-    BG_TRY(run_process(m, &m->chemistry, t, dt, e));
-    BG_TRY(run_process(m, &m->wetdep, t, dt, e));
-    BG_TRY(run_process(m, &m->emissions, t + h, h, e));
-    BG_TRY(run_process(m, &m->diffusion, t + h, h, e));
-    BG_TRY(run_process(m, &m->advection, t + h, h, e));
-    m->state.time = t + dt;
-    m->state.step++;
-    process_diagnose_pm(m);
+    for (int i = 0; i < gr->k; i++) {
+        if (!gr->alive[i]) continue;
+        Model *m = gr->m[i];
+        Process *p = (Process *)((char *)m + off);
+        if (run_process(m, p, t, dt, &gr->err[i]) != BG_OK) gr->alive[i] = 0;
+    }
+}
+
+/* One synchronisation step of every member from state.time to state.time + dt. */
+static int group_step(Group *gr, double dt, BgErr *e)
+{
+    const double t = gr->m[0]->state.time, h = 0.5 * dt;
+    BG_TRY(group_shared(gr, group_advection, 0, t, h, e));
+    group_members(gr, offsetof(Model, emissions), t, h);
+    BG_TRY(group_shared(gr, group_diffusion, 1, t, h, e));
+    group_members(gr, offsetof(Model, chemistry), t, dt);
+    group_members(gr, offsetof(Model, wetdep), t, dt);
+    group_members(gr, offsetof(Model, emissions), t + h, h);
+    BG_TRY(group_shared(gr, group_diffusion, 1, t + h, h, e));
+    BG_TRY(group_shared(gr, group_advection, 0, t + h, h, e));
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        m->state.time = t + dt;
+        m->state.step++;
+        if (gr->alive[i]) process_diagnose_pm(m);
+    }
     return BG_OK;
 }
 
@@ -259,22 +340,9 @@ static int on_grid(double t, double t0, double interval)
 static int prepare(Model *m, BgErr *e)
 {
     const Grid *g = &m->grid;
-    const int ns = m->ntrans;
-    const size_t plane = (size_t)g->nx * g->ny;
-    m->bc_west = calloc((size_t)ns * g->nz * g->ny, sizeof(double));
-    m->bc_east = calloc((size_t)ns * g->nz * g->ny, sizeof(double));
-    m->bc_south = calloc((size_t)ns * g->nz * g->nx, sizeof(double));
-    m->bc_north = calloc((size_t)ns * g->nz * g->nx, sizeof(double));
-    m->bc_top = calloc((size_t)ns * plane, sizeof(double));
-    m->tally_in = calloc((size_t)ns, sizeof(double));
-    m->tally_out = calloc((size_t)ns, sizeof(double));
-    m->adv = advect_work_create(m->rc.scheme, g->nx, g->ny, g->nz, ns, m->rc.cfl_max);
-    m->vdiff = vdiff_work_create(g, ns);
-    if (!m->bc_west || !m->bc_east || !m->bc_south || !m->bc_north || !m->bc_top || !m->tally_in ||
-        !m->tally_out || !m->adv || !m->vdiff)
-        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-    m->advection = (Process){"advection", m->rc.adv_on, advection_step, 0, 0};
-    m->diffusion = (Process){"diffusion", m->rc.diff_on, diffusion_step, 0, 0};
+    /* advection and diffusion are the group's (group_advection, group_diffusion) */
+    m->advection = (Process){"advection", m->rc.adv_on, NULL, 0, 0};
+    m->diffusion = (Process){"diffusion", m->rc.diff_on, NULL, 0, 0};
     m->emissions = (Process){"emissions", m->rc.emis_on, process_emissions, 0, 0};
     m->chemistry = (Process){"chemistry", m->chem != NULL, process_chemistry, 0, 0};
     m->wetdep = (Process){"wetdep", m->rc.wetdep_on, process_wetdep, 0, 0};
@@ -354,7 +422,9 @@ static int prepare(Model *m, BgErr *e)
     return BG_OK;
 }
 
-int model_run(Model *m, BgErr *e)
+/* Everything before the first step: inputs checked and set up, the output directory, run.log,
+ * the budget and the initial output. */
+static int member_begin(Model *m, BgErr *e)
 {
     RunConfig *rc = &m->rc;
     BG_TRY(prepare(m, e));
@@ -390,7 +460,6 @@ int model_run(Model *m, BgErr *e)
     } else {
         BG_TRY(budget_start_file(&m->budget, e));
     }
-
     const MetFields *f = model_met(m, m->state.time, e);
     if (!f) return e->code;
     if (!continuing) budget_begin(&m->budget, &m->state, f->airm);
@@ -398,60 +467,46 @@ int model_run(Model *m, BgErr *e)
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     double out_start = rc->t_start + rc->spinup_s;
     if (!continuing && !rc->average && out_start <= rc->t_start + 1e-6) BG_TRY(output_write(&m->out, &m->state, e));
+    return BG_OK;
+}
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    const char *fault = getenv("BOGDA_FAULT_KILL_AFTER_STEP"); /* crash-recovery tests */
-    long kill_step = fault ? atol(fault) : -1;
-
-    double wall0 = omp_get_wtime(), sim0 = m->state.time;
-    long nsteps = lround((rc->t_end - m->state.time) / rc->sync_dt);
-    for (long n = 0; n < nsteps; n++) {
-        BG_TRY(driver_step(m, rc->sync_dt, e));
-        double t = m->state.time;
-        f = model_met(m, t, e); /* cached: the advection's end time */
-        if (!f) return e->code;
-        memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
-        output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
-        if (m->stations && t > out_start + 1e-6) BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
-        if (m->diag_on) {
-            diag_step(m, rc->sync_dt);
-            output_accumulate(&m->dout, &m->dstate);
-        }
-        if (on_grid(t, rc->t_start, rc->out_dt)) {
-            f = model_met(m, t, e);
-            if (!f) return e->code;
-            /* means start after the spin-up; instantaneous output includes its end */
-            double w0 = omp_get_wtime();
-            if (rc->average ? t > out_start + 1e-6 : t >= out_start - 1e-6)
-                BG_TRY(output_write(&m->out, &m->state, e));
-            if (m->diag_on && t > out_start + 1e-6) BG_TRY(output_write(&m->dout, &m->dstate, e));
-            BG_TRY(budget_write(&m->budget, &m->state, f->airm, e));
-            m->io_seconds += omp_get_wtime() - w0;
-            double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
-            time_format(t, ts, sizeof ts);
-            double eta = simh > 0 ? wall * ((rc->t_end - t) / 3600.0) / simh : 0;
-            fprintf(m->log, "%s  %.1f sim-h/wall-h  ETA %.0f s  max advection sub-steps %d\n", ts,
-                    wall > 0 ? simh * 3600.0 / wall : 0.0, eta, m->max_sub);
-            fflush(m->log);
-            if (isatty(STDERR_FILENO)) fprintf(stderr, "\r%s  ETA %.0f s   ", ts, eta);
-        }
-        if (t < rc->t_end - 1e-6 && on_grid(t, rc->t_start, rc->checkpoint_s)) BG_TRY(write_checkpoint(m, e));
-        if (m->state.step == kill_step) raise(SIGKILL);
-        if (stop_signal) {
-            BG_TRY(write_checkpoint(m, e));
-            fprintf(m->log, "stopped by signal %d; continue with --resume\n", (int)stop_signal);
-            fclose(m->log);
-            m->log = NULL;
-            return bg_fail(e, BG_EFAIL, rc->output_dir, NULL,
-                           "stopped by signal %d after writing a checkpoint; continue with --resume",
-                           (int)stop_signal);
-        }
+/* Outputs, station samples, diagnostics and checkpoints after a step. */
+static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
+{
+    RunConfig *rc = &m->rc;
+    double t = m->state.time, out_start = rc->t_start + rc->spinup_s;
+    char ts[32];
+    const MetFields *f = model_met(m, t, e); /* cached: the advection's end time */
+    if (!f) return e->code;
+    memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
+    output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
+    if (m->stations && t > out_start + 1e-6) BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
+    if (m->diag_on) {
+        diag_step(m, rc->sync_dt);
+        output_accumulate(&m->dout, &m->dstate);
     }
-    if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
+    if (on_grid(t, rc->t_start, rc->out_dt)) {
+        /* means start after the spin-up; instantaneous output includes its end */
+        double w0 = omp_get_wtime();
+        if (rc->average ? t > out_start + 1e-6 : t >= out_start - 1e-6)
+            BG_TRY(output_write(&m->out, &m->state, e));
+        if (m->diag_on && t > out_start + 1e-6) BG_TRY(output_write(&m->dout, &m->dstate, e));
+        BG_TRY(budget_write(&m->budget, &m->state, f->airm, e));
+        m->io_seconds += omp_get_wtime() - w0;
+        double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
+        time_format(t, ts, sizeof ts);
+        double eta = simh > 0 ? wall * ((rc->t_end - t) / 3600.0) / simh : 0;
+        fprintf(m->log, "%s  %.1f sim-h/wall-h  ETA %.0f s  max advection sub-steps %d\n", ts,
+                wall > 0 ? simh * 3600.0 / wall : 0.0, eta, m->max_sub);
+        fflush(m->log);
+    }
+    if (t < rc->t_end - 1e-6 && on_grid(t, rc->t_start, rc->checkpoint_s)) BG_TRY(write_checkpoint(m, e));
+    return BG_OK;
+}
+
+static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
+{
+    RunConfig *rc = &m->rc;
     BG_TRY(write_checkpoint(m, e));
     BG_TRY(output_finish(&m->out, e));
     if (m->diag_on) BG_TRY(output_finish(&m->dout, e));
@@ -463,20 +518,202 @@ int model_run(Model *m, BgErr *e)
     long steps = lround((rc->t_end - sim0) / rc->sync_dt);
     fprintf(m->log, "done: %.1f simulated h in %.2f s wall, %ld sync steps, %d threads\n",
             (rc->t_end - sim0) / 3600.0, wall, steps, omp_get_max_threads());
+    if (k > 1)
+        fprintf(m->log, "# advanced with %d members in one process: wall_s is the group's; advection, "
+                        "diffusion and met are shared and shown as this member's share (1/%d)\n", k, k);
     /* machine-readable lines, parsed by bench/run_bench.sh */
     fprintf(m->log, "timing wall_s %.3f\n", wall);
     const Process *ps[] = {&m->advection, &m->diffusion, &m->emissions, &m->chemistry, &m->wetdep};
     for (size_t i = 0; i < sizeof ps / sizeof *ps; i++)
         fprintf(m->log, "timing %s_s %.3f\n", ps[i]->name, ps[i]->seconds);
-    fprintf(m->log, "timing met_s %.3f\ntiming output_s %.3f\n", m->met_seconds, m->io_seconds);
+    const Model *lead = m->met_from ? m->met_from : m;
+    fprintf(m->log, "timing met_s %.3f\ntiming output_s %.3f\n", lead->met_seconds / k, m->io_seconds);
     if (m->has_src) fprintf(m->log, "timing plume_rise_s %.3f\n", m->src.plume_seconds);
     if (m->chem) fprintf(m->log, "chemistry_cells_retried %ld\nchemistry_cells_failed %ld\n", m->chem_retried, m->chem_failed);
     fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
+    fprintf(m->log, "members_in_process %d\n", k);
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     fclose(m->log);
     m->log = NULL;
     return BG_OK;
+}
+
+static void group_free(Group *gr)
+{
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        /* the member's views into the group's arrays */
+        m->bc_west = m->bc_east = m->bc_south = m->bc_north = m->bc_top = NULL;
+        m->tally_in = m->tally_out = NULL;
+        m->adv = NULL;
+        m->vdiff = NULL;
+        m->met_from = NULL;
+    }
+    free(gr->q); free(gr->sflux); free(gr->vdep); free(gr->depf);
+    free(gr->bc_west); free(gr->bc_east); free(gr->bc_south); free(gr->bc_north); free(gr->bc_top);
+    free(gr->tin); free(gr->tout); free(gr->removed);
+    advect_work_free(gr->adv);
+    vdiff_work_free(gr->vdiff);
+}
+
+/* The members must agree on everything the shared processes use. */
+static int group_check(Model **ms, int k, BgErr *e)
+{
+    const Model *a = ms[0];
+    for (int i = 1; i < k; i++) {
+        const Model *b = ms[i];
+        const char *what = NULL;
+        if (b->grid.nx != a->grid.nx || b->grid.ny != a->grid.ny || b->grid.nz != a->grid.nz) what = "grid";
+        else if (b->ntrans != a->ntrans) what = "transported species";
+        else if (b->rc.t_start != a->rc.t_start || b->rc.t_end != a->rc.t_end || b->rc.sync_dt != a->rc.sync_dt) what = "run window or sync step";
+        else if (b->rc.adv_on != a->rc.adv_on || b->rc.diff_on != a->rc.diff_on || b->rc.drydep_on != a->rc.drydep_on) what = "transport processes";
+        else if (b->rc.scheme != a->rc.scheme || b->rc.cfl_max != a->rc.cfl_max) what = "advection settings";
+        else if (b->rc.nmet != a->rc.nmet || strcmp(b->rc.met_files[0], a->rc.met_files[0])) what = "meteorology";
+        if (what)
+            return bg_fail(e, BG_ECONFIG, b->rc.output_dir, what,
+                           "a member of a group differs from %s in its %s", a->rc.output_dir, what);
+    }
+    return BG_OK;
+}
+
+static int group_alloc(Group *gr, BgErr *e)
+{
+    Model *m0 = gr->m[0];
+    const Grid *g = &m0->grid;
+    const int ns = gr->ns, nv = gr->nvar;
+    const size_t plane = (size_t)g->nx * g->ny;
+    const size_t lw = (size_t)ns * g->nz * g->ny, ls = (size_t)ns * g->nz * g->nx, lt = (size_t)ns * plane;
+    gr->q = calloc((size_t)nv + 1, sizeof *gr->q);
+    gr->sflux = calloc((size_t)nv + 1, sizeof *gr->sflux);
+    gr->vdep = calloc((size_t)nv + 1, sizeof *gr->vdep);
+    gr->depf = calloc((size_t)nv + 1, sizeof *gr->depf);
+    gr->bc_west = calloc(lw * gr->k + 1, sizeof(double));
+    gr->bc_east = calloc(lw * gr->k + 1, sizeof(double));
+    gr->bc_south = calloc(ls * gr->k + 1, sizeof(double));
+    gr->bc_north = calloc(ls * gr->k + 1, sizeof(double));
+    gr->bc_top = calloc(lt * gr->k + 1, sizeof(double));
+    gr->tin = calloc((size_t)nv + 1, sizeof(double));
+    gr->tout = calloc((size_t)nv + 1, sizeof(double));
+    gr->removed = calloc((size_t)nv + 1, sizeof(double));
+    gr->adv = advect_work_create(m0->rc.scheme, g->nx, g->ny, g->nz, nv, m0->rc.cfl_max);
+    gr->vdiff = vdiff_work_create(g, nv);
+    if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
+        !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
+        !gr->adv || !gr->vdiff)
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        m->bc_west = gr->bc_west + lw * i;
+        m->bc_east = gr->bc_east + lw * i;
+        m->bc_south = gr->bc_south + ls * i;
+        m->bc_north = gr->bc_north + ls * i;
+        m->bc_top = gr->bc_top + lt * i;
+        m->tally_in = gr->tin + (size_t)ns * i;
+        m->tally_out = gr->tout + (size_t)ns * i;
+        for (int s = 0; s < ns; s++) gr->q[i * ns + s] = state_species(&m->state, s);
+        if (i > 0) {
+            /* the leader reads and interpolates the meteorology for everyone */
+            m->met_from = m0;
+            for (int c = 0; c < MET_CACHE; c++) met_fields_free(&m->cache.f[c]);
+            memset(&m->cache, 0, sizeof m->cache);
+        }
+    }
+    return BG_OK;
+}
+
+int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
+{
+    Group gr;
+    memset(&gr, 0, sizeof gr);
+    gr.m = ms;
+    gr.k = k;
+    gr.err = errs;
+    gr.ns = ms[0]->ntrans;
+    gr.nvar = k * gr.ns;
+    gr.alive = calloc((size_t)k, sizeof *gr.alive);
+    if (!gr.alive) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    int rc = group_check(ms, k, e);
+    if (rc == BG_OK) rc = group_alloc(&gr, e);
+    for (int i = 0; i < k && rc == BG_OK; i++) gr.alive[i] = member_begin(ms[i], &errs[i]) == BG_OK;
+    /* the leader's clock and meteorology drive the group */
+    if (rc == BG_OK && !gr.alive[0]) rc = bg_fail(e, errs[0].code, NULL, NULL, "%s", errs[0].msg);
+    for (int i = 1; i < k && rc == BG_OK; i++)
+        if (gr.alive[i] && ms[i]->state.time != ms[0]->state.time)
+            rc = bg_fail(e, BG_EINPUT, ms[i]->rc.output_dir, "restart",
+                         "a member continues from another time than %s: run the group from the start",
+                         ms[0]->rc.output_dir);
+    int nalive = 0;
+    for (int i = 0; i < k; i++) nalive += gr.alive[i];
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    const char *fault = getenv("BOGDA_FAULT_KILL_AFTER_STEP"); /* crash-recovery tests */
+    long kill_step = fault ? atol(fault) : -1;
+
+    Model *m0 = ms[0];
+    const RunConfig *r0 = &m0->rc;
+    double wall0 = omp_get_wtime(), sim0 = m0->state.time;
+    long nsteps = lround((r0->t_end - m0->state.time) / r0->sync_dt);
+    char ts[32];
+    for (long n = 0; n < nsteps && rc == BG_OK && nalive > 0; n++) {
+        rc = group_step(&gr, r0->sync_dt, e);
+        for (int i = 0; i < k && rc == BG_OK; i++)
+            if (gr.alive[i] && member_after_step(ms[i], wall0, sim0, &errs[i]) != BG_OK) gr.alive[i] = 0;
+        if (rc != BG_OK) break;
+        double t = m0->state.time;
+        if (isatty(STDERR_FILENO) && on_grid(t, r0->t_start, r0->out_dt)) {
+            double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
+            time_format(t, ts, sizeof ts);
+            fprintf(stderr, "\r%s  ETA %.0f s   ", ts, simh > 0 ? wall * ((r0->t_end - t) / 3600.0) / simh : 0.0);
+        }
+        if (m0->state.step == kill_step) raise(SIGKILL);
+        if (stop_signal) {
+            for (int i = 0; i < k; i++) {
+                if (!gr.alive[i]) continue;
+                Model *m = ms[i];
+                if (write_checkpoint(m, &errs[i]) == BG_OK) {
+                    fprintf(m->log, "stopped by signal %d; continue with --resume\n", (int)stop_signal);
+                    bg_fail(&errs[i], BG_EFAIL, m->rc.output_dir, NULL,
+                            "stopped by signal %d after writing a checkpoint; continue with --resume",
+                            (int)stop_signal);
+                }
+                fclose(m->log);
+                m->log = NULL;
+                gr.alive[i] = 0;
+            }
+            rc = bg_fail(e, BG_EFAIL, r0->output_dir, NULL,
+                         "stopped by signal %d after writing a checkpoint; continue with --resume",
+                         (int)stop_signal);
+        }
+        nalive = 0;
+        for (int i = 0; i < k; i++) nalive += gr.alive[i];
+    }
+    if (isatty(STDERR_FILENO)) fprintf(stderr, "\n");
+    for (int i = 0; i < k && rc == BG_OK; i++)
+        if (gr.alive[i] && member_finish(ms[i], k, wall0, sim0, &errs[i]) != BG_OK) gr.alive[i] = 0;
+    if (rc != BG_OK)
+        for (int i = 0; i < k; i++)
+            if (!errs[i].code) errs[i] = *e; /* a shared failure fails every member */
+    group_free(&gr);
+    free(gr.alive);
+    return rc;
+}
+
+int model_stop_requested(void) { return stop_signal != 0; }
+
+int model_run(Model *m, BgErr *e)
+{
+    BgErr me = {0};
+    int rc = model_run_group(&m, 1, &me, e);
+    if (rc == BG_OK && me.code) {
+        *e = me;
+        rc = me.code;
+    }
+    return rc;
 }
 
 void model_free(Model *m)

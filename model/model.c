@@ -577,6 +577,7 @@ static int open_boundary_file(Model *m, BgErr *e)
 
 const MetFields *model_met(Model *m, double t, BgErr *e)
 {
+    if (m->met_from) return model_met(m->met_from, t, e);
     MetCache *c = &m->cache;
     int slot = -1;
     for (int i = 0; i < MET_CACHE; i++)

@@ -135,6 +135,7 @@ typedef struct Model {
     FILE *log;
     int resume;
     double t_cont;                      /* time the run continues from (== t_start if fresh) */
+    struct Model *met_from;             /* in a group: the member that provides the met */
 } Model;
 
 /* Reads the configuration (with --set overrides), validates it and every input it names, and
@@ -143,6 +144,14 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
                 int resume, const char *scenario, BgErr *e);
 /* Runs from the initial (or restart) time to the end; writes outputs, restarts, budget, log. */
 int model_run(Model *m, BgErr *e);
+/* Runs k set-up members (the same configuration but for the scenario and the output directory)
+ * together, sharing the meteorology, advection and diffusion (model/driver.c); each member's
+ * outputs are those of its run alone, bit for bit.  A member that fails (errs[i].code) drops
+ * out and the others go on.  Returns nonzero (with e) only for a failure of the shared part, in
+ * which case every member has failed. */
+int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e);
+/* Nonzero once SIGTERM or SIGINT arrived (the run wrote its checkpoints and stopped). */
+int model_stop_requested(void);
 void model_free(Model *m);
 
 /* A path of the configuration, relative to the configuration file's directory. */

@@ -130,11 +130,12 @@ static void row_factor(int nx, int nz, const double *m, const double *d, double 
 
 /* Rows of columns at a time, with the inner loops over i: the gathers are contiguous and the
  * Thomas recurrences vectorise across columns.  Same arithmetic as vdiff_column per column. */
-void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q,
-              const double *sflux, const double *vdep, double *removed, double *dep_field)
+void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *const *q,
+              const double *const *sflux, const double *const *vdep, double *removed,
+              double *const *dep_field)
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
-    const size_t plane = (size_t)nx * ny, ncell = plane * nz;
+    const size_t plane = (size_t)nx * ny;
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < ny; j++) {
         double *b = w->buf[omp_get_thread_num()];
@@ -159,9 +160,9 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
         /* the matrix without deposition is shared by every species: factor it once per row */
         row_factor(nx, nz, m, d, dt, NULL, cp0, rden0);
         for (int v = 0; v < nvar; v++) {
-            double *qv = q + (size_t)v * ncell;
-            const double *vd = vdep ? vdep + (size_t)v * plane + row : NULL;
-            const double *sf = sflux ? sflux + (size_t)v * plane + row : NULL;
+            double *qv = q[v];
+            const double *vd = vdep && vdep[v] ? vdep[v] + row : NULL;
+            const double *sf = sflux && sflux[v] ? sflux[v] + row : NULL;
             int dep = 0;
             for (int i = 0; vd && i < nx; i++) dep |= vd[i] != 0.0;
             const double *cp = cp0, *rden = rden0;
@@ -188,7 +189,7 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
             }
             for (int k = 0; k < nz; k++) memcpy(qv + k * plane + row, x + (size_t)k * nx, nx * sizeof *x);
             double r = 0.0;
-            double *df = dep && dep_field ? dep_field + (size_t)v * plane + row : NULL;
+            double *df = dep && dep_field && dep_field[v] ? dep_field[v] + row : NULL;
             for (int i = 0; dep && i < nx; i++) {
                 r += vd[i] * dt * x[i];
                 if (df) df[i] += vd[i] * dt * x[i];

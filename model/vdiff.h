@@ -30,13 +30,16 @@ void vdiff_conductance(const Grid *g, const MetFields *f, int j, int i, double *
 typedef struct VdiffWork VdiffWork;
 VdiffWork *vdiff_work_create(const Grid *g, int nvar);
 void vdiff_work_free(VdiffWork *w);
-/* Every column of q (layout [v][k][j][i]) with the met fields f (airm, rho, zf, kz); OpenMP over
- * rows of columns, bitwise identical for any thread count and to vdiff_column per column.
- * sflux [nvar][ny][nx] surface sources (kg * mixing ratio s-1) and vdep [nvar][ny][nx] deposition
- * conductances (kg s-1) may be NULL; removed[v] (may be NULL) accumulates the deposited amounts
- * (kg * mixing ratio), summed in a fixed order; dep_field [nvar][ny][nx] (may be NULL) accumulates
- * them per column. */
-void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *q,
-              const double *sflux, const double *vdep, double *removed, double *dep_field);
+/* Every column of the nvar fields q[v] (each [k][j][i]) with the met fields f (airm, rho, zf,
+ * kz); OpenMP over rows of columns, bitwise identical for any thread count and to vdiff_column
+ * per column.  The fields are independent: the species of several scenario members share one
+ * call (and one factorisation of the deposition-free matrix per row).  sflux[v] ([ny][nx]
+ * surface sources, kg * mixing ratio s-1) and vdep[v] ([ny][nx] deposition conductances, kg s-1)
+ * may be NULL, as may the arrays of pointers; removed[v] (may be NULL) accumulates the deposited
+ * amounts (kg * mixing ratio), summed in a fixed order; dep_field[v] ([ny][nx], may be NULL)
+ * accumulates them per column. */
+void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nvar, double *const *q,
+              const double *const *sflux, const double *const *vdep, double *removed,
+              double *const *dep_field);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "csvutil.h"
@@ -25,19 +26,25 @@ static const char batch_usage[] =
     "  (the baseline in output_dir/baseline), then writes ranking.csv, ranking.md and the\n"
     "  figures in output_dir.  An interrupted batch resumes: finished members (same\n"
     "  configuration hash in batch_manifest.csv) are not run again, a killed member continues\n"
-    "  from its newest checkpoint, and a failed member does not stop the others.\n";
+    "  from its newest checkpoint, and a failed member does not stop the others.\n"
+    "  [batch] members_per_process members (default all) are advanced together in one\n"
+    "  process: they share the meteorology, advection and diffusion; results are those of\n"
+    "  separate runs bit for bit.\n";
 
 static const char rank_usage[] =
-    "usage: bogda rank BATCHDIR\n"
+    "usage: bogda rank BATCHDIR [--by COLUMN]\n"
     "  (Re)computes the metrics of every finished member of a batch and writes ranking.csv,\n"
-    "  ranking.md, dpm25_<scenario>.png and ranking.png in BATCHDIR.\n";
+    "  ranking.md, dpm25_<scenario>.png and ranking.png in BATCHDIR.  --by sorts on another\n"
+    "  ranking.csv column than the batch's [batch] rank_by (default d_pwm_PM25).\n";
 
 typedef struct Member {
     char name[64];
     char status[1536]; /* done, failed: ..., running */
     char hash[17];
+    char checksum[17]; /* FNV-1a 64 of the member's output files (done members) */
     double wall_s;
     double cost;
+    int group;         /* process group it ran in (members_per_process) */
 } Member;
 
 static int mkdir_p(const char *dir)
@@ -53,7 +60,35 @@ static int mkdir_p(const char *dir)
     return (mkdir(tmp, 0777) && errno != EEXIST) ? -1 : 0;
 }
 
-/* batch_manifest.csv: member,status,config_hash,wall_s */
+/* FNV-1a (64 bit) over the bytes of every output file of a member directory, in name order
+ * (run.log and checkpoints excluded: they hold wall times and intermediate states). */
+static void dir_checksum(const char *dir, char out[17])
+{
+    static const char *const pats[] = {"conc_", "diag_", "budget.csv", "stations.csv", "daily_city.csv"};
+    unsigned long long h = 1469598103934665603ULL;
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+    for (int i = 0; i < n; i++) {
+        int want = 0;
+        for (size_t p = 0; p < sizeof pats / sizeof *pats; p++)
+            want |= !strncmp(list[i]->d_name, pats[p], strlen(pats[p]));
+        if (want && !strstr(list[i]->d_name, ".tmp")) {
+            char path[PATH_LEN + 300];
+            snprintf(path, sizeof path, "%.*s/%.255s", PATH_LEN, dir, list[i]->d_name);
+            FILE *f = fopen(path, "rb");
+            unsigned char buf[65536];
+            size_t r;
+            while (f && (r = fread(buf, 1, sizeof buf, f)) > 0)
+                for (size_t b = 0; b < r; b++) h = (h ^ buf[b]) * 1099511628211ULL;
+            if (f) fclose(f);
+        }
+        free(list[i]);
+    }
+    free(list);
+    snprintf(out, 17, "%016llx", h);
+}
+
+/* batch_manifest.csv: member,status,config_hash,wall_s,group,outputs_fnv1a */
 static void read_manifest(const char *dir, Member *m, int n)
 {
     char path[PATH_LEN + 64], line[2048];
@@ -61,13 +96,15 @@ static void read_manifest(const char *dir, Member *m, int n)
     FILE *f = fopen(path, "r");
     if (!f) return;
     while (fgets(line, sizeof line, f)) {
-        char *fld[5];
-        if (csv_split(line, fld, 5) != 4) continue;
+        char *fld[7];
+        int nf = csv_split(line, fld, 7);
+        if (nf < 4) continue;
         for (int k = 0; k < n; k++)
             if (!strcmp(m[k].name, fld[0])) {
                 snprintf(m[k].status, sizeof m[k].status, "%s", fld[1]);
                 snprintf(m[k].hash, sizeof m[k].hash, "%s", fld[2]);
                 m[k].wall_s = atof(fld[3]);
+                if (nf >= 6) snprintf(m[k].checksum, sizeof m[k].checksum, "%s", fld[5]);
             }
     }
     fclose(f);
@@ -80,7 +117,7 @@ static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return bg_fail(e, BG_EFAIL, tmp, NULL, "cannot create: %s", strerror(errno));
-    fprintf(f, "member,status,config_hash,wall_s\n");
+    fprintf(f, "member,status,config_hash,wall_s,group,outputs_fnv1a\n");
     for (int k = 0; k < n; k++) {
         /* the status may hold commas (error messages): quote it */
         fputs(m[k].name, f);
@@ -89,7 +126,7 @@ static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
             if (*p == '"') fputc('"', f);
             if (*p != '\n') fputc(*p, f);
         }
-        fprintf(f, "\",%s,%.1f\n", m[k].hash, m[k].wall_s);
+        fprintf(f, "\",%s,%.1f,%d,%s\n", m[k].hash, m[k].wall_s, m[k].group, m[k].checksum);
     }
     if (fclose(f) || rename(tmp, path)) return bg_fail(e, BG_EFAIL, path, NULL, "cannot write the manifest");
     return BG_OK;
@@ -129,8 +166,30 @@ int batch_main(int argc, char **argv, BgErr *e)
     const char *sn[MAX_MEMBERS];
     int nsc = rc == BG_OK ? config_sections(&base.cfg, "scenario", sn, MAX_MEMBERS) : 0;
     if (rc == BG_OK && (nsc < 0 || !mem)) rc = bg_fail(e, BG_ECONFIG, config, NULL, "more than %d scenarios", MAX_MEMBERS);
-    char dir[PATH_LEN] = "", info[PATH_LEN + 64];
-    int nm = 0;
+    char dir[PATH_LEN] = "", info[PATH_LEN + 64], rank_by[96] = RANKING_DEFAULT_PRIMARY, popfile[PATH_LEN] = "";
+    int nm = 0, mpp = 0;
+    if (rc == BG_OK) rc = config_int(&base.cfg, "batch", "members_per_process", &mpp, e);
+    if (rc == BG_OK && mpp < 0)
+        rc = bg_fail(e, BG_ECONFIG, config, "[batch] members_per_process", "must be 0 (all) or a positive count");
+    if (rc == BG_OK) {
+        const char *rb = config_get(&base.cfg, "batch", "rank_by");
+        if (rb && rb[0]) snprintf(rank_by, sizeof rank_by, "%s", rb);
+        const char *pf = config_get(&base.cfg, "batch", "population_file");
+        if (pf && pf[0]) model_resolve_path(&base, pf, popfile, sizeof popfile);
+        static const char *const cols[] = {"d_pwm_PM25", "d_exceed_days", "d_heavy_days", "d_O3_8h",
+                                           "d_pwm_PM25_per_kt", "d_pwm_PM25_per_billion_cny"};
+        int known = !strncmp(rank_by, "d_mean_PM25_", 12) && rank_by[12];
+        for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) known |= !strcmp(rank_by, cols[c]);
+        if (!known)
+            rc = bg_fail(e, BG_ECONFIG, config, "[batch] rank_by",
+                         "'%s' is not a ranking.csv column (d_pwm_PM25, d_exceed_days, d_heavy_days, d_O3_8h, "
+                         "d_pwm_PM25_per_kt, d_pwm_PM25_per_billion_cny, d_mean_PM25_<station>)", rank_by);
+        if (rc == BG_OK && popfile[0]) {
+            double *pop = malloc((size_t)base.grid.nx * base.grid.ny * sizeof *pop);
+            rc = pop ? metrics_population_file(&base.grid, popfile, pop, e) : bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+            free(pop);
+        }
+    }
     if (rc == BG_OK) {
         snprintf(dir, sizeof dir, "%s", base.rc.output_dir);
         snprintf(mem[nm++].name, sizeof mem[0].name, "baseline");
@@ -154,7 +213,7 @@ int batch_main(int argc, char **argv, BgErr *e)
             char cities[PATH_LEN] = "";
             const char *cf = config_get(&base.cfg, "cities", "file");
             if (cf && cf[0]) model_resolve_path(&base, cf, cities, sizeof cities);
-            fprintf(f, "grid_file %s\ncities %s\n", base.rc.met_files[0], cities);
+            fprintf(f, "grid_file %s\ncities %s\nrank_by %s\npopulation_file %s\n", base.rc.met_files[0], cities, rank_by, popfile);
             for (int k = 0; k < nm; k++) fprintf(f, "member %s %.17g\n", mem[k].name, mem[k].cost);
             fclose(f);
         }
@@ -162,41 +221,93 @@ int batch_main(int argc, char **argv, BgErr *e)
     model_free(&base);
     if (rc == BG_OK) read_manifest(dir, mem, nm);
     int nfailed = 0;
-    for (int k = 0; k < nm && rc == BG_OK; k++) {
-        char odir[PATH_LEN + 80], set_out[PATH_LEN + 120];
-        snprintf(odir, sizeof odir, "%s/%s", dir, mem[k].name);
-        snprintf(set_out, sizeof set_out, "run.output_dir=%s", odir);
-        sets[nset] = set_out;
-        const char *scen = k ? mem[k].name : NULL;
-        Model m;
-        BgErr me = {0};
-        int resume = !strcmp(mem[k].status, "running");
-        int mrc = model_setup(&m, config, sets, nset + 1, resume, scen, &me);
-        if (mrc == BG_OK && !strcmp(mem[k].status, "done") && !strcmp(mem[k].hash, m.config_hash)) {
-            fprintf(stderr, "batch: %s already done\n", mem[k].name);
-            model_free(&m);
-            continue;
+    /* members in groups of members_per_process, each group advanced together in one process */
+    int per = mpp > 0 && mpp < nm ? mpp : nm;
+    Model *ms = calloc((size_t)per + 1, sizeof *ms);
+    Model **mp = calloc((size_t)per + 1, sizeof *mp);
+    BgErr *errs = calloc((size_t)per + 1, sizeof *errs);
+    int *idx = calloc((size_t)per + 1, sizeof *idx);
+    if (rc == BG_OK && (!ms || !mp || !errs || !idx)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int g0 = 0; g0 < nm && rc == BG_OK; g0 += per) {
+        int g1 = g0 + per < nm ? g0 + per : nm, k = 0;
+        /* set up the group's unfinished members; resume only if they all stopped at the same
+         * checkpoint (they write them at the same steps, but a kill can fall between two) */
+        for (int pass = 0; pass < 2 && rc == BG_OK; pass++) {
+            k = 0;
+            for (int q = g0; q < g1; q++) {
+                char odir[PATH_LEN + 80], set_out[PATH_LEN + 120];
+                snprintf(odir, sizeof odir, "%s/%s", dir, mem[q].name);
+                snprintf(set_out, sizeof set_out, "run.output_dir=%s", odir);
+                sets[nset] = set_out;
+                BgErr me = {0};
+                int resume = pass == 0 && !strcmp(mem[q].status, "running");
+                Model *m = &ms[k];
+                int mrc = model_setup(m, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
+                mem[q].group = g0 / per;
+                if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash)) {
+                    fprintf(stderr, "batch: %s already done\n", mem[q].name);
+                    model_free(m);
+                    continue;
+                }
+                snprintf(mem[q].hash, sizeof mem[q].hash, "%s", mrc == BG_OK ? m->config_hash : "");
+                if (mrc != BG_OK) {
+                    model_free(m);
+                    snprintf(mem[q].status, sizeof mem[q].status, "failed: %s", me.msg);
+                    continue;
+                }
+                idx[k] = q;
+                mp[k] = m;
+                errs[k] = (BgErr){0};
+                k++;
+            }
+            int same = 1;
+            for (int i = 1; i < k; i++) same &= !strcmp(strrchr(mp[i]->rc.restart, '/') ? strrchr(mp[i]->rc.restart, '/') : mp[i]->rc.restart,
+                                                      strrchr(mp[0]->rc.restart, '/') ? strrchr(mp[0]->rc.restart, '/') : mp[0]->rc.restart);
+            if (same || pass == 1) break;
+            fprintf(stderr, "batch: the group's members stopped at different checkpoints: running them from the start\n");
+            for (int i = 0; i < k; i++) model_free(mp[i]);
         }
-        snprintf(mem[k].hash, sizeof mem[k].hash, "%s", mrc == BG_OK ? m.config_hash : "");
-        snprintf(mem[k].status, sizeof mem[k].status, "running");
+        if (rc != BG_OK) break;
+        for (int i = 0; i < k; i++) snprintf(mem[idx[i]].status, sizeof mem[idx[i]].status, "running");
         rc = write_manifest(dir, mem, nm, e);
         double w0 = omp_get_wtime();
-        if (rc == BG_OK && mrc == BG_OK) {
-            fprintf(stderr, "batch: running %s (%d of %d)\n", mem[k].name, k + 1, nm);
-            mrc = model_run(&m, &me);
+        if (rc == BG_OK && k > 0) {
+            fprintf(stderr, "batch: running");
+            for (int i = 0; i < k; i++) fprintf(stderr, " %s (%d of %d)", mem[idx[i]].name, idx[i] + 1, nm);
+            fprintf(stderr, k > 1 ? " together\n" : "\n");
+            BgErr ge = {0};
+            model_run_group(mp, k, errs, &ge); /* a shared failure is in every errs[i] */
         }
-        model_free(&m);
-        mem[k].wall_s += omp_get_wtime() - w0;
-        if (mrc == BG_OK) {
-            snprintf(mem[k].status, sizeof mem[k].status, "done");
-        } else {
-            /* one failed member does not stop the others */
-            snprintf(mem[k].status, sizeof mem[k].status, "failed: %s", me.msg);
-            nfailed++;
+        double wall = omp_get_wtime() - w0;
+        int stopped = model_stop_requested();
+        for (int i = 0; i < k; i++) {
+            Member *mm = &mem[idx[i]];
+            model_free(mp[i]);
+            mm->wall_s += wall / k;
+            if (stopped && errs[i].code) {
+                /* a scheduler's SIGTERM: checkpoints written, the next batch resumes */
+                snprintf(mm->status, sizeof mm->status, "running");
+            } else if (!errs[i].code) {
+                char odir[PATH_LEN + 80];
+                snprintf(odir, sizeof odir, "%s/%s", dir, mm->name);
+                snprintf(mm->status, sizeof mm->status, "done");
+                dir_checksum(odir, mm->checksum);
+                fprintf(stderr, "batch: %s done (%.1f s wall for the group of %d)\n", mm->name, wall, k);
+            } else {
+                /* one failed member does not stop the others */
+                snprintf(mm->status, sizeof mm->status, "failed: %s", errs[i].msg);
+            }
         }
+        for (int q = g0; q < g1; q++) nfailed += !strncmp(mem[q].status, "failed", 6);
         if (rc == BG_OK) rc = write_manifest(dir, mem, nm, e);
+        if (rc == BG_OK && stopped)
+            rc = bg_fail(e, BG_EFAIL, dir, NULL, "stopped by a signal after writing checkpoints; run the batch again to resume");
     }
-    if (rc == BG_OK) rc = rank_batch_dir(dir, e);
+    free(ms);
+    free(mp);
+    free(errs);
+    free(idx);
+    if (rc == BG_OK) rc = rank_batch_dir(dir, NULL, e);
     if (rc == BG_OK && nfailed) {
         char list[1024] = "";
         for (int k = 0; k < nm; k++)
@@ -312,9 +423,10 @@ static int read_stations(const char *dir, char ***ids, int *nst, double **mean, 
     return BG_OK;
 }
 
-int rank_batch_dir(const char *dir, BgErr *e)
+int rank_batch_dir(const char *dir, const char *by, BgErr *e)
 {
     char path[PATH_LEN + 64], line[PATH_LEN], gridfile[PATH_LEN] = "", cities[PATH_LEN] = "";
+    char rank_by[96] = RANKING_DEFAULT_PRIMARY, popfile[PATH_LEN] = "";
     snprintf(path, sizeof path, "%s/batch_info.txt", dir);
     FILE *f = fopen(path, "r");
     if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open: not a batch directory");
@@ -324,6 +436,8 @@ int rank_batch_dir(const char *dir, BgErr *e)
         line[strcspn(line, "\n")] = 0;
         if (!strncmp(line, "grid_file ", 10)) snprintf(gridfile, sizeof gridfile, "%s", line + 10);
         else if (!strncmp(line, "cities ", 7)) snprintf(cities, sizeof cities, "%s", line + 7);
+        else if (!strncmp(line, "rank_by ", 8)) snprintf(rank_by, sizeof rank_by, "%.95s", line + 8);
+        else if (!strncmp(line, "population_file ", 16)) snprintf(popfile, sizeof popfile, "%s", line + 16);
         else if (!strncmp(line, "member ", 7) && nm < MAX_MEMBERS) {
             memset(&mem[nm], 0, sizeof mem[nm]);
             if (sscanf(line + 7, "%63s %lf", mem[nm].name, &mem[nm].cost) == 2) nm++;
@@ -339,7 +453,10 @@ int rank_batch_dir(const char *dir, BgErr *e)
     char **ids = NULL;
     int nst = 0;
     if (rc == BG_OK && (!pop || !md)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-    if (rc == BG_OK && cities[0]) {
+    if (by && by[0]) snprintf(rank_by, sizeof rank_by, "%.95s", by);
+    if (rc == BG_OK && popfile[0]) {
+        rc = metrics_population_file(&g, popfile, pop, e);
+    } else if (rc == BG_OK && cities[0]) {
         MetricsCity *mc = NULL;
         int nc = 0;
         rc = metrics_read_cities(cities, &mc, &nc, e);
@@ -392,7 +509,7 @@ int rank_batch_dir(const char *dir, BgErr *e)
     Ranking r;
     memset(&r, 0, sizeof r);
     if (rc == BG_OK && !scen) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-    if (rc == BG_OK) rc = ranking_compute(&md[0].mm, scen, ns, (const char *const *)ids, nst, NULL, &r, e);
+    if (rc == BG_OK) rc = ranking_compute(&md[0].mm, scen, ns, (const char *const *)ids, nst, rank_by, &r, e);
     if (rc == BG_OK) rc = ranking_write(&r, dir, e);
     /* figures: the PM2.5 change of every scenario, and the ranked benefits */
     FigMarker *mk = NULL;
@@ -459,10 +576,19 @@ int rank_batch_dir(const char *dir, BgErr *e)
 
 int rank_main(int argc, char **argv, BgErr *e)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        fputs(rank_usage, stdout);
-        return BG_OK;
+    const char *dir = NULL, *by = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(rank_usage, stdout);
+            return BG_OK;
+        } else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
+            by = argv[++i];
+        } else if (argv[i][0] == '-' || dir) {
+            return bg_fail(e, BG_ECONFIG, "rank", argv[i], "unexpected argument\n%s", rank_usage);
+        } else {
+            dir = argv[i];
+        }
     }
-    if (argc != 2) return bg_fail(e, BG_ECONFIG, "rank", NULL, "expected one BATCHDIR\n%s", rank_usage);
-    return rank_batch_dir(argv[1], e);
+    if (!dir) return bg_fail(e, BG_ECONFIG, "rank", NULL, "expected one BATCHDIR\n%s", rank_usage);
+    return rank_batch_dir(dir, by, e);
 }

@@ -2,8 +2,8 @@
  * each in its own directory under [run] output_dir, with a manifest that lets an interrupted
  * batch resume without redoing finished members; then `bogda rank BATCHDIR` (also run at the end
  * of the batch) computes every member's metrics and writes ranking.csv, ranking.md and figures.
- * This version runs the members one after another (no shared-transport scenario dimension yet,
- * no MPI spreading): docs/batch.md. */
+ * Members run in groups of [batch] members_per_process, each group advanced together by
+ * model_run_group (shared meteorology, advection and diffusion): docs/batch.md. */
 #ifndef BOGDA_BATCH_H
 #define BOGDA_BATCH_H
 
@@ -13,6 +13,6 @@ int batch_main(int argc, char **argv, BgErr *e); /* argv[0] = "batch" */
 int rank_main(int argc, char **argv, BgErr *e);  /* argv[0] = "rank" */
 
 /* Metrics and ranking of a finished batch directory (reads batch_info.txt written by the batch). */
-int rank_batch_dir(const char *dir, BgErr *e);
+int rank_batch_dir(const char *dir, const char *by, BgErr *e);
 
 #endif

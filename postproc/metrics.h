@@ -83,6 +83,11 @@ int metrics_population_spread(const Grid *g, const MetricsCity *c, const double 
 int metrics_population_grid(const Grid *g, const MetricsCity *c, int nc, double sigma_m,
                             double *pop, BgErr *e);
 
+/* Population per cell from "file.nc:var", a (y, x) field on the model grid (persons per cell;
+ * fill values count as 0).  BG_EINPUT naming the file and variable if it is missing, has
+ * another shape, or holds a negative or non-finite value; BG_ECONFIG for a malformed spec. */
+int metrics_population_file(const Grid *g, const char *spec, double *pop, BgErr *e);
+
 /* sum(pop * field) / sum(pop) over n cells; NAN when sum(pop) == 0.  Cells with a NAN field
  * value are left out of both sums. */
 double metrics_pop_weighted_mean(const double *field, const double *pop, size_t n);

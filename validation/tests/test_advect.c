@@ -62,8 +62,9 @@ static void run2d(Plane2D *p, const char *scheme, int nsteps, double *in, double
     assert_non_null(w);
     AdvectBC bc = {p->bcw, p->bce, p->bcs, p->bcn, p->bct};
     BgErr e = {0};
+    double *qp[1] = {p->q};
     for (int s = 0; s < nsteps; s++)
-        assert_int_equal(advect_3d(w, p->q, p->m0, p->m1, p->fx, p->fy, 1.0, s % 2 == 0, &bc, in, out,
+        assert_int_equal(advect_3d(w, qp, p->m0, p->m1, p->fx, p->fy, 1.0, s % 2 == 0, &bc, in, out,
                                    NULL, &e), 0);
     advect_work_free(w);
 }
@@ -188,6 +189,7 @@ static void divergent_case(int uniform, double *rel_mass, double *max_dev, doubl
     AdvectWork *w = advect_work_create(&advect_ppm, nx, ny, nz, 1, 0.9);
     AdvectBC bc = {zero, zero, zero, zero, zero};
     BgErr e = {0};
+    double *qv[1] = {q};
     for (int s = 0; s < nsteps; s++) {
         double ph = 2.0 * M_PI * s / 96.0; /* winds turn over 8 h */
         /* a closed circulation from a streamfunction that vanishes on the boundary (Courant up
@@ -217,7 +219,7 @@ static void divergent_case(int uniform, double *rel_mass, double *max_dev, doubl
                     double redis = 1e4 * sin(ph + i) * (k == 0 ? 1.0 : k == nz - 1 ? -1.0 : 0.0);
                     m1[c] = m[c] + dt * (conv + redis);
                 }
-        int rc = advect_3d(w, q, m, m1, fx, fy, dt, s % 2 == 0, &bc, NULL, NULL, NULL, &e);
+        int rc = advect_3d(w, qv, m, m1, fx, fy, dt, s % 2 == 0, &bc, NULL, NULL, NULL, &e);
         if (rc) print_error("step %d: %s\n", s, e.msg);
         assert_int_equal(rc, 0);
         memcpy(m, m1, nc * sizeof(double));

@@ -825,7 +825,7 @@ typedef struct IniCheck {
     int bad;
     char first_bad[300];
     char met[256], hours[32], emis[8], chem[8];
-    int nregion;
+    int nregion, nscenario;
 } IniCheck;
 
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
@@ -838,7 +838,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
         "processes.advection", "processes.diffusion", "processes.emissions",
         "processes.chemistry", "processes.aerosol", "processes.drydep", "processes.wetdep",
         "advection.scheme", "advection.cfl_max", "diffusion.kz_min", "tracers.names",
-        "output.interval_h", "output.layers", "output.average", "stations.file", "cities.file"};
+        "output.interval_h", "output.layers", "output.average", "stations.file", "cities.file",
+        "batch.members_per_process", "batch.rank_by"};
     char key[256];
     snprintf(key, sizeof key, "%s.%s", section, name ? name : "");
     if (!name) return 1;
@@ -848,6 +849,10 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
     if ((!strcmp(section, "init") || !strcmp(section, "boundary")) &&
         (!strncmp(name, "constant.", 9) || !strncmp(name, "profile.", 8)))
         ok = 1;
+    if (!strncmp(section, "scenario ", 9)) {
+        ok = !strcmp(name, "description") || !strcmp(name, "cost_million_cny") || !strcmp(name, "control");
+        if (!strcmp(name, "description")) k->nscenario++;
+    }
     if (!strncmp(section, "region ", 7)) {
         ok = !strcmp(name, "polygon") || !strcmp(name, "circle") || !strcmp(name, "cities");
         if (!strcmp(name, "cities")) k->nregion++;
@@ -871,6 +876,7 @@ static void test_config(void **state)
     if (k.bad) fprintf(stderr, "demo.ini: key outside DESIGN 2.2: %s\n", k.first_bad);
     assert_int_equal(k.bad, 0);
     assert_int_equal(k.nregion, 2);
+    assert_true(k.nscenario >= 6); /* the plan's measures for make demo (docs/batch.md) */
     assert_int_equal(atoi(k.hours), DAYS * 24);
     assert_string_equal(k.emis, "on");
     assert_string_equal(k.chem, "on");

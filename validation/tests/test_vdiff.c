@@ -88,7 +88,8 @@ static void test_puff(void **st)
     for (int k = 0; k <= nz; k++) d[k] = kdt;
     for (int k = 0; k < nz; k++) mc[k] = 1.0;
     for (int s = 0; s < nsteps; s++) {
-        assert_int_equal(advect_3d(w, q, m, m, fx, fy, 1.0, 1, &bc, NULL, NULL, NULL, &e), 0);
+        double *qp[1] = {q};
+        assert_int_equal(advect_3d(w, qp, m, m, fx, fy, 1.0, 1, &bc, NULL, NULL, NULL, &e), 0);
         for (int i = 0; i < nx; i++) {
             for (int k = 0; k < nz; k++) col[k] = q[(size_t)k * nx + i];
             vdiff_column(nz, mc, d, 1.0, 1, col, nz, NULL, NULL, NULL, scr);
@@ -155,7 +156,9 @@ static void test_3d_equals_columns(void **st)
     }
     double removed3d[3] = {0, 0, 0}, removed1d[3] = {0, 0, 0};
     VdiffWork *w = vdiff_work_create(&g, nv);
-    vdiff_3d(w, &g, &f, 150.0, nv, q, sflux, vdep, removed3d, NULL);
+    double *qp[3] = {q, q + nc, q + 2 * nc};
+    const double *sp[3] = {sflux, sflux + plane, sflux + 2 * plane}, *vp[3] = {vdep, vdep + plane, vdep + 2 * plane};
+    vdiff_3d(w, &g, &f, 150.0, nv, qp, sp, vp, removed3d, NULL);
     double m[9], d[10], col[27], scr[18];
     for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++) {
