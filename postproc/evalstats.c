@@ -9,6 +9,7 @@
 
 #include <gsl/gsl_statistics_double.h>
 
+#include "aqi.h"
 #include "obs.h"
 
 int evalstats_compute(const double *model, const double *obs, size_t n, EvalStats *s)
@@ -243,22 +244,8 @@ static void put(FILE *f, double v)
     else fprintf(f, ",%.10g", v);
 }
 
-int evalstats_write_csv(const char *path, const EvalRow *rows, size_t n, BgErr *e)
+static int close_tmp(FILE *f, const char *tmp, const char *path, BgErr *e)
 {
-    char tmp[4200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return bg_fail(e, BG_EFAIL, path, NULL, "path too long");
-    FILE *f = fopen(tmp, "w");
-    if (!f) return bg_fail(e, BG_EFAIL, tmp, NULL, "cannot create: %s", strerror(errno));
-    fputs("station,species,averaging,N,obs_mean,model_mean,MB,ME,RMSE,NMB,NME,MFB,MFE,r,IOA,FAC2\n", f);
-    for (size_t k = 0; k < n; k++) {
-        const EvalRow *r = &rows[k];
-        fprintf(f, "%s,%s,%s,%zu", r->station, r->species, evalstats_averaging_name(r->avg), r->s.n);
-        const double v[12] = {r->s.obs_mean, r->s.model_mean, r->s.mb, r->s.me, r->s.rmse, r->s.nmb,
-                              r->s.nme, r->s.mfb, r->s.mfe, r->s.r, r->s.ioa, r->s.fac2};
-        for (int j = 0; j < 12; j++) put(f, v[j]);
-        fputc('\n', f);
-    }
     int err = 0;
     if (ferror(f) || fflush(f) != 0) err = errno ? errno : EIO;
     if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
@@ -272,4 +259,99 @@ int evalstats_write_csv(const char *path, const EvalRow *rows, size_t n, BgErr *
         return bg_fail(e, BG_EFAIL, path, NULL, "cannot rename from %s: %s", tmp, strerror(re));
     }
     return BG_OK;
+}
+
+static int open_tmp(const char *path, char *tmp, size_t n, FILE **f, BgErr *e)
+{
+    if ((size_t)snprintf(tmp, n, "%s.tmp", path) >= n) return bg_fail(e, BG_EFAIL, path, NULL, "path too long");
+    *f = fopen(tmp, "w");
+    if (!*f) return bg_fail(e, BG_EFAIL, tmp, NULL, "cannot create: %s", strerror(errno));
+    return BG_OK;
+}
+
+int evalstats_write_csv_lead(const char *path, const EvalRow *rows, const int *lead, size_t n, BgErr *e)
+{
+    char tmp[4200];
+    FILE *f;
+    BG_TRY(open_tmp(path, tmp, sizeof tmp, &f, e));
+    fputs("station,species,averaging,N,obs_mean,model_mean,MB,ME,RMSE,NMB,NME,MFB,MFE,r,IOA,FAC2", f);
+    fputs(lead ? ",lead_day\n" : "\n", f);
+    for (size_t k = 0; k < n; k++) {
+        const EvalRow *r = &rows[k];
+        fprintf(f, "%s,%s,%s,%zu", r->station, r->species, evalstats_averaging_name(r->avg), r->s.n);
+        const double v[12] = {r->s.obs_mean, r->s.model_mean, r->s.mb, r->s.me, r->s.rmse, r->s.nmb,
+                              r->s.nme, r->s.mfb, r->s.mfe, r->s.r, r->s.ioa, r->s.fac2};
+        for (int j = 0; j < 12; j++) put(f, v[j]);
+        if (lead) {
+            if (lead[k] >= 0) fprintf(f, ",%d", lead[k]);
+            else fputc(',', f);
+        }
+        fputc('\n', f);
+    }
+    return close_tmp(f, tmp, path, e);
+}
+
+int evalstats_write_csv(const char *path, const EvalRow *rows, size_t n, BgErr *e)
+{
+    return evalstats_write_csv_lead(path, rows, NULL, n, e);
+}
+
+/* ------------------------------------------------------- forecast verification ---- */
+
+const int fc_event_aqi[FC_NEVENT] = {100, 150, 200, 300};
+
+void fcscores_add(FcScores *s, int fc_aqi, int obs_aqi, unsigned fc_primary, unsigned obs_primary,
+                  int fc_warn, int obs_warn)
+{
+    if (fc_aqi >= 0 && obs_aqi >= 0) {
+        for (int k = 0; k < FC_NEVENT; k++) contingency_add(&s->aqi[k], fc_aqi, obs_aqi, fc_event_aqi[k]);
+        s->n_level++;
+        s->ok_level += aqi_level(fc_aqi)->level == aqi_level(obs_aqi)->level;
+        /* HJ 633 names a primary pollutant only above AQI 50 */
+        if (obs_aqi > 50 && obs_primary) {
+            s->n_primary++;
+            s->ok_primary += fc_aqi > 50 && (fc_primary & obs_primary) != 0;
+        }
+    }
+    if (fc_warn >= 0 && obs_warn >= 0) {
+        contingency_add(&s->warn, fc_warn, obs_warn, 0.5); /* level > none */
+        s->n_warn++;
+        s->ok_warn += fc_warn == obs_warn;
+    }
+}
+
+double fcscores_fraction(long ok, long n) { return n > 0 ? (double)ok / (double)n : NAN; }
+
+int evalstats_write_categorical(const char *path, const FcScores *s, const int *lead, int n, BgErr *e)
+{
+    char tmp[4200];
+    FILE *f;
+    BG_TRY(open_tmp(path, tmp, sizeof tmp, &f, e));
+    fputs("lead_day,score,N,a,b,c,d,POD,FAR,CSI,ETS,HSS,bias,accuracy\n", f);
+    for (int k = 0; k < n; k++) {
+        char ld[16] = "";
+        if (lead[k] >= 0) snprintf(ld, sizeof ld, "%d", lead[k]);
+        for (int q = 0; q <= FC_NEVENT; q++) {
+            const Contingency *t = q < FC_NEVENT ? &s[k].aqi[q] : &s[k].warn;
+            CatScores c;
+            contingency_scores(t, &c);
+            char name[16];
+            if (q < FC_NEVENT) snprintf(name, sizeof name, "AQI>%d", fc_event_aqi[q]);
+            else snprintf(name, sizeof name, "warning");
+            fprintf(f, "%s,%s,%ld,%ld,%ld,%ld,%ld", ld, name, t->a + t->b + t->c + t->d, t->a, t->b, t->c, t->d);
+            const double v[7] = {c.pod, c.far, c.csi, c.ets, c.hss, c.bias, c.accuracy};
+            for (int j = 0; j < 7; j++) put(f, v[j]);
+            fputc('\n', f);
+        }
+        const struct { const char *name; long ok, n; } acc[3] = {
+            {"AQI_level", s[k].ok_level, s[k].n_level},
+            {"warning_level", s[k].ok_warn, s[k].n_warn},
+            {"primary", s[k].ok_primary, s[k].n_primary}};
+        for (int j = 0; j < 3; j++) {
+            fprintf(f, "%s,%s,%ld,,,,,,,,,,", ld, acc[j].name, acc[j].n);
+            put(f, fcscores_fraction(acc[j].ok, acc[j].n));
+            fputc('\n', f);
+        }
+    }
+    return close_tmp(f, tmp, path, e);
 }

@@ -93,6 +93,31 @@ typedef struct {
 
 void contingency_scores(const Contingency *t, CatScores *s);
 
+/* Forecast verification of city-days (standards README 4.3; docs/evaluation.md): the events
+ * "daily AQI > 100 / 150 / 200 / 300" (2x2 tables), the event "a warning in force" (level >
+ * none), and three accuracies: AQI level (forecast level == observed level, HJ 633 levels
+ * I..VI), warning level (forecast == observed warning level under the same scheme) and primary
+ * pollutant (among days with observed AQI > 50, when a primary pollutant exists: correct when
+ * at least one forecast primary pollutant is an observed one; a forecast AQI <= 50 has none and
+ * counts as wrong). */
+#define FC_NEVENT 4
+extern const int fc_event_aqi[FC_NEVENT]; /* 100, 150, 200, 300 */
+
+typedef struct {
+    Contingency aqi[FC_NEVENT];
+    Contingency warn;
+    long n_level, ok_level;
+    long n_primary, ok_primary;
+    long n_warn, ok_warn;
+} FcScores;
+
+/* Adds one city-day.  fc_aqi / obs_aqi < 0: missing (the AQI scores skip the day);
+ * fc_warn / obs_warn: WarnLevel values, < 0 missing (the warning scores skip the day). */
+void fcscores_add(FcScores *s, int fc_aqi, int obs_aqi, unsigned fc_primary, unsigned obs_primary,
+                  int fc_warn, int obs_warn);
+/* ok / n, NAN when n = 0 */
+double fcscores_fraction(long ok, long n);
+
 /* ------------------------------------------------------------ evaluation.csv ---- */
 
 typedef struct {
@@ -107,5 +132,15 @@ typedef struct {
  * (NAN written as an empty field, values with 10 significant digits), first to path.tmp then
  * renamed.  BG_EFAIL names the file on any write error. */
 int evalstats_write_csv(const char *path, const EvalRow *rows, size_t n, BgErr *e);
+/* The same with a trailing column lead_day (lead[k] of row k; empty when lead[k] < 0, i.e. all
+ * lead days pooled): the extension written when forecast cycles are evaluated.  lead NULL is
+ * evalstats_write_csv. */
+int evalstats_write_csv_lead(const char *path, const EvalRow *rows, const int *lead, size_t n, BgErr *e);
+
+/* evaluation_categorical.csv: one row per lead day (empty = all pooled) and score:
+ *   lead_day,score,N,a,b,c,d,POD,FAR,CSI,ETS,HSS,bias,accuracy
+ * score "AQI>100" ... "AQI>300" and "warning" (2x2 tables, all columns), "AQI_level",
+ * "warning_level", "primary" (N and accuracy only).  s[k] is lead day lead[k] (-1 = all). */
+int evalstats_write_categorical(const char *path, const FcScores *s, const int *lead, int n, BgErr *e);
 
 #endif
