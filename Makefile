@@ -12,7 +12,11 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -fopenmp -D_DEFAULT_SOURCE $(ARCHFLAGS) $(SANFLAGS) \
            -Imodel -Iinput -Ipostproc $(PKG_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -ludunits2 -lm
+# MPI (OpenMPI's ompi-c): the batch spreads member groups over ranks (model/parallel.h)
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
+CFLAGS  += $(if $(MPI_LIBS),-DBOGDA_MPI $(MPI_CFLAGS))
+LDLIBS  := $(PKG_LIBS) $(MPI_LIBS) -ludunits2 -lm
 LDFLAGS := -fopenmp $(SANFLAGS)
 TEST_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -25,9 +29,9 @@ TEST_BIN := $(patsubst validation/tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 BOGDA    := $(if $(filter build,$(BUILD)),bin/bogda,$(BUILD)/bin/bogda)
 
 DEB_PKGS := gcc make pkg-config libnetcdf-dev netcdf-bin libproj-dev proj-data libgsl-dev \
-            libinih-dev libudunits2-dev libcmocka-dev libcairo2-dev
+            libinih-dev libudunits2-dev libcmocka-dev libcairo2-dev libopenmpi-dev openmpi-bin
 
-.PHONY: all deps test test-plain test-asan demo bench clean check-deps
+.PHONY: all deps test test-plain test-asan demo bench bench-batch clean check-deps
 all: $(BOGDA)
 
 $(BOGDA): $(LIB_OBJ) $(MAIN_OBJ)
@@ -70,6 +74,10 @@ demo: deps all
 
 bench: deps all
 	sh bench/run_bench.sh
+
+# the scenario batch against separate runs (bench/README.md)
+bench-batch: deps all
+	sh bench/run_batch_bench.sh
 
 clean:
 	rm -rf build build-asan bin

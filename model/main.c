@@ -5,6 +5,7 @@
 
 #include "err.h"
 #include "model.h"
+#include "parallel.h"
 #include "aqi.h"
 #include "batch.h"
 #include "box.h"
@@ -120,7 +121,17 @@ static int cmd_synthmet(int argc, char **argv)
     return rc == BG_OK ? 0 : report(&e);
 }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    par_init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    par_finalize();
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_main, stderr);
@@ -134,6 +145,15 @@ int main(int argc, char **argv)
     if (!strcmp(verb, "--version")) {
         printf("bogda %s\n", BOGDA_VERSION);
         return 0;
+    }
+    /* Only the batch spreads work over MPI ranks in this version; every other verb would run R
+     * identical copies writing the same files. */
+    if (par_size() > 1 && strcmp(verb, "batch")) {
+        if (par_rank() == 0)
+            fprintf(stderr, "bogda: error: %s under mpirun with %d ranks: only `bogda batch` uses MPI in this "
+                            "version (member groups over ranks); run one simulation on one node with OpenMP "
+                            "threads ([run] threads) and one rank\n", verb, par_size());
+        return BG_ECONFIG;
     }
     if (!strcmp(verb, "run")) return cmd_run(argc - 2, argv + 2, 0);
     if (!strcmp(verb, "check")) return cmd_run(argc - 2, argv + 2, 1);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <glob.h>
 #include <sys/stat.h>
 
 #include "csvutil.h"
@@ -14,6 +15,7 @@
 #include "grid.h"
 #include "metrics.h"
 #include "model.h"
+#include "parallel.h"
 #include "ranking.h"
 #include "timeutil.h"
 
@@ -89,10 +91,9 @@ static void dir_checksum(const char *dir, char out[17])
 }
 
 /* batch_manifest.csv: member,status,config_hash,wall_s,group,outputs_fnv1a */
-static void read_manifest(const char *dir, Member *m, int n)
+static void read_manifest_file(const char *path, Member *m, int n)
 {
-    char path[PATH_LEN + 64], line[2048];
-    snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
+    char line[2048];
     FILE *f = fopen(path, "r");
     if (!f) return;
     while (fgets(line, sizeof line, f)) {
@@ -110,15 +111,44 @@ static void read_manifest(const char *dir, Member *m, int n)
     fclose(f);
 }
 
-static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
+/* The manifest, then the parts written by the ranks of an MPI batch (newer where present). */
+static void read_manifest(const char *dir, Member *m, int n)
+{
+    char path[PATH_LEN + 64];
+    snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
+    read_manifest_file(path, m, n);
+    snprintf(path, sizeof path, "%s/batch_manifest.rank*.csv", dir);
+    glob_t gl;
+    if (glob(path, 0, NULL, &gl) == 0) {
+        for (size_t i = 0; i < gl.gl_pathc; i++) read_manifest_file(gl.gl_pathv[i], m, n);
+        globfree(&gl);
+    }
+}
+
+static void remove_manifest_parts(const char *dir)
+{
+    char path[PATH_LEN + 64];
+    snprintf(path, sizeof path, "%s/batch_manifest.rank*.csv", dir);
+    glob_t gl;
+    if (glob(path, 0, NULL, &gl) == 0) {
+        for (size_t i = 0; i < gl.gl_pathc; i++) remove(gl.gl_pathv[i]);
+        globfree(&gl);
+    }
+}
+
+/* The whole manifest; under MPI with several ranks (rank >= 0) each rank writes the rows of its
+ * own groups to batch_manifest.rank<R>.csv, merged by rank 0 at the end. */
+static int write_manifest_rank(const char *dir, const Member *m, int n, int rank, int nranks, BgErr *e)
 {
     char path[PATH_LEN + 64], tmp[PATH_LEN + 80];
-    snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
+    if (rank >= 0) snprintf(path, sizeof path, "%s/batch_manifest.rank%d.csv", dir, rank);
+    else snprintf(path, sizeof path, "%s/batch_manifest.csv", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return bg_fail(e, BG_EFAIL, tmp, NULL, "cannot create: %s", strerror(errno));
     fprintf(f, "member,status,config_hash,wall_s,group,outputs_fnv1a\n");
     for (int k = 0; k < n; k++) {
+        if (rank >= 0 && m[k].group % nranks != rank) continue;
         /* the status may hold commas (error messages): quote it */
         fputs(m[k].name, f);
         fputs(",\"", f);
@@ -130,6 +160,12 @@ static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
     }
     if (fclose(f) || rename(tmp, path)) return bg_fail(e, BG_EFAIL, path, NULL, "cannot write the manifest");
     return BG_OK;
+}
+
+static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
+{
+    int nr = par_size();
+    return write_manifest_rank(dir, m, n, nr > 1 ? par_rank() : -1, nr, e);
 }
 
 int batch_main(int argc, char **argv, BgErr *e)
@@ -203,8 +239,10 @@ int batch_main(int argc, char **argv, BgErr *e)
         }
         if (mkdir_p(dir)) rc = bg_fail(e, BG_EFAIL, dir, NULL, "cannot create the batch directory: %s", strerror(errno));
     }
+    /* under mpirun the member groups are spread over the ranks: group g runs on rank g mod R */
+    const int nr = par_size(), me = par_rank();
     /* what `bogda rank` needs later: the grid file, the cities, the members' costs */
-    if (rc == BG_OK) {
+    if (rc == BG_OK && me == 0) {
         snprintf(info, sizeof info, "%s/batch_info.txt", dir);
         FILE *f = fopen(info, "w");
         if (!f) {
@@ -219,16 +257,21 @@ int batch_main(int argc, char **argv, BgErr *e)
         }
     }
     model_free(&base);
+    if (par_max_int(rc != BG_OK) && rc == BG_OK) rc = bg_fail(e, BG_EFAIL, dir, NULL, "another MPI rank failed to set up the batch");
     if (rc == BG_OK) read_manifest(dir, mem, nm);
-    int nfailed = 0;
+    par_barrier(); /* every rank has read the manifest before any rewrites its part */
     /* members in groups of members_per_process, each group advanced together in one process */
     int per = mpp > 0 && mpp < nm ? mpp : nm;
+    for (int q = 0; q < nm; q++) mem[q].group = q / per;
+    if (nr > 1 && me == 0)
+        fprintf(stderr, "batch: %d member groups over %d MPI ranks (group g on rank g mod %d)\n", (nm + per - 1) / per, nr, nr);
     Model *ms = calloc((size_t)per + 1, sizeof *ms);
     Model **mp = calloc((size_t)per + 1, sizeof *mp);
     BgErr *errs = calloc((size_t)per + 1, sizeof *errs);
     int *idx = calloc((size_t)per + 1, sizeof *idx);
     if (rc == BG_OK && (!ms || !mp || !errs || !idx)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     for (int g0 = 0; g0 < nm && rc == BG_OK; g0 += per) {
+        if ((g0 / per) % nr != me) continue;
         int g1 = g0 + per < nm ? g0 + per : nm, k = 0;
         /* set up the group's unfinished members; resume only if they all stopped at the same
          * checkpoint (they write them at the same steps, but a kill can fall between two) */
@@ -243,7 +286,6 @@ int batch_main(int argc, char **argv, BgErr *e)
                 int resume = pass == 0 && !strcmp(mem[q].status, "running");
                 Model *m = &ms[k];
                 int mrc = model_setup(m, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
-                mem[q].group = g0 / per;
                 if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash)) {
                     fprintf(stderr, "batch: %s already done\n", mem[q].name);
                     model_free(m);
@@ -272,6 +314,7 @@ int batch_main(int argc, char **argv, BgErr *e)
         rc = write_manifest(dir, mem, nm, e);
         double w0 = omp_get_wtime();
         if (rc == BG_OK && k > 0) {
+            if (nr > 1) fprintf(stderr, "[rank %d] ", me);
             fprintf(stderr, "batch: running");
             for (int i = 0; i < k; i++) fprintf(stderr, " %s (%d of %d)", mem[idx[i]].name, idx[i] + 1, nm);
             fprintf(stderr, k > 1 ? " together\n" : "\n");
@@ -298,7 +341,6 @@ int batch_main(int argc, char **argv, BgErr *e)
                 snprintf(mm->status, sizeof mm->status, "failed: %s", errs[i].msg);
             }
         }
-        for (int q = g0; q < g1; q++) nfailed += !strncmp(mem[q].status, "failed", 6);
         if (rc == BG_OK) rc = write_manifest(dir, mem, nm, e);
         if (rc == BG_OK && stopped)
             rc = bg_fail(e, BG_EFAIL, dir, NULL, "stopped by a signal after writing checkpoints; run the batch again to resume");
@@ -307,6 +349,22 @@ int batch_main(int argc, char **argv, BgErr *e)
     free(mp);
     free(errs);
     free(idx);
+    /* every rank done: rank 0 merges the manifest parts and ranks */
+    int bad = par_max_int(rc != BG_OK);
+    if (nr > 1) {
+        if (me != 0) {
+            free(mem);
+            free(sets);
+            return rc;
+        }
+        read_manifest(dir, mem, nm);
+        int wrc = write_manifest_rank(dir, mem, nm, -1, 1, e);
+        if (wrc == BG_OK) remove_manifest_parts(dir);
+        if (rc == BG_OK) rc = wrc;
+        if (rc == BG_OK && bad) rc = bg_fail(e, BG_EFAIL, dir, NULL, "another MPI rank stopped or failed; run the batch again to resume");
+    }
+    int nfailed = 0;
+    for (int q = 0; q < nm; q++) nfailed += !strncmp(mem[q].status, "failed", 6);
     if (rc == BG_OK) rc = rank_batch_dir(dir, NULL, e);
     if (rc == BG_OK && nfailed) {
         char list[1024] = "";

@@ -1,0 +1,28 @@
+#!/bin/bash
+# The daily forecast cycle: a 10-day forecast from today's 12 UTC WRF run, hot-started from
+# yesterday's cycle (its restart at today 12 UTC), with the city products and warnings in
+# output_dir/cycle_YYYY-MM-DDT12.  Run every day after the WRF files arrive, e.g. with
+# scrontab:   30 17 * * *  sbatch /path/to/bogda/config/slurm/forecast_daily.sh /path/to/forecast.ini
+# Without yesterday's restart the cycle cold-starts with [forecast] spinup_h of spin-up.
+#SBATCH --job-name=bogda-forecast
+#SBATCH --nodes=1
+#SBATCH --ntasks=1
+#SBATCH --cpus-per-task=32
+#SBATCH --time=01:00:00
+#SBATCH --output=bogda-forecast-%j.out
+set -u
+CONFIG=${1:?usage: sbatch forecast_daily.sh CONFIG.ini}
+BOGDA=${BOGDA:-bin/bogda}
+DAYS=${DAYS:-10}
+export OMP_NUM_THREADS=${SLURM_CPUS_PER_TASK:-1}
+export OMP_PROC_BIND=close OMP_PLACES=cores
+START=$(date -u +%Y-%m-%dT12)
+PREV=$(date -u -d yesterday +%Y-%m-%dT12)
+OUT=$(dirname "$CONFIG")/$(grep -E '^output_dir' "$CONFIG" | head -1 | sed 's/.*= *//')
+RESTART="$OUT/cycle_$PREV/restart_$(date -u +%Y-%m-%dT1200).nc"
+if [ -f "$RESTART" ]; then
+    exec $BOGDA forecast "$CONFIG" --start "$START" --days "$DAYS" --restart "$RESTART"
+else
+    echo "no restart from the $PREV cycle ($RESTART): cold start"
+    exec $BOGDA forecast "$CONFIG" --start "$START" --days "$DAYS"
+fi
