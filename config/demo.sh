@@ -1,13 +1,20 @@
 #!/bin/sh
 # make demo: writes the embedded northern-Tianshan winter case (bogda makecase, 12 km, a 4-day
-# stagnation episode cleared by a cold front) into demo/ and runs it with every process on.
-# Outputs land in demo/output_demo (conc_*.nc, budget.csv, restart_*.nc, run.log).
+# stagnation episode cleared by a cold front, the plan's scenarios in demo.ini) into demo/ and
+# runs the planners' job on it: `bogda batch` of the baseline and the seven scenarios, every
+# process on, all members advanced together, over the first DEMO_HOURS hours of the episode
+# (default 48: the build-up of the stagnation), then prints the ranked table.
+# Outputs: demo/output_demo/ (one directory per member, ranking.csv, ranking.md, figures).
 set -eu
 cd "$(dirname "$0")/.."
-if [ ! -f demo/demo.ini ]; then
+H=${DEMO_HOURS:-48}
+if [ ! -f demo/demo.ini ] || ! grep -q '^\[scenario' demo/demo.ini; then
     bin/bogda makecase demo --resolution 12 --days 4
 fi
 bin/bogda check demo/demo.ini
-bin/bogda run demo/demo.ini
-echo "demo finished: demo/output_demo (conc_*.nc, budget.csv, run.log)"
-grep -E '^(done|timing)' demo/output_demo/run.log
+start=$(date +%s)
+bin/bogda batch demo/demo.ini --set run.hours="$H"
+end=$(date +%s)
+echo
+echo "demo finished in $((end - start)) s: demo/output_demo (ranking.csv, ranking.md, ranking.png, dpm25_*.png,"
+echo "one run directory per member with conc_*.nc, budget.csv, stations.csv, daily_city.csv)"

@@ -669,6 +669,13 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
             time_format(t, ts, sizeof ts);
             fprintf(stderr, "\r%s  ETA %.0f s   ", ts, simh > 0 ? wall * ((r0->t_end - t) / 3600.0) / simh : 0.0);
+        } else if (k > 1 && on_grid(t, r0->t_start, 6 * 3600.0)) {
+            /* a group (a batch) without a terminal: a progress line every 6 simulated hours */
+            double wall = omp_get_wtime() - wall0, simh = (t - sim0) / 3600.0;
+            time_format(t, ts, sizeof ts);
+            fprintf(stderr, "batch: %s  %d members  %.0f of %.0f h  %.0f s wall  %.1f sim-h/wall-h  ETA %.0f s\n",
+                    ts, nalive, (t - r0->t_start) / 3600.0, (r0->t_end - r0->t_start) / 3600.0, wall,
+                    wall > 0 ? simh * 3600.0 / wall : 0.0, simh > 0 ? wall * ((r0->t_end - t) / 3600.0) / simh : 0.0);
         }
         if (m0->state.step == kill_step) raise(SIGKILL);
         if (stop_signal) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <glob.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "csvutil.h"
@@ -251,7 +252,19 @@ int batch_main(int argc, char **argv, BgErr *e)
             char cities[PATH_LEN] = "";
             const char *cf = config_get(&base.cfg, "cities", "file");
             if (cf && cf[0]) model_resolve_path(&base, cf, cities, sizeof cities);
-            fprintf(f, "grid_file %s\ncities %s\nrank_by %s\npopulation_file %s\n", base.rc.met_files[0], cities, rank_by, popfile);
+            /* absolute paths: `bogda rank` may run from another directory */
+            char ag[PATH_MAX], ac[PATH_MAX], ap[PATH_MAX + 300];
+            if (!realpath(base.rc.met_files[0], ag)) snprintf(ag, sizeof ag, "%s", base.rc.met_files[0]);
+            if (!cities[0] || !realpath(cities, ac)) snprintf(ac, sizeof ac, "%s", cities);
+            snprintf(ap, sizeof ap, "%s", popfile);
+            char *colon = strrchr(popfile, ':');
+            if (colon) {
+                *colon = 0;
+                char rp[PATH_MAX];
+                if (realpath(popfile, rp)) snprintf(ap, sizeof ap, "%s:%s", rp, colon + 1);
+                *colon = ':';
+            }
+            fprintf(f, "grid_file %s\ncities %s\nrank_by %s\npopulation_file %s\n", ag, ac, rank_by, ap);
             for (int k = 0; k < nm; k++) fprintf(f, "member %s %.17g\n", mem[k].name, mem[k].cost);
             fclose(f);
         }
@@ -614,7 +627,7 @@ int rank_batch_dir(const char *dir, const char *by, BgErr *e)
         free(labels);
         free(vals);
     }
-    if (rc == BG_OK) ranking_print_md(&r, stdout);
+    if (rc == BG_OK) ranking_print_terminal(&r, stdout);
     free(d);
     for (int i = 0; i < nmk; i++) free((char *)mk[i].name);
     free(mk);

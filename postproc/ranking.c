@@ -265,6 +265,25 @@ int ranking_print_md(const Ranking *r, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
+int ranking_print_terminal(const Ranking *r, FILE *f)
+{
+    fprintf(f, "\nScenario ranking (scenario - baseline; negative is better; sorted by %s)\n", r->primary);
+    fprintf(f, "%4s  %-24s %11s %7s %6s %9s %10s %9s %11s %11s\n", "rank", "scenario", "dPWM PM2.5", "dexceed",
+            "dheavy", "dO3 MDA8", "cut (t)", "cost(M)", "dPWM/kt", "dPWM/bnCNY");
+    for (int k = 0; k < r->n; k++) {
+        const RankRow *w = &r->rows[k];
+        char o3[32], pk[32], pb[32];
+        snprintf(o3, sizeof o3, isnan(w->d_o3_8h) ? "-" : "%+.2f", w->d_o3_8h);
+        snprintf(pk, sizeof pk, isnan(w->per_kt) ? "-" : "%.4g", w->per_kt);
+        snprintf(pb, sizeof pb, isnan(w->per_billion_cny) ? "-" : "%.4g", w->per_billion_cny);
+        fprintf(f, "%4d  %-24.24s %+11.3f %+7d %+6d %9s %10.1f %9.0f %11s %11s\n", w->rank, w->scenario,
+                w->d_pwm_pm25, w->d_exceed_days, w->d_heavy_days, o3, w->emission_cut_t, w->cost_million_cny, pk, pb);
+    }
+    fprintf(f, "PM2.5 and O3 in ug m-3 (PWM: population-weighted mean), days are city-days, cut in t of\n"
+               "SO2 + NOx + NH3 + VOC + PM2.5; ranking.md adds the change at every station.\n");
+    return ferror(f) ? -1 : 0;
+}
+
 static int write_one(const Ranking *r, const char *dir, const char *name, int md, BgErr *e)
 {
     char path[4096], tmp[4200];

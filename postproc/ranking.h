@@ -60,5 +60,8 @@ int ranking_csv_header(const Ranking *r, char *buf, size_t n);
 int ranking_write(const Ranking *r, const char *dir, BgErr *e);
 /* The ranking.md table (markdown) on an open stream (also what `bogda rank` prints). */
 int ranking_print_md(const Ranking *r, FILE *out);
+/* A compact table for the terminal (no station columns): what `bogda batch` and `bogda rank`
+ * print. */
+int ranking_print_terminal(const Ranking *r, FILE *out);
 
 #endif

@@ -596,7 +596,8 @@ static void test_batch(void **st)
      * can name; the same batch code runs leak-checked without mpirun above. */
     char dir3[700], r4[800];
     snprintf(dir3, sizeof dir3, "%s/batch_mpi", tmpdir);
-    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+            "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
             "mpirun --oversubscribe -np 2 %s batch %s --set run.output_dir=%s --set run.hours=2 "
             "--set batch.members_per_process=1 > %s/mpi_out.txt 2>&1", bogda, cfg, dir3, tmpdir);
     if (rc) {
@@ -626,7 +627,8 @@ static void test_batch(void **st)
     /* one simulation under mpirun is refused (no domain decomposition): nothing written */
     char dir4[700];
     snprintf(dir4, sizeof dir4, "%s/run_mpi", tmpdir);
-    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+            "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
             "mpirun --oversubscribe -np 2 %s run %s --set run.output_dir=%s > /dev/null 2>&1", bogda, cfg, dir4);
     assert_int_not_equal(rc, 0);
     assert_int_not_equal(stat(dir4, &sp), 0);
