@@ -139,6 +139,63 @@ static CityDay day(int y, int m, int d, double pm25, int aqi, double o3)
     return r;
 }
 
+/* [batch] population_file: a (y, x) field read back exactly, fills as 0, and every refusal. */
+static void write_pop(const char *path, int ny, int nx, double bad, const char *var)
+{
+    int nc, dy, dx, v;
+    assert_int_equal(nc_create(path, NC_CLOBBER, &nc), NC_NOERR);
+    nc_def_dim(nc, "south_north", (size_t)ny, &dy);
+    nc_def_dim(nc, "west_east", (size_t)nx, &dx);
+    int dims[2] = {dy, dx};
+    nc_def_var(nc, var, NC_DOUBLE, 2, dims, &v);
+    double fill = -999.0;
+    nc_put_att_double(nc, v, "_FillValue", NC_DOUBLE, 1, &fill);
+    nc_enddef(nc);
+    double *p = malloc((size_t)nx * ny * sizeof *p);
+    for (int c = 0; c < nx * ny; c++) p[c] = 10.0 * (c % 7);
+    p[3] = -999.0; /* a fill value counts as nobody */
+    p[5] = bad;
+    nc_put_var_double(nc, v, p);
+    nc_close(nc);
+    free(p);
+}
+
+static void test_population_file(void **st)
+{
+    (void)st;
+    Grid g;
+    make_grid(&g, 12, 9, 2000);
+    size_t n = (size_t)g.nx * g.ny;
+    double *pop = malloc(n * sizeof *pop);
+    char path[64], spec[96];
+    snprintf(path, sizeof path, "/tmp/bogda_pop_%d.nc", (int)getpid());
+    write_pop(path, 9, 12, 55.0, "population");
+    snprintf(spec, sizeof spec, "%s:population", path);
+    BgErr e = {0};
+    assert_int_equal(metrics_population_file(&g, spec, pop, &e), BG_OK);
+    for (size_t c = 0; c < n; c++) assert_true(pop[c] == (c == 3 ? 0.0 : c == 5 ? 55.0 : 10.0 * (c % 7)));
+    /* the population-weighted mean of a field equal to the population index is sum p^2 / sum p */
+    double num = 0, den = 0;
+    for (size_t c = 0; c < n; c++) num += pop[c] * pop[c], den += pop[c];
+    assert_close(metrics_pop_weighted_mean(pop, pop, n), num / den, 1e-14);
+    BgErr e1 = {0}, e2 = {0}, e3 = {0}, e4 = {0};
+    snprintf(spec, sizeof spec, "%s:people", path);
+    assert_int_equal(metrics_population_file(&g, spec, pop, &e1), BG_EINPUT);
+    assert_non_null(strstr(e1.msg, "people"));
+    write_pop(path, 9, 12, -3.0, "population");
+    snprintf(spec, sizeof spec, "%s:population", path);
+    assert_int_equal(metrics_population_file(&g, spec, pop, &e2), BG_EINPUT);
+    assert_non_null(strstr(e2.msg, "not a population"));
+    write_pop(path, 8, 12, 1.0, "population");
+    assert_int_equal(metrics_population_file(&g, spec, pop, &e3), BG_EINPUT);
+    assert_non_null(strstr(e3.msg, "9 x 12"));
+    assert_int_equal(metrics_population_file(&g, path, pop, &e4), BG_ECONFIG);
+    print_message("population file: read back exactly; refusals: %s | %s | %s | %s\n", e1.msg, e2.msg, e3.msg, e4.msg);
+    remove(path);
+    free(pop);
+    free(g.area);
+}
+
 static void test_exceedance_rule_switch(void **st)
 {
     (void)st;
@@ -366,6 +423,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_population_conserved),
+        cmocka_unit_test(test_population_file),
         cmocka_unit_test(test_exceedance_rule_switch),
         cmocka_unit_test(test_ranking),
         cmocka_unit_test(test_read_inputs),
