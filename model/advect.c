@@ -68,8 +68,91 @@ static void faces_ppm(int n, const double *qg, const double *c, double *qf, doub
     }
 }
 
-const AdvectScheme advect_ppm = {"ppm", faces_ppm};
-const AdvectScheme advect_upwind = {"upwind", faces_upwind};
+/* ---------------------------------------------------------------- schemes on a tile of lines
+ *
+ * The same arithmetic as faces_upwind/faces_ppm, element for element, on ADVECT_TILE lines at
+ * once stored [cell][lane] (lane contiguous), so every loop runs over a contiguous index and
+ * vectorises; the limiter's branches become selects.  Each lane sees exactly the operations of
+ * the line kernel, so a tiled sweep equals the line-by-line sweep bit for bit (tested). */
+enum { T = ADVECT_TILE };
+
+/* GCC keeps floating-point arithmetic out of the arms of a select while -ftrapping-math (its
+ * default) is on, which leaves the limiter and the face selection scalar and branchy.  Nothing here
+ * reads the floating-point exception flags, and -fno-trapping-math changes no value (it permits no
+ * re-association or contraction), so the tile kernels are compiled without it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+#endif
+
+/* The hot kernels are also compiled for AVX2 and AVX-512 and chosen at load time by the CPU
+ * (GCC function multi-versioning), so the default build stays portable.  The results are the
+ * same bits on every path: the operations are the same IEEE ones, and ISO C mode (-std=c11)
+ * keeps GCC from contracting a*b+c into a fused multiply-add. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#define TILE_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
+#else
+#define TILE_CLONES
+#endif
+
+/* local copies: GCC does not inline across different optimisation options */
+static inline double tmin(double a, double b) { return a < b ? a : b; }
+static inline double tmax(double a, double b) { return a > b ? a : b; }
+
+TILE_CLONES static void faces_upwind_tile(int n, const double *qg, const double *c, double *qf, double *tmp)
+{
+    (void)tmp;
+    const int nf = (n + 1) * T;
+#pragma omp simd
+    for (int x = 0; x < nf; x++) {
+        double up = qg[x - T], dn = qg[x];
+        qf[x] = c[x] >= 0 ? up : dn;
+    }
+}
+
+TILE_CLONES static void faces_ppm_tile(int n, const double *qg, const double *c, double *qf, double *tmp)
+{
+    double *a = tmp, *qr = tmp + (size_t)(n + 4) * T, *dq = qr + (size_t)(n + 4) * T,
+           *q6 = dq + (size_t)(n + 4) * T;
+    const int nf = (n + 1) * T, ncl = n * T;
+#pragma omp simd
+    for (int x = 0; x < nf; x++) {
+        double qm = qg[x - T], q0 = qg[x];
+        double v = (7.0 * (qm + q0) - (qg[x - 2 * T] + qg[x + T])) * (1.0 / 12.0);
+        a[x] = tmin(tmax(v, tmin(qm, q0)), tmax(qm, q0));
+    }
+#pragma omp simd
+    for (int x = 0; x < ncl; x++) {
+        double q = qg[x], l = a[x], r = a[x + T];
+        double d = r - l, s6 = 6.0 * (q - 0.5 * (l + r));
+        int flat = (r - q) * (q - l) <= 0.0, cl = d * s6 > d * d, cr = -d * d > d * s6;
+        double l2 = flat ? q : cl ? 3.0 * q - 2.0 * r : l;
+        double r2 = flat ? q : (!cl && cr) ? 3.0 * q - 2.0 * l : r;
+        qr[x] = r2;
+        dq[x] = r2 - l2;
+        q6[x] = 6.0 * (q - 0.5 * (l2 + r2));
+    }
+    /* interior faces; the boundary faces (lanes x < T and x >= n*T) follow */
+#pragma omp simd
+    for (int x = T; x < ncl; x++) {
+        double ci = c[x], cc = -ci, ql = qr[x] - dq[x];
+        double fp = qr[x - T] - 0.5 * ci * (dq[x - T] - (1.0 - (2.0 / 3.0) * ci) * q6[x - T]);
+        double fm = ql + 0.5 * cc * (dq[x] + (1.0 - (2.0 / 3.0) * cc) * q6[x]);
+        qf[x] = ci >= 0 ? fp : fm;
+    }
+    for (int w = 0; w < T; w++) {
+        double cc = -c[w], ql = qr[w] - dq[w];
+        double fm = ql + 0.5 * cc * (dq[w] + (1.0 - (2.0 / 3.0) * cc) * q6[w]);
+        qf[w] = c[w] < 0 ? fm : qg[w - T];
+        int xn = ncl + w, xl = xn - T;
+        double cn = c[xn];
+        double fp = qr[xl] - 0.5 * cn * (dq[xl] - (1.0 - (2.0 / 3.0) * cn) * q6[xl]);
+        qf[xn] = cn >= 0 ? fp : qg[xn];
+    }
+}
+
+const AdvectScheme advect_ppm = {"ppm", faces_ppm, faces_ppm_tile};
+const AdvectScheme advect_upwind = {"upwind", faces_upwind, faces_upwind_tile};
 
 const AdvectScheme *advect_scheme_find(const char *name)
 {
@@ -96,10 +179,10 @@ int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, doub
      * start and end values, so the smaller of the two bounds it over the step. */
     double maxfrac = 0.0;
     for (int i = 0; i < n; i++) {
-        double outflow = dmax(f[i + 1], 0.0) + dmax(-f[i], 0.0);
+        double outflow = tmax(f[i + 1], 0.0) + tmax(-f[i], 0.0);
         double mend = m[i] + dt * (f[i] - f[i + 1]);
         if (!(mend > 0.0) || !(m[i] > 0.0)) return -1;
-        double frac = outflow * dt / dmin(m[i], mend);
+        double frac = outflow * dt / tmin(m[i], mend);
         if (frac > maxfrac) maxfrac = frac;
     }
     if (!(maxfrac <= 1e4 * cfl_max)) return -1;
@@ -140,17 +223,53 @@ int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, doub
 
 /* ---------------------------------------------------------------- 3-D driver */
 
+/* Sub-steps of a tile whose Courant numbers and masses are computed once for all variables; a
+ * tile that needs more recomputes them per variable (same arithmetic, so the same results). */
+enum { NSC = 8 };
+
 struct AdvectWork {
     const AdvectScheme *sch;
     int nx, ny, nz, nvar, nthreads;
+    int reference;     /* 1: the line-by-line sweeps (the tests' reference), 0: tiles */
     double cfl_max;
     double *m;         /* [nz][ny][nx] air mass during the step */
     double *tally;     /* [line][2*nvar] per-line boundary amounts, summed in order afterwards */
     int *status;       /* [line] */
     int *nsub;         /* [line] */
-    double **buf;      /* per thread: q line (nvar*L), m (L), f (L+1), bc (2 nvar), scratch */
+    double **buf;      /* per thread: line buffers (reference) or tile buffers */
     int lmax;
 };
+
+/* Tile buffer of one thread, all arrays [cell or face][lane] for L = lmax cells. */
+typedef struct {
+    double *f, *hf, *qb, *qf, *tmp;
+    double *ms[NSC + 1]; /* air mass at the start of sub-step s (ms[s+1] its end) */
+    double *c[NSC];      /* Courant numbers of sub-step s */
+    double *rinv[NSC];   /* 1 / ms[s+1] */
+} TileBuf;
+
+static size_t tile_buf_size(int L)
+{
+    size_t F = (size_t)(L + 1) * T, C = (size_t)L * T;
+    return 2 * F + (size_t)(L + 4) * T + F + 4 * (size_t)(L + 4) * T + (NSC + 1) * C + NSC * F +
+           NSC * C;
+}
+
+static TileBuf tile_buf(double *b, int L)
+{
+    size_t F = (size_t)(L + 1) * T, C = (size_t)L * T;
+    TileBuf t;
+    t.f = b;
+    t.hf = t.f + F;
+    t.qb = t.hf + F + 2 * T; /* two ghost cells before cell 0 */
+    t.qf = t.qb + (size_t)(L + 2) * T;
+    t.tmp = t.qf + F;
+    double *p = t.tmp + 4 * (size_t)(L + 4) * T;
+    for (int s = 0; s <= NSC; s++, p += C) t.ms[s] = p;
+    for (int s = 0; s < NSC; s++, p += F) t.c[s] = p;
+    for (int s = 0; s < NSC; s++, p += C) t.rinv[s] = p;
+    return t;
+}
 
 AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, int nvar,
                                double cfl_max)
@@ -164,6 +283,7 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
     w->nvar = nvar;
     w->cfl_max = cfl_max;
     w->nthreads = omp_get_max_threads();
+    w->reference = 0;
     int lmax = nx > ny ? nx : ny;
     if (nz > lmax) lmax = nz;
     w->lmax = lmax;
@@ -179,6 +299,7 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
     int ok = w->m && w->tally && w->status && w->nsub && w->buf;
     size_t per = (size_t)nvar * (lmax + 4) + lmax + (lmax + 1) + 2 * (size_t)nvar +
                  advect_line_scratch(lmax, nvar);
+    if (tile_buf_size(lmax) > per) per = tile_buf_size(lmax);
     for (int t = 0; ok && t < w->nthreads; t++) ok = (w->buf[t] = malloc(per * sizeof(double))) != NULL;
     if (!ok) {
         advect_work_free(w);
@@ -186,6 +307,8 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
     }
     return w;
 }
+
+void advect_work_set_reference(AdvectWork *w, int on) { w->reference = on != 0; }
 
 void advect_work_free(AdvectWork *w)
 {
@@ -199,9 +322,12 @@ void advect_work_free(AdvectWork *w)
     free(w);
 }
 
-/* Sweep along one direction.  dir 0: x (lines (k,j)), 1: y (lines (k,i)), 2: z (columns (j,i)).
+static int sweep_finish(AdvectWork *w, int dir, int nlines, double *in, double *out, int *max_sub,
+                        BgErr *e);
+
+/* The reference sweep, line by line.  dir 0: x (lines (k,j)), 1: y (lines (k,i)), 2: z (columns (j,i)).
  * For z the face fluxes are diagnosed from continuity against m1. */
-static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, const double *m1, double dt,
+static int sweep_lines(AdvectWork *w, int dir, double *const *q, const double *flux, const double *m1, double dt,
                  const AdvectBC *bc, double *in, double *out, int *max_sub, BgErr *e)
 {
     const int nx = w->nx, ny = w->ny, nz = w->nz, nvar = w->nvar;
@@ -271,6 +397,244 @@ static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, c
         }
         for (int c = 0; c < n; c++) w->m[base + c * stride] = ml[c];
     }
+    return sweep_finish(w, dir, nlines, in, out, max_sub, e);
+}
+
+/* Courant numbers and end masses of one sub-step of a tile, from the start masses m0; lanes past
+ * their own sub-step count (act[w] == 0) keep their mass.  Per lane the operations of advect_line. */
+TILE_CLONES static void tile_substep_coeffs(int n, const double *f, const double *hf, const int *act,
+                                const double *m0, double *c, double *m1, double *rinv)
+{
+    const int ncl = n * T;
+    for (int w = 0; w < T; w++) {
+        c[w] = act[w] && f[w] < 0 ? hf[w] / m0[w] : 0.0;
+        c[ncl + w] = act[w] && f[ncl + w] >= 0 ? hf[ncl + w] / m0[ncl - T + w] : 0.0;
+    }
+#pragma omp simd
+    for (int x = T; x < ncl; x++) c[x] = f[x] >= 0 ? hf[x] / m0[x - T] : hf[x] / m0[x];
+    for (int i = 0; i < n; i++) {
+        const double *hl = hf + (size_t)i * T, *ml = m0 + (size_t)i * T;
+        double *mn = m1 + (size_t)i * T, *ri = rinv + (size_t)i * T, *cl = c + (size_t)i * T;
+        for (int w = 0; w < T; w++) {
+            mn[w] = act[w] ? ml[w] + (hl[w] - hl[w + T]) : ml[w];
+            ri[w] = 1.0 / mn[w];
+            if (i > 0 && !act[w]) cl[w] = 0.0;
+        }
+    }
+}
+
+/* The flux-form update of one sub-step; lanes past their sub-step count (act == 0) keep q. */
+TILE_CLONES static void tile_update(int n, int all, const int *act, double *qb, const double *ms,
+                                    const double *hf, const double *qf, const double *ri)
+{
+    const int ncl = n * T;
+    if (all) {
+#pragma omp simd
+        for (int x = 0; x < ncl; x++)
+            qb[x] = (ms[x] * qb[x] + (hf[x] * qf[x] - hf[x + T] * qf[x + T])) * ri[x];
+        return;
+    }
+    for (int c = 0; c < n; c++)
+#pragma omp simd
+        for (int l = 0; l < T; l++) {
+            size_t x = (size_t)c * T + l;
+            double qn = (ms[x] * qb[x] + (hf[x] * qf[x] - hf[x + T] * qf[x + T])) * ri[x];
+            qb[x] = act[l] ? qn : qb[x];
+        }
+}
+
+/* Copies n cells of nl lanes (cell stride cs, lane stride ls) into a [cell][lane] tile; the
+ * padding lanes repeat the last one so their arithmetic stays finite. */
+static void tile_gather(double *dst, const double *src, int n, size_t cs, size_t ls, int nl)
+{
+    if (nl == T && ls == 1) {
+        for (int c = 0; c < n; c++) memcpy(dst + (size_t)c * T, src + c * cs, T * sizeof *dst);
+        return;
+    }
+    for (int c = 0; c < n; c++)
+        for (int w = 0; w < T; w++) dst[(size_t)c * T + w] = src[c * cs + (w < nl ? w : nl - 1) * ls];
+}
+
+static void tile_scatter(double *dst, const double *src, int n, size_t cs, size_t ls, int nl)
+{
+    if (nl == T && ls == 1) {
+        for (int c = 0; c < n; c++) memcpy(dst + c * cs, src + (size_t)c * T, T * sizeof *dst);
+        return;
+    }
+    for (int c = 0; c < n; c++)
+        for (int w = 0; w < nl; w++) dst[c * cs + w * ls] = src[(size_t)c * T + w];
+}
+
+/* One tile of nl <= T adjacent lines (lines line0 .. line0+nl-1 of the sweep). */
+static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *flux,
+                       const double *m1, double dt, const AdvectBC *bc, int k, int j, int i,
+                       int line0, int nl, TileBuf *tb)
+{
+    const int nx = w->nx, ny = w->ny, nz = w->nz, nvar = w->nvar;
+    const size_t plane = (size_t)nx * ny;
+    int n;
+    size_t base, cs, ls;
+    double *f = tb->f;
+    if (dir == 0) { /* lanes: rows j .. j+nl-1 of layer k */
+        n = nx; base = (size_t)k * plane + (size_t)j * nx; cs = 1; ls = nx;
+        tile_gather(f, flux + ((size_t)k * ny + j) * (nx + 1), nx + 1, 1, nx + 1, nl);
+    } else if (dir == 1) { /* lanes: columns i .. i+nl-1 of layer k */
+        n = ny; base = (size_t)k * plane + i; cs = nx; ls = 1;
+        tile_gather(f, flux + (size_t)k * (ny + 1) * nx + i, ny + 1, nx, 1, nl);
+    } else { /* lanes: columns i .. i+nl-1 of row j */
+        n = nz; base = (size_t)j * nx + i; cs = plane; ls = 1;
+    }
+    double *m0 = tb->ms[0];
+    tile_gather(m0, w->m + base, n, cs, ls, nl);
+    if (dir == 2) {
+        /* continuity: the mass after the step must equal the met's m1 in every layer */
+        double *m1t = tb->qf; /* free until the variables start */
+        tile_gather(m1t, m1 + base, n, cs, ls, nl);
+        for (int l = 0; l < T; l++) f[l] = 0.0;
+        for (int c = 0; c < n; c++)
+            for (int l = 0; l < T; l++)
+                f[(size_t)(c + 1) * T + l] = f[(size_t)c * T + l] + (m0[(size_t)c * T + l] - m1t[(size_t)c * T + l]) / dt;
+    }
+    /* sub-steps per lane, as advect_line (the maximum does not depend on the order) */
+    int nsub[T], bad = 0, smax = 1;
+    double h[T], maxfrac[T];
+    int okl[T];
+    for (int l = 0; l < nl; l++) w->status[line0 + l] = 0;
+    for (int l = 0; l < T; l++) {
+        maxfrac[l] = 0.0;
+        okl[l] = 1;
+    }
+    for (int c = 0; c < n; c++) {
+        const double *fl = f + (size_t)c * T, *fr = fl + T, *mc = m0 + (size_t)c * T;
+#pragma omp simd
+        for (int l = 0; l < T; l++) {
+            double outflow = tmax(fr[l], 0.0) + tmax(-fl[l], 0.0);
+            double mend = mc[l] + dt * (fl[l] - fr[l]);
+            okl[l] &= (mend > 0.0) & (mc[l] > 0.0);
+            double frac = outflow * dt / tmin(mc[l], mend);
+            maxfrac[l] = frac > maxfrac[l] ? frac : maxfrac[l];
+        }
+    }
+    for (int l = 0; l < T; l++) {
+        int ok = okl[l] && maxfrac[l] <= 1e4 * w->cfl_max;
+        nsub[l] = ok ? (maxfrac[l] > w->cfl_max ? (int)ceil(maxfrac[l] / w->cfl_max) : 1) : 1;
+        if (!ok && l < nl) {
+            bad = 1;
+            w->status[line0 + l] = -1;
+        }
+        h[l] = dt / nsub[l];
+        if (nsub[l] > smax) smax = nsub[l];
+    }
+    for (int l = 0; l < nl; l++) w->nsub[line0 + l] = nsub[l];
+    if (bad) return; /* the sweep fails; leave the tile as it was */
+    for (int c = 0; c <= n; c++)
+        for (int l = 0; l < T; l++) tb->hf[(size_t)c * T + l] = h[l] * f[(size_t)c * T + l];
+    int act[NSC][T];
+    const int keep = smax <= NSC; /* coefficients of every sub-step kept for all variables */
+    if (keep)
+        for (int s = 0; s < smax; s++) {
+            for (int l = 0; l < T; l++) act[s][l] = s < nsub[l];
+            tile_substep_coeffs(n, f, tb->hf, act[s], tb->ms[s], tb->c[s], tb->ms[s + 1], tb->rinv[s]);
+        }
+    const int ncl = n * T;
+    double *qb = tb->qb, *qf = tb->qf, *hf = tb->hf;
+    for (int v = 0; v < nvar; v++) {
+        double lo_bc[T], hi_bc[T], tin[T], tout[T];
+        for (int l = 0; l < T; l++) {
+            int ll = l < nl ? l : nl - 1;
+            if (dir == 0) {
+                lo_bc[l] = bc->west[((size_t)v * nz + k) * ny + j + ll];
+                hi_bc[l] = bc->east[((size_t)v * nz + k) * ny + j + ll];
+            } else if (dir == 1) {
+                lo_bc[l] = bc->south[((size_t)v * nz + k) * nx + i + ll];
+                hi_bc[l] = bc->north[((size_t)v * nz + k) * nx + i + ll];
+            } else {
+                lo_bc[l] = 0.0; /* the ground: no flow */
+                hi_bc[l] = bc->top[((size_t)v * ny + j) * nx + i + ll];
+            }
+            tin[l] = tout[l] = 0.0;
+        }
+        tile_gather(qb, q[v] + base, n, cs, ls, nl);
+        /* the y and z gathers read one cache line per cell at a large stride, which the hardware
+         * prefetcher does not follow: ask for the next variable's lines while this one computes */
+        if (v + 1 < nvar && cs > 1)
+            for (int c = 0; c < n; c++) {
+                const double *p = q[v + 1] + base + c * cs;
+                __builtin_prefetch(p);
+                __builtin_prefetch(p + (nl - 1) * ls);
+            }
+        for (int s = 0; s < smax; s++) {
+            int sl = keep ? s : s & 1; /* without keep: two mass slots in turn */
+            int *a = keep ? act[s] : act[0];
+            double *ms = keep ? tb->ms[s] : tb->ms[sl], *cc = keep ? tb->c[s] : tb->c[0],
+                   *ri = keep ? tb->rinv[s] : tb->rinv[0];
+            if (!keep) {
+                if (s == 0 && v > 0) tile_gather(tb->ms[0], w->m + base, n, cs, ls, nl);
+                for (int l = 0; l < T; l++) a[l] = s < nsub[l];
+                tile_substep_coeffs(n, f, hf, a, ms, cc, tb->ms[1 - sl], ri);
+            }
+            int all = 1;
+            for (int l = 0; l < T; l++) {
+                all &= a[l];
+                /* ghosts: the boundary value on inflow, zero gradient on outflow or no flow */
+                double lo = f[l] > 0 ? lo_bc[l] : qb[l], hi = f[ncl + l] < 0 ? hi_bc[l] : qb[ncl - T + l];
+                qb[l - 2 * T] = qb[l - T] = lo;
+                qb[ncl + l] = qb[ncl + T + l] = hi;
+            }
+            w->sch->faces_tile(n, qb, cc, qf, tb->tmp);
+            for (int l = 0; l < T; l++) {
+                if (f[l] > 0) qf[l] = lo_bc[l];
+                if (f[ncl + l] < 0) qf[ncl + l] = hi_bc[l];
+                if (a[l]) {
+                    double a0 = hf[l] * qf[l], an = hf[ncl + l] * qf[ncl + l];
+                    if (a0 > 0) tin[l] += a0; else tout[l] -= a0;
+                    if (an > 0) tout[l] += an; else tin[l] -= an;
+                }
+            }
+            tile_update(n, all, a, qb, ms, hf, qf, ri);
+        }
+        tile_scatter(q[v] + base, qb, n, cs, ls, nl);
+        for (int l = 0; l < nl; l++) {
+            double *tl = w->tally + (size_t)(line0 + l) * 2 * nvar;
+            tl[v] = tin[l];
+            tl[nvar + v] = tout[l];
+        }
+    }
+    tile_scatter(w->m + base, tb->ms[keep ? smax : (smax & 1)], n, cs, ls, nl);
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+/* The tiled sweep: lines in tiles of T adjacent ones (x: rows of a layer, y: columns of a layer,
+ * z: columns of a row), so every gather reads whole cache lines and the PPM loops vectorise
+ * across the tile. */
+static int sweep_tiles(AdvectWork *w, int dir, double *const *q, const double *flux,
+                       const double *m1, double dt, const AdvectBC *bc)
+{
+    const int nx = w->nx, ny = w->ny, nz = w->nz;
+    int outer, nlane; /* lines = outer x nlane, tiled along the lane index */
+    if (dir == 0) { outer = nz; nlane = ny; }
+    else if (dir == 1) { outer = nz; nlane = nx; }
+    else { outer = ny; nlane = nx; }
+    const int per = (nlane + T - 1) / T, ntiles = outer * per;
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < ntiles; t++) {
+        TileBuf tb = tile_buf(w->buf[omp_get_thread_num()], w->lmax);
+        int o = t / per, l0 = (t % per) * T, nl = nlane - l0 < T ? nlane - l0 : T;
+        int k = dir == 2 ? 0 : o, j = dir == 0 ? l0 : dir == 2 ? o : 0, i = dir == 0 ? 0 : l0;
+        sweep_tile(w, dir, q, flux, m1, dt, bc, k, j, i, o * nlane + l0, nl, &tb);
+    }
+    return BG_OK;
+}
+
+/* Errors, the largest sub-step count and the boundary tallies in line order, so the sums are the
+ * same for any thread count. */
+static int sweep_finish(AdvectWork *w, int dir, int nlines, double *in, double *out, int *max_sub,
+                        BgErr *e)
+{
+    const int nvar = w->nvar;
     for (int line = 0; line < nlines; line++) {
         if (w->status[line])
             return bg_fail(e, BG_EFAIL, "advection", dir == 0 ? "x" : dir == 1 ? "y" : "z",
@@ -285,6 +649,15 @@ static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, c
             }
     }
     return BG_OK;
+}
+
+static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, const double *m1, double dt,
+                 const AdvectBC *bc, double *in, double *out, int *max_sub, BgErr *e)
+{
+    if (w->reference) return sweep_lines(w, dir, q, flux, m1, dt, bc, in, out, max_sub, e);
+    int nlines = dir == 0 ? w->nz * w->ny : dir == 1 ? w->nz * w->nx : w->ny * w->nx;
+    sweep_tiles(w, dir, q, flux, m1, dt, bc);
+    return sweep_finish(w, dir, nlines, in, out, max_sub, e);
 }
 
 int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m1, const double *fx,

@@ -22,9 +22,17 @@
  * cell; > 0 flow towards increasing index); qf[n+1] out: face mixing ratios (faces 1..n-1, and
  * boundary faces where the flow leaves the line; inflow boundary faces are overwritten by the
  * caller with the boundary value).  tmp: scratch of 4*(n+4) doubles. */
+/* Lines per tile of the 3-D sweeps: 8 doubles fill one 64-byte cache line and one AVX-512 vector
+ * (four SSE2 vectors in the portable build). */
+#define ADVECT_TILE 8
+
+/* faces_tile: the same computation on ADVECT_TILE lines at once, every array stored
+ * [cell or face][lane] (qg[-2*ADVECT_TILE] .. qg[(n+2)*ADVECT_TILE - 1] valid); tmp: scratch of
+ * 4*(n+4)*ADVECT_TILE doubles.  Each lane's result equals faces() on that line bit for bit. */
 typedef struct AdvectScheme {
     const char *name;
     void (*faces)(int n, const double *qg, const double *c, double *qf, double *tmp);
+    void (*faces_tile)(int n, const double *qg, const double *c, double *qf, double *tmp);
 } AdvectScheme;
 
 extern const AdvectScheme advect_ppm;    /* Colella & Woodward (1984), monotone limiter */
@@ -57,6 +65,9 @@ typedef struct AdvectWork AdvectWork;
 AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, int nvar,
                                double cfl_max);
 void advect_work_free(AdvectWork *w);
+/* on = 1: the 3-D sweeps go line by line through advect_line (the reference the tests compare the
+ * default tiled sweeps with, bit for bit); 0: tiles of ADVECT_TILE lines (default). */
+void advect_work_set_reference(AdvectWork *w, int on);
 
 /* Advances the nvar fields q[v] (each [nz][ny][nx]; any set of arrays, e.g. the species of
  * several scenario members advected together with one set of Courant numbers) over dt.  m0: air mass at the start, m1: air mass at the end (from the

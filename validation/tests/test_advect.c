@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <omp.h>
 
 #include "advect.h"
 #include "testutil.h"
@@ -282,6 +283,209 @@ static void test_line_inflow_tally(void **st)
     assert_int_equal(advect_line(&advect_ppm, n, m, f2, 1.0, 0.9, 1, q, (size_t)n + 4, &lo, &hi, NULL, NULL, scr, &nsub), -1);
 }
 
+/* ---------------------------------------------------------------- tiled sweeps */
+
+/* A 3-D case whose sizes are not multiples of the tile width (padding lanes), with inflow on every
+ * side, Courant numbers from 0.1 to ~2.6 (one to three sub-steps, different on neighbouring
+ * lines) and an air mass that changes with the flux convergence. */
+typedef struct {
+    int nx, ny, nz, nvar;
+    double *m0, *m1, *fx, *fy, *bw, *be, *bs, *bn, *bt, **q;
+} Case3D;
+
+static void case3d_init(Case3D *c, int nvar)
+{
+    const int nx = 13, ny = 11, nz = 7;
+    const double dt = 300.0;
+    c->nx = nx; c->ny = ny; c->nz = nz; c->nvar = nvar;
+    size_t nc = (size_t)nx * ny * nz;
+    c->m0 = malloc(nc * sizeof(double));
+    c->m1 = malloc(nc * sizeof(double));
+    c->fx = malloc((size_t)nz * ny * (nx + 1) * sizeof(double));
+    c->fy = malloc((size_t)nz * (ny + 1) * nx * sizeof(double));
+    c->bw = malloc((size_t)nvar * nz * ny * sizeof(double));
+    c->be = malloc((size_t)nvar * nz * ny * sizeof(double));
+    c->bs = malloc((size_t)nvar * nz * nx * sizeof(double));
+    c->bn = malloc((size_t)nvar * nz * nx * sizeof(double));
+    c->bt = malloc((size_t)nvar * ny * nx * sizeof(double));
+    c->q = malloc((size_t)nvar * sizeof(double *));
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++)
+                c->m0[((size_t)k * ny + j) * nx + i] = 1e9 * (1.0 + 0.1 * k) * (1.0 + 0.2 * sin(0.9 * i + 0.4 * j));
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i <= nx; i++) /* Courant ~0.1 near the ground to ~2.6 aloft, both signs */
+                c->fx[((size_t)k * ny + j) * (nx + 1) + i] =
+                    1e9 / dt * (0.1 + 0.4 * k) * (0.3 + sin(0.12 * i + 0.8 * j + k));
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j <= ny; j++)
+            for (int i = 0; i < nx; i++)
+                c->fy[((size_t)k * (ny + 1) + j) * nx + i] =
+                    1e9 / dt * (0.05 + 0.3 * k) * cos(0.7 * i - 0.1 * j + 0.5 * k);
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                size_t cc = ((size_t)k * ny + j) * nx + i;
+                double conv = c->fx[((size_t)k * ny + j) * (nx + 1) + i] - c->fx[((size_t)k * ny + j) * (nx + 1) + i + 1] +
+                              c->fy[((size_t)k * (ny + 1) + j) * nx + i] - c->fy[((size_t)k * (ny + 1) + j + 1) * nx + i];
+                c->m1[cc] = c->m0[cc] + dt * conv * 0.5 + 1e6 * cos(i + j + k);
+            }
+    for (int v = 0; v < nvar; v++) {
+        c->q[v] = malloc(nc * sizeof(double));
+        for (size_t cc = 0; cc < nc; cc++) c->q[v][cc] = 1e-9 * (1.5 + sin(0.37 * cc * (v + 1)) + (cc % 17 == 3 ? 4 : 0));
+        for (int a = 0; a < nz * ny; a++) {
+            c->bw[(size_t)v * nz * ny + a] = 1e-9 * (2 + v + 0.1 * a);
+            c->be[(size_t)v * nz * ny + a] = 1e-9 * (1 + 0.2 * v);
+        }
+        for (int a = 0; a < nz * nx; a++) {
+            c->bs[(size_t)v * nz * nx + a] = 1e-9 * (3 - 0.01 * a);
+            c->bn[(size_t)v * nz * nx + a] = 1e-9 * (0.5 + v);
+        }
+        for (int a = 0; a < ny * nx; a++) c->bt[(size_t)v * ny * nx + a] = 1e-9 * (0.7 + 0.3 * v);
+    }
+}
+
+static void case3d_free(Case3D *c)
+{
+    for (int v = 0; v < c->nvar; v++) free(c->q[v]);
+    free(c->q); free(c->m0); free(c->m1); free(c->fx); free(c->fy);
+    free(c->bw); free(c->be); free(c->bs); free(c->bn); free(c->bt);
+}
+
+/* nsteps alternating steps over the fields fields[0..nf-1] (each variable vi of the case, with
+ * its own boundary values) with the tiled or the reference sweeps; in/out per field. */
+static int case3d_run(const Case3D *c, const AdvectScheme *sch, int reference, int nf, const int *vi,
+                      double **fields, double *in, double *out, int nsteps, double cfl)
+{
+    const size_t a_yz = (size_t)c->nz * c->ny, a_xz = (size_t)c->nz * c->nx, a_xy = (size_t)c->ny * c->nx;
+    double *bw = malloc(nf * a_yz * sizeof(double)), *be = malloc(nf * a_yz * sizeof(double)),
+           *bs = malloc(nf * a_xz * sizeof(double)), *bn = malloc(nf * a_xz * sizeof(double)),
+           *bt = malloc(nf * a_xy * sizeof(double));
+    for (int f = 0; f < nf; f++) {
+        memcpy(bw + f * a_yz, c->bw + vi[f] * a_yz, a_yz * sizeof(double));
+        memcpy(be + f * a_yz, c->be + vi[f] * a_yz, a_yz * sizeof(double));
+        memcpy(bs + f * a_xz, c->bs + vi[f] * a_xz, a_xz * sizeof(double));
+        memcpy(bn + f * a_xz, c->bn + vi[f] * a_xz, a_xz * sizeof(double));
+        memcpy(bt + f * a_xy, c->bt + vi[f] * a_xy, a_xy * sizeof(double));
+    }
+    AdvectBC bc = {bw, be, bs, bn, bt};
+    AdvectWork *w = advect_work_create(sch, c->nx, c->ny, c->nz, nf, cfl);
+    assert_non_null(w);
+    advect_work_set_reference(w, reference);
+    BgErr e = {0};
+    int maxsub = 0, ms;
+    for (int s = 0; s < nsteps; s++) {
+        /* forth and back between the two air masses so the fluxes stay consistent */
+        const double *ma = s % 2 ? c->m1 : c->m0, *mb = s % 2 ? c->m0 : c->m1;
+        int rc = advect_3d(w, fields, ma, mb, c->fx, c->fy, 300.0, s % 2 == 0, &bc, in, out, &ms, &e);
+        if (rc) print_error("step %d: %s\n", s, e.msg);
+        assert_int_equal(rc, 0);
+        if (ms > maxsub) maxsub = ms;
+    }
+    advect_work_free(w);
+    free(bw); free(be); free(bs); free(bn); free(bt);
+    return maxsub;
+}
+
+static double **case3d_copy(const Case3D *c, int nf, const int *vi)
+{
+    size_t nc = (size_t)c->nx * c->ny * c->nz;
+    double **f = malloc(nf * sizeof(double *));
+    for (int a = 0; a < nf; a++) {
+        f[a] = malloc(nc * sizeof(double));
+        memcpy(f[a], c->q[vi[a]], nc * sizeof(double));
+    }
+    return f;
+}
+
+static void fields_free(double **f, int nf)
+{
+    for (int a = 0; a < nf; a++) free(f[a]);
+    free(f);
+}
+
+static long count_diff(const double *a, const double *b, size_t n)
+{
+    long d = 0;
+    for (size_t c = 0; c < n; c++) d += memcmp(a + c, b + c, sizeof(double)) != 0;
+    return d;
+}
+
+/* The tiled sweeps equal the line-by-line reference (advect_line) bit for bit, for both schemes,
+ * including the boundary tallies and the sub-step count. */
+static void test_tiled_equals_reference(void **st)
+{
+    (void)st;
+    Case3D c;
+    case3d_init(&c, 3);
+    const int vi[3] = {0, 1, 2};
+    const size_t nc = (size_t)c.nx * c.ny * c.nz;
+    /* cfl_max 0.9: up to 4 sub-steps (coefficients kept for all fields); 0.15: more sub-steps
+     * than the tile keeps (recomputed per field) */
+    const AdvectScheme *schemes[3] = {&advect_ppm, &advect_upwind, &advect_ppm};
+    const double cfl[3] = {0.9, 0.9, 0.15};
+    for (int s = 0; s < 3; s++) {
+        double **a = case3d_copy(&c, 3, vi), **b = case3d_copy(&c, 3, vi);
+        double ina[3] = {0}, outa[3] = {0}, inb[3] = {0}, outb[3] = {0};
+        int sa = case3d_run(&c, schemes[s], 0, 3, vi, a, ina, outa, 6, cfl[s]);
+        int sb = case3d_run(&c, schemes[s], 1, 3, vi, b, inb, outb, 6, cfl[s]);
+        long nd = 0;
+        for (int v = 0; v < 3; v++) nd += count_diff(a[v], b[v], nc);
+        print_message("%s, cfl_max %.2f: tiled vs line-by-line sweeps, 13x11x7, 3 fields, 6 steps, up "
+                      "to %d sub-steps: %ld differing values, inflow %.17g vs %.17g\n",
+                      schemes[s]->name, cfl[s], sa, nd, ina[0], inb[0]);
+        assert_true(sa >= (s == 2 ? 10 : 3));
+        assert_int_equal(sa, sb);
+        assert_int_equal(nd, 0);
+        assert_memory_equal(ina, inb, sizeof ina);
+        assert_memory_equal(outa, outb, sizeof outa);
+        fields_free(a, 3);
+        fields_free(b, 3);
+    }
+    case3d_free(&c);
+}
+
+/* Each field is independent of the others in the same call (scenario members advected together
+ * must equal their runs alone), and the result does not depend on the thread count. */
+static void test_fields_independent(void **st)
+{
+    (void)st;
+    Case3D c;
+    case3d_init(&c, 3);
+    const size_t nc = (size_t)c.nx * c.ny * c.nz;
+    const int all[3] = {0, 1, 2}, rev[2] = {2, 0};
+    int nth = omp_get_max_threads();
+    omp_set_num_threads(2);
+    double **t = case3d_copy(&c, 3, all);
+    double in3[3] = {0}, out3[3] = {0};
+    case3d_run(&c, &advect_ppm, 0, 3, all, t, in3, out3, 6, 0.9);
+    long nd = 0;
+    for (int v = 0; v < 3; v++) { /* each alone, one thread */
+        omp_set_num_threads(1);
+        double **a = case3d_copy(&c, 1, &v);
+        double in1 = 0, out1 = 0;
+        case3d_run(&c, &advect_ppm, 0, 1, &v, a, &in1, &out1, 6, 0.9);
+        nd += count_diff(a[0], t[v], nc);
+        assert_memory_equal(&in1, &in3[v], sizeof in1);
+        assert_memory_equal(&out1, &out3[v], sizeof out1);
+        fields_free(a, 1);
+    }
+    /* a different set and order: fields 2 and 0 */
+    omp_set_num_threads(2);
+    double **r = case3d_copy(&c, 2, rev);
+    double in2[2] = {0}, out2[2] = {0};
+    case3d_run(&c, &advect_ppm, 0, 2, rev, r, in2, out2, 6, 0.9);
+    nd += count_diff(r[0], t[2], nc) + count_diff(r[1], t[0], nc);
+    omp_set_num_threads(nth);
+    print_message("fields advected together (3 fields, 2 threads) vs each alone (1 thread) and as the "
+                  "pair (2, 0): %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+    fields_free(t, 3);
+    fields_free(r, 2);
+    case3d_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +494,8 @@ int main(void)
         cmocka_unit_test(test_convergence),
         cmocka_unit_test(test_divergent_3d),
         cmocka_unit_test(test_line_inflow_tally),
+        cmocka_unit_test(test_tiled_equals_reference),
+        cmocka_unit_test(test_fields_independent),
     };
     return cmocka_run_group_tests_name("advection", tests, NULL, NULL);
 }
