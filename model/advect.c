@@ -238,7 +238,11 @@ struct AdvectWork {
     int *nsub;         /* [line] */
     double **buf;      /* per thread: line buffers (reference) or tile buffers */
     int lmax;
+    ParDecomp *dec;    /* distributed run: this rank's rows and columns (NULL: everything) */
+    double **tq;       /* [nvar + 1] the fields a transpose moves: q and the air mass */
 };
+
+void advect_work_set_decomp(AdvectWork *w, ParDecomp *d) { w->dec = d; }
 
 /* Tile buffer of one thread, all arrays [cell or face][lane] for L = lmax cells. */
 typedef struct {
@@ -296,7 +300,8 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
     w->status = malloc(nlines * sizeof *w->status);
     w->nsub = malloc(nlines * sizeof *w->nsub);
     w->buf = calloc((size_t)w->nthreads, sizeof *w->buf);
-    int ok = w->m && w->tally && w->status && w->nsub && w->buf;
+    w->tq = malloc(((size_t)nvar + 1) * sizeof *w->tq);
+    int ok = w->m && w->tally && w->status && w->nsub && w->buf && w->tq;
     size_t per = (size_t)nvar * (lmax + 4) + lmax + (lmax + 1) + 2 * (size_t)nvar +
                  advect_line_scratch(lmax, nvar);
     if (tile_buf_size(lmax) > per) per = tile_buf_size(lmax);
@@ -317,6 +322,7 @@ void advect_work_free(AdvectWork *w)
     free(w->buf);
     free(w->m);
     free(w->tally);
+    free(w->tq);
     free(w->status);
     free(w->nsub);
     free(w);
@@ -618,11 +624,18 @@ static int sweep_tiles(AdvectWork *w, int dir, double *const *q, const double *f
     if (dir == 0) { outer = nz; nlane = ny; }
     else if (dir == 1) { outer = nz; nlane = nx; }
     else { outer = ny; nlane = nx; }
-    const int per = (nlane + T - 1) / T, ntiles = outer * per;
+    /* a distributed run sweeps the lines of its rows (x: lanes, z: outer) or columns (y:
+     * lanes); a line's result does not depend on the tile it shares (test_advect) */
+    const ParDecomp *d = w->dec;
+    int oa = 0, ob = outer, la = 0, lb = nlane;
+    if (d && dir == 0) { la = d->j0; lb = d->j1; }
+    if (d && dir == 1) { la = d->i0; lb = d->i1; }
+    if (d && dir == 2) { oa = d->j0; ob = d->j1; }
+    const int per = (lb - la + T - 1) / T, ntiles = (ob - oa) * per;
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < ntiles; t++) {
         TileBuf tb = tile_buf(w->buf[omp_get_thread_num()], w->lmax);
-        int o = t / per, l0 = (t % per) * T, nl = nlane - l0 < T ? nlane - l0 : T;
+        int o = oa + t / per, l0 = la + (t % per) * T, nl = lb - l0 < T ? lb - l0 : T;
         int k = dir == 2 ? 0 : o, j = dir == 0 ? l0 : dir == 2 ? o : 0, i = dir == 0 ? 0 : l0;
         sweep_tile(w, dir, q, flux, m1, dt, bc, k, j, i, o * nlane + l0, nl, &tb);
     }
@@ -656,7 +669,20 @@ static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, c
 {
     if (w->reference) return sweep_lines(w, dir, q, flux, m1, dt, bc, in, out, max_sub, e);
     int nlines = dir == 0 ? w->nz * w->ny : dir == 1 ? w->nz * w->nx : w->ny * w->nx;
+    const int dist = w->dec && w->dec->nranks > 1;
+    if (dist) {
+        /* the other ranks' lines stay 0 here and arrive through the sums below (exact) */
+        memset(w->tally, 0, (size_t)nlines * 2 * w->nvar * sizeof *w->tally);
+        memset(w->status, 0, (size_t)nlines * sizeof *w->status);
+        memset(w->nsub, 0, (size_t)nlines * sizeof *w->nsub);
+    }
     sweep_tiles(w, dir, q, flux, m1, dt, bc);
+    if (dist) {
+        for (int line = 0; line < nlines; line++) w->status[line] = w->status[line] != 0; /* max-able */
+        par_sum_doubles(w->tally, (size_t)nlines * 2 * w->nvar);
+        par_max_ints(w->status, (size_t)nlines);
+        par_max_ints(w->nsub, (size_t)nlines);
+    }
     return sweep_finish(w, dir, nlines, in, out, max_sub, e);
 }
 
@@ -667,8 +693,20 @@ int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m
     memcpy(w->m, m0, (size_t)w->nx * w->ny * w->nz * sizeof *w->m);
     if (max_sub) *max_sub = 1;
     int first = x_first ? 0 : 1;
-    BG_TRY(sweep(w, first, q, first == 0 ? fx : fy, NULL, dt, bc, in, out, max_sub, e));
-    BG_TRY(sweep(w, 1 - first, q, first == 0 ? fy : fx, NULL, dt, bc, in, out, max_sub, e));
+    /* distributed: the y sweep works on whole columns, entered and left by a transpose */
+    const int dist = w->dec && w->dec->nranks > 1;
+    if (dist) {
+        for (int v = 0; v < w->nvar; v++) w->tq[v] = q[v];
+        w->tq[w->nvar] = w->m;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        int dir = pass == 0 ? first : 1 - first;
+        if (dist && dir == 1 && par_transpose(w->dec, w->tq, w->nvar + 1, w->nz, 1))
+            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI transpose buffers");
+        BG_TRY(sweep(w, dir, q, dir == 0 ? fx : fy, NULL, dt, bc, in, out, max_sub, e));
+        if (dist && dir == 1 && par_transpose(w->dec, w->tq, w->nvar + 1, w->nz, 0))
+            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI transpose buffers");
+    }
     if (w->nz > 1 || m1) BG_TRY(sweep(w, 2, q, NULL, m1, dt, bc, in, out, max_sub, e));
     return BG_OK;
 }

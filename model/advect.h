@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "parallel.h"
 
 /* A scheme computes the mixing ratio carried through every face of a line.
  * qg: the line with two ghost cells on each side (qg[-2] .. qg[n+1] valid);
@@ -65,6 +66,11 @@ typedef struct AdvectWork AdvectWork;
 AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, int nvar,
                                double cfl_max);
 void advect_work_free(AdvectWork *w);
+/* A distributed run (docs/parallel.md): the x and z sweeps take the lines of this rank's rows,
+ * the y sweep the lines of its columns between two transposes; tallies, errors and sub-step
+ * counts are combined over the ranks so that every rank sums them in the serial order.  NULL
+ * (the default) sweeps everything. */
+void advect_work_set_decomp(AdvectWork *w, ParDecomp *d);
 /* on = 1: the 3-D sweeps go line by line through advect_line (the reference the tests compare the
  * default tiled sweeps with, bit for bit); 0: tiles of ADVECT_TILE lines (default). */
 void advect_work_set_reference(AdvectWork *w, int on);

@@ -84,6 +84,9 @@ typedef struct Group {
     double *tin, *tout, *removed;        /* [nvar] */
     AdvectWork *adv;
     VdiffWork *vdiff;
+    ParDecomp dec;                       /* rows of this rank (one slab unless distributed) */
+    double **gfields, **gdiag;           /* what rank 0 gathers each step: states, flux diagnostics */
+    int ngather, ndiag;
 } Group;
 
 static int group_advection(Group *gr, double t, double dt, BgErr *e)
@@ -428,13 +431,14 @@ static int member_begin(Model *m, BgErr *e)
 {
     RunConfig *rc = &m->rc;
     BG_TRY(prepare(m, e));
-    /* from here on files are written */
-    if (mkdir_p(rc->output_dir))
+    const int root = !m->dec || m->dec->rank == 0;
+    /* from here on files are written (by rank 0 of a distributed run) */
+    if (root && mkdir_p(rc->output_dir))
         return bg_fail(e, BG_EFAIL, rc->output_dir, NULL, "cannot create directory: %s", strerror(errno));
     char path[1100];
     snprintf(path, sizeof path, "%s/run.log", rc->output_dir);
     int continuing = m->t_cont > rc->t_start;
-    m->log = fopen(path, continuing ? "a" : "w");
+    m->log = root ? fopen(path, continuing ? "a" : "w") : fopen("/dev/null", "w");
     if (!m->log) return bg_fail(e, BG_EFAIL, path, NULL, "cannot create: %s", strerror(errno));
     char ts[32], te[32];
     time_format(rc->t_start, ts, sizeof ts);
@@ -453,11 +457,15 @@ static int member_begin(Model *m, BgErr *e)
         }
         free(names);
     }
+    if (m->dec && m->dec->nranks > 1)
+        fprintf(m->log, "MPI: %d ranks, slabs of %d-%d rows (rank 0: rows %d-%d)\n", m->dec->nranks,
+                m->dec->rj1[m->dec->nranks - 1] - m->dec->rj0[m->dec->nranks - 1], m->dec->rj1[0] - m->dec->rj0[0],
+                m->dec->j0, m->dec->j1 - 1);
     if (continuing) {
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
-        BG_TRY(budget_continue(&m->budget, m->t_cont, e));
-    } else {
+        if (root) BG_TRY(budget_continue(&m->budget, m->t_cont, e));
+    } else if (root) {
         BG_TRY(budget_start_file(&m->budget, e));
     }
     const MetFields *f = model_met(m, m->state.time, e);
@@ -466,7 +474,7 @@ static int member_begin(Model *m, BgErr *e)
     process_diagnose_pm(m);
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     double out_start = rc->t_start + rc->spinup_s;
-    if (!continuing && !rc->average && out_start <= rc->t_start + 1e-6) BG_TRY(output_write(&m->out, &m->state, e));
+    if (root && !continuing && !rc->average && out_start <= rc->t_start + 1e-6) BG_TRY(output_write(&m->out, &m->state, e));
     return BG_OK;
 }
 
@@ -478,6 +486,11 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
     char ts[32];
     const MetFields *f = model_met(m, t, e); /* cached: the advection's end time */
     if (!f) return e->code;
+    if (m->dec && m->dec->rank != 0) {
+        /* another rank of a distributed run: rank 0 (which gathered the state) writes */
+        if (m->diag_on) diag_step(m, rc->sync_dt);
+        return BG_OK;
+    }
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
     if (m->stations && t > out_start + 1e-6) BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
@@ -507,6 +520,11 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
 static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
 {
     RunConfig *rc = &m->rc;
+    if (m->dec && m->dec->rank != 0) {
+        fclose(m->log);
+        m->log = NULL;
+        return BG_OK;
+    }
     BG_TRY(write_checkpoint(m, e));
     BG_TRY(output_finish(&m->out, e));
     if (m->diag_on) BG_TRY(output_finish(&m->dout, e));
@@ -533,11 +551,14 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
     fprintf(m->log, "members_in_process %d\n", k);
+    fprintf(m->log, "mpi_ranks %d\n", m->dec ? m->dec->nranks : 1);
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     fclose(m->log);
     m->log = NULL;
     return BG_OK;
 }
+
+static const char *r0_dir(const Model *m) { return m->rc.output_dir; }
 
 static void group_free(Group *gr)
 {
@@ -549,7 +570,12 @@ static void group_free(Group *gr)
         m->adv = NULL;
         m->vdiff = NULL;
         m->met_from = NULL;
+        m->dec = NULL;
+        vdiff_work_set_decomp(gr->vdiff, NULL);
     }
+    par_decomp_free(&gr->dec);
+    free(gr->gfields);
+    free(gr->gdiag);
     free(gr->q); free(gr->sflux); free(gr->vdep); free(gr->depf);
     free(gr->bc_west); free(gr->bc_east); free(gr->bc_south); free(gr->bc_north); free(gr->bc_top);
     free(gr->tin); free(gr->tout); free(gr->removed);
@@ -598,10 +624,29 @@ static int group_alloc(Group *gr, BgErr *e)
     gr->removed = calloc((size_t)nv + 1, sizeof(double));
     gr->adv = advect_work_create(m0->rc.scheme, g->nx, g->ny, g->nz, nv, m0->rc.cfl_max);
     gr->vdiff = vdiff_work_create(g, nv);
+    char why[256];
+    /* 2 rows per slab at least: fewer would make every row a boundary of two exchanges */
+    if (par_decomp_init(&gr->dec, g->nx, g->ny, g->nz, m0->distributed, 2, why, sizeof why))
+        return bg_fail(e, BG_ECONFIG, m0->cfg.path, "MPI ranks", "%s", why);
+    if (gr->dec.nranks > 1 && m0->chem)
+        return bg_fail(e, BG_ECONFIG, m0->cfg.path, "MPI ranks",
+                       "the chemistry is not split over MPI ranks yet: run it with one rank and OpenMP threads");
     if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
         !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
         !gr->adv || !gr->vdiff)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
+    if (gr->vdiff) vdiff_work_set_decomp(gr->vdiff, &gr->dec);
+    if (gr->adv) advect_work_set_decomp(gr->adv, &gr->dec);
+    /* rank 0 gathers each member's state and flux diagnostics every step */
+    int nsp = m0->state.nspec;
+    gr->gfields = calloc((size_t)gr->k * nsp + 1, sizeof *gr->gfields);
+    gr->gdiag = calloc((size_t)gr->k * 3 * ns + 1, sizeof *gr->gdiag);
+    if (!gr->gfields || !gr->gdiag) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        m->dec = &gr->dec;
+        for (int s = 0; s < nsp; s++) gr->gfields[gr->ngather++] = state_species(&m->state, s);
+    }
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
         m->bc_west = gr->bc_west + lw * i;
@@ -645,6 +690,12 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
                          ms[0]->rc.output_dir);
     int nalive = 0;
     for (int i = 0; i < k; i++) nalive += gr.alive[i];
+    const int dist = gr.dec.nranks > 1;
+    for (int i = 0; i < k && rc == BG_OK; i++)
+        if (ms[i]->diag_on && ms[i]->dg) /* allocated by member_begin */
+            for (int f = 0; f < 3 * gr.ns; f++) gr.gdiag[gr.ndiag++] = ms[i]->dg + (size_t)f * ms[i]->grid.nx * ms[i]->grid.ny;
+    if (dist && par_max_int(rc != BG_OK || nalive < k) && rc == BG_OK)
+        rc = bg_fail(e, BG_EFAIL, r0_dir(ms[0]), NULL, "another MPI rank failed to start the run");
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -661,6 +712,15 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
     char ts[32];
     for (long n = 0; n < nsteps && rc == BG_OK && nalive > 0; n++) {
         rc = group_step(&gr, r0->sync_dt, e);
+        if (dist) {
+            /* every rank must agree: a failure or a signal on one stops all, at the same step */
+            if (par_max_int(rc != BG_OK) && rc == BG_OK) rc = bg_fail(e, BG_EFAIL, r0->output_dir, NULL, "another MPI rank failed");
+            if (rc != BG_OK) break;
+            stop_signal = par_max_int(stop_signal);
+            if (par_gather_rows(&gr.dec, gr.gfields, gr.ngather, m0->grid.nz) ||
+                par_gather_rows(&gr.dec, gr.gdiag, gr.ndiag, 1))
+                rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+        }
         for (int i = 0; i < k && rc == BG_OK; i++)
             if (gr.alive[i] && member_after_step(ms[i], wall0, sim0, &errs[i]) != BG_OK) gr.alive[i] = 0;
         if (rc != BG_OK) break;

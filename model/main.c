@@ -107,10 +107,12 @@ static int cmd_run(int argc, char **argv, int check_only)
         printf("%s: configuration and inputs are valid (grid %d x %d x %d, %d species, %d met files)\n",
                config, m.grid.nx, m.grid.ny, m.grid.nz, m.state.nspec, m.rc.nmet);
     } else if (rc == BG_OK) {
+        m.distributed = par_size() > 1; /* one run over every rank: slabs of rows */
         rc = model_run(&m, &e);
     }
     model_free(&m);
     free(sets);
+    if (rc != BG_OK && par_size() > 1 && par_rank() != 0) return e.code ? e.code : BG_EFAIL; /* rank 0 reports */
     return rc == BG_OK ? 0 : report(&e);
 }
 
@@ -146,13 +148,13 @@ static int dispatch(int argc, char **argv)
         printf("bogda %s\n", BOGDA_VERSION);
         return 0;
     }
-    /* Only the batch spreads work over MPI ranks in this version; every other verb would run R
-     * identical copies writing the same files. */
-    if (par_size() > 1 && strcmp(verb, "batch")) {
+    /* Under mpirun: `run` splits the grid over the ranks, `batch` spreads member groups over
+     * them; every other verb would run R identical copies writing the same files. */
+    if (par_size() > 1 && strcmp(verb, "batch") && strcmp(verb, "run") && strcmp(verb, "check")) {
         if (par_rank() == 0)
-            fprintf(stderr, "bogda: error: %s under mpirun with %d ranks: only `bogda batch` uses MPI in this "
-                            "version (member groups over ranks); run one simulation on one node with OpenMP "
-                            "threads ([run] threads) and one rank\n", verb, par_size());
+            fprintf(stderr, "bogda: error: %s under mpirun with %d ranks: only `bogda run` (domain decomposition) "
+                            "and `bogda batch` (member groups over ranks) use MPI; run it with one rank\n",
+                    verb, par_size());
         return BG_ECONFIG;
     }
     if (!strcmp(verb, "run")) return cmd_run(argc - 2, argv + 2, 0);

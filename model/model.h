@@ -20,6 +20,7 @@
 #include "grid.h"
 #include "met.h"
 #include "output.h"
+#include "parallel.h"
 #include "profile.h"
 #include "state.h"
 #include "vdiff.h"
@@ -136,6 +137,8 @@ typedef struct Model {
     int resume;
     double t_cont;                      /* time the run continues from (== t_start if fresh) */
     struct Model *met_from;             /* in a group: the member that provides the met */
+    int distributed;                    /* bogda run under mpirun: the grid is split over the ranks */
+    const ParDecomp *dec;               /* this rank's rows (set by the driver; NULL: all) */
 } Model;
 
 /* Reads the configuration (with --set overrides), validates it and every input it names, and

@@ -100,8 +100,11 @@ int process_wetdep(Model *m, double t, double dt, BgErr *e)
     const int nx = g->nx, ny = g->ny, nz = g->nz, nt = m->ntrans;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
     double *rowsum = m->wet_rate + (size_t)omp_get_max_threads() * nt * (nz + 4) * 4; /* [ny][nt] */
+    /* a distributed run scavenges its own rows; the others' row sums arrive through the sum */
+    const int ja = m->dec ? m->dec->j0 : 0, jb = m->dec ? m->dec->j1 : ny, dist = m->dec && m->dec->nranks > 1;
+    if (dist) memset(rowsum, 0, (size_t)ny * nt * sizeof *rowsum);
 #pragma omp parallel for schedule(static)
-    for (int j = 0; j < ny; j++) {
+    for (int j = ja; j < jb; j++) {
         double *b = m->wet_rate + (size_t)omp_get_thread_num() * nt * (nz + 4) * 4;
         double *tc = b, *qc = tc + nz, *qr = qc + nz, *qs = qr + nz, *rate = qs + nz;
         double *rs = rowsum + (size_t)j * nt;
@@ -133,6 +136,7 @@ int process_wetdep(Model *m, double t, double dt, BgErr *e)
             }
         }
     }
+    if (dist) par_sum_doubles(rowsum, (size_t)ny * nt);
     for (int j = 0; j < ny; j++)
         for (int s = 0; s < nt; s++) budget_add_airq(&m->budget, &m->state, BUD_WETDEP, s, rowsum[(size_t)j * nt + s]);
     return BG_OK;

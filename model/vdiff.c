@@ -75,7 +75,10 @@ struct VdiffWork {
     double **buf;     /* per thread, one row of columns: m, cp, rden, cp2, rden2, x (nz*nx each),
                          d ((nz+1)*nx) */
     double *removed;  /* [ny][nvar] deposited amounts per row, summed in row order */
+    const ParDecomp *dec; /* rows of this rank (NULL: all) */
 };
+
+void vdiff_work_set_decomp(VdiffWork *w, const ParDecomp *d) { w->dec = d; }
 
 VdiffWork *vdiff_work_create(const Grid *g, int nvar)
 {
@@ -136,8 +139,12 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t plane = (size_t)nx * ny;
+    const int ja = w->dec ? w->dec->j0 : 0, jb = w->dec ? w->dec->j1 : ny;
+    const int dist = w->dec && w->dec->nranks > 1;
+    /* the other ranks' rows stay 0 here and arrive through the sum below */
+    if (dist) memset(w->removed, 0, (size_t)ny * nvar * sizeof *w->removed);
 #pragma omp parallel for schedule(static)
-    for (int j = 0; j < ny; j++) {
+    for (int j = ja; j < jb; j++) {
         double *b = w->buf[omp_get_thread_num()];
         const size_t nzx = (size_t)nz * nx;
         double *m = b, *cp0 = m + nzx, *rden0 = cp0 + nzx, *cp1 = rden0 + nzx, *rden1 = cp1 + nzx,
@@ -197,6 +204,7 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
             rem[v] = r;
         }
     }
+    if (removed && dist) par_sum_doubles(w->removed, (size_t)ny * nvar);
     if (removed)
         for (int j = 0; j < ny; j++)
             for (int v = 0; v < nvar; v++) removed[v] += w->removed[(size_t)j * nvar + v];

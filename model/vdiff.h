@@ -14,6 +14,7 @@
 
 #include "grid.h"
 #include "met.h"
+#include "parallel.h"
 
 /* m[nz] air masses (kg), d[nz+1] conductances (kg s-1, d[0] and d[nz] ignored), q: nvar
  * variables of nz values at stride ldq.  sflux[v] surface source (kg * mixing ratio s-1) or NULL;
@@ -30,6 +31,9 @@ void vdiff_conductance(const Grid *g, const MetFields *f, int j, int i, double *
 typedef struct VdiffWork VdiffWork;
 VdiffWork *vdiff_work_create(const Grid *g, int nvar);
 void vdiff_work_free(VdiffWork *w);
+/* Restricts vdiff_3d to the rows of this rank of a distributed run (d may be NULL: all rows);
+ * the deposited amounts are then summed over the ranks, still in row order. */
+void vdiff_work_set_decomp(VdiffWork *w, const ParDecomp *d);
 /* Every column of the nvar fields q[v] (each [k][j][i]) with the met fields f (airm, rho, zf,
  * kz); OpenMP over rows of columns, bitwise identical for any thread count and to vdiff_column
  * per column.  The fields are independent: the species of several scenario members share one

@@ -291,6 +291,82 @@ static void test_threads_bitwise(void **st)
     assert_true(dev < 1e-9);
 }
 
+#ifdef BOGDA_MPI
+#define MPIRUN "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none " \
+               "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe"
+/* Domain decomposition: 1-4 ranks (oversubscribed) and 1-2 threads give the serial run's
+ * output, restart files and budget bit for bit; a restart written by 2 ranks continues on 1 and
+ * on 3; slabs thinner than 2 rows are refused.  (Leak checking is off in the ranks only:
+ * OpenMPI's unloaded components leave unsymbolisable allocations.) */
+static void test_mpi_bitwise(void **st)
+{
+    (void)st;
+    char cfg[600], a[600], d[600], err[4096], pa[800], pd[800];
+    snprintf(cfg, sizeof cfg, "%s/mpi.ini", tmpdir);
+    snprintf(a, sizeof a, "%s/mpi_serial", tmpdir);
+    synth_config(cfg, a, 6, NULL);
+    assert_int_equal(sh(err, sizeof err, "%s run %s --set run.threads=1 --set run.checkpoint_h=3", bogda, cfg), 0);
+    snprintf(pa, sizeof pa, "%s/budget.csv", a);
+    char *ta = slurp(pa);
+    assert_non_null(ta);
+    const int ranks[] = {1, 2, 3, 4, 2}, threads[] = {1, 1, 1, 1, 2};
+    for (int c = 0; c < 5; c++) {
+        snprintf(d, sizeof d, "%s/mpi_r%d_t%d", tmpdir, ranks[c], threads[c]);
+        int rc = sh(err, sizeof err, MPIRUN " -np %d %s run %s --set run.threads=%d --set run.checkpoint_h=3 --set run.output_dir=%s",
+                    ranks[c], bogda, cfg, threads[c], d);
+        if (rc) fprintf(stderr, "%s", err);
+        assert_int_equal(rc, 0);
+        long nd = compare_dirs(a, d, 1);
+        snprintf(pd, sizeof pd, "%s/budget.csv", d);
+        char *td = slurp(pd);
+        assert_non_null(td);
+        print_message("%d MPI ranks x %d threads vs serial: %ld differing values (conc, restarts), budget.csv %s\n",
+                      ranks[c], threads[c], nd, strcmp(ta, td) ? "DIFFERS" : "identical");
+        assert_int_equal(nd, 0);
+        assert_string_equal(ta, td);
+        free(td);
+    }
+    /* a 3-h run on 2 ranks, continued from its restart on 1 and on 3 ranks to 6 h */
+    char half[600], rst[800];
+    snprintf(half, sizeof half, "%s/mpi_half", tmpdir);
+    int rc0 = sh(err, sizeof err, MPIRUN " -np 2 %s run %s --set run.hours=3 --set run.output_dir=%s", bogda, cfg, half);
+    if (rc0) fprintf(stderr, "%s", err);
+    assert_int_equal(rc0, 0);
+    for (int r = 1; r <= 3; r += 2) {
+        snprintf(d, sizeof d, "%s/mpi_cont_r%d", tmpdir, r);
+        assert_int_equal(sh(err, sizeof err, "cp -r %s %s", half, d), 0);
+        snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0300.nc", d);
+        assert_true(exists(rst));
+        int rc = sh(err, sizeof err, MPIRUN " -np %d %s run %s --set run.output_dir=%s --set run.restart=%s", r, bogda,
+                    cfg, d, rst);
+        if (rc) fprintf(stderr, "%s", err);
+        assert_int_equal(rc, 0);
+        long nd = compare_dirs(a, d, 0);
+        snprintf(pa, sizeof pa, "%s/restart_2024-01-10T0600.nc", a);
+        snprintf(pd, sizeof pd, "%s/restart_2024-01-10T0600.nc", d);
+        long nr = -1;
+        char rep[256];
+        assert_int_equal(nc_compare_files(pa, pd, NULL, &nr, rep, sizeof rep), 0);
+        snprintf(pd, sizeof pd, "%s/budget.csv", d);
+        char *td = slurp(pd);
+        assert_non_null(td);
+        print_message("3 h on 2 ranks + restart + 3 h on %d rank(s) vs serial 6 h: %ld + %ld differing values, budget.csv %s\n",
+                      r, nd, nr, strcmp(ta, td) ? "DIFFERS" : "identical");
+        assert_int_equal(nd + nr, 0);
+        assert_string_equal(ta, td);
+        free(td);
+    }
+    /* 10 rows over 6 ranks: slabs under 2 rows are refused, nothing written */
+    snprintf(d, sizeof d, "%s/mpi_r6", tmpdir);
+    int rc = sh(err, sizeof err, MPIRUN " -np 6 %s run %s --set run.output_dir=%s", bogda, cfg, d);
+    print_message("6 ranks on 10 rows: exit %d: %s", rc, err);
+    assert_int_not_equal(rc, 0);
+    assert_non_null(strstr(err, "slabs"));
+    assert_false(exists(d));
+    free(ta);
+}
+#endif
+
 /* The budget closes: imbalance_rel of every row is at round-off level. */
 static void test_budget_closes(void **st)
 {
@@ -527,6 +603,9 @@ int main(void)
         cmocka_unit_test(test_restart_and_resume_bitwise),
         cmocka_unit_test(test_budget_closes),
         cmocka_unit_test(test_threads_bitwise),
+#ifdef BOGDA_MPI
+        cmocka_unit_test(test_mpi_bitwise),
+#endif
         cmocka_unit_test(test_boundary_file),
         cmocka_unit_test(test_bad_input),
     };
