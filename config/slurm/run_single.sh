@@ -1,13 +1,15 @@
 #!/bin/bash
-# One Bogda simulation on one node (OpenMP over all its cores), checkpointed and resubmitted
-# until it finishes.  Submit:  sbatch config/slurm/run_single.sh path/to/case.ini
+# One Bogda simulation across nodes: one MPI rank per node (the grid split into slabs of rows,
+# docs/parallel.md), OpenMP over each node's cores; checkpointed and requeued until it
+# finishes.  Submit:  sbatch --nodes=2 config/slurm/run_single.sh path/to/case.ini
+# (--nodes=1 runs on one node with OpenMP only; results are bitwise identical either way).
 #
 # Slurm sends SIGTERM 300 s before the time limit (--signal); Bogda then writes a checkpoint
 # (restart_*.nc in [run] output_dir) and exits 1; the job requeues itself and continues with
 # --resume.  Results are bitwise identical to an uninterrupted run.
 #SBATCH --job-name=bogda-run
-#SBATCH --nodes=1
-#SBATCH --ntasks=1
+#SBATCH --nodes=2
+#SBATCH --ntasks-per-node=1
 #SBATCH --cpus-per-task=32
 #SBATCH --time=04:00:00
 #SBATCH --signal=B:TERM@300
@@ -22,8 +24,9 @@ OUT=$($BOGDA check "$CONFIG" >/dev/null && grep -E '^output_dir' "$CONFIG" | hea
 RESUME=""
 # a previous attempt of this job left checkpoints: continue from the newest
 if [ -n "$OUT" ] && ls "$(dirname "$CONFIG")/$OUT"/restart_*.nc >/dev/null 2>&1; then RESUME=--resume; fi
-# run in the background so that bash can forward Slurm's SIGTERM to bogda
-$BOGDA run "$CONFIG" $RESUME &
+# run in the background so that bash can forward Slurm's SIGTERM to bogda (srun passes it on
+# to every rank; the ranks agree on the step and rank 0 writes the checkpoint)
+srun --cpu-bind=cores $BOGDA run "$CONFIG" $RESUME &
 pid=$!
 trap 'kill -TERM $pid' TERM
 wait $pid; rc=$?
