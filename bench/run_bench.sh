@@ -1,8 +1,11 @@
 #!/bin/sh
-# make bench: tracer transport on the 4-km benchmark grid (200 x 120 x 24 cells, 15 tracers) over
-# BENCH_HOURS simulated hours (default 24), with 1 and 2 OpenMP threads (BENCH_REUSE=1: re-print
-# the table from the last runs' logs).  Prints a table and
-# writes bench/results.json (DESIGN 2.4).  Throughput and ratios only: no timed assertion.
+# make bench: (1) tracer transport on the 4-km benchmark grid (200 x 120 x 24 cells, 15 tracers)
+# over BENCH_HOURS simulated hours (default 24), with 1 and 2 OpenMP threads and on 2 MPI ranks;
+# (2) a forecast cycle of the full model on the 4-km embedded case over BENCH_FORECAST_DAYS days
+# (default 1), projected to 10 days, each process against its DESIGN 6 roofline floor
+# (BENCH_SKIP_FULL=1 skips it; BENCH_REUSE=1 re-prints the tables from the last runs' logs).
+# Writes bench/results.json and bench/results_full.json (DESIGN 2.4).  Throughput and ratios
+# only: no timed assertion.
 set -eu
 cd "$(dirname "$0")/.."
 H=${BENCH_HOURS:-24}
@@ -50,25 +53,46 @@ for th in 1 2; do
     echo "bench: $H h with $th thread(s) ..."
     bin/bogda run "$OUT/bench.ini" --set run.threads=$th --set run.output_dir="run_t$th"
 done
-# The full model on the embedded case at 4 km (bogda makecase: 200 x 120 x 24, emissions with
-# plume rise, chemistry, aerosol, deposition) over BENCH_FULL_HOURS (default 6) with 2 threads.
-FH=${BENCH_FULL_HOURS:-6}
+# the same on 2 MPI ranks of 1 thread (domain decomposition, docs/parallel.md)
+MPIRUN="mpirun --oversubscribe"
+[ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if command -v mpirun >/dev/null 2>&1; then
+    if [ "${BENCH_REUSE:-0}" != 1 ] || ! grep -q '^peak_rss_mb' "$OUT/run_r2/run.log" 2>/dev/null; then
+        rm -rf "$OUT/run_r2"
+        echo "bench: $H h on 2 MPI ranks x 1 thread ..."
+        OMP_NUM_THREADS=1 $MPIRUN -np 2 bin/bogda run "$OUT/bench.ini" --set run.threads=1 --set run.output_dir=run_r2
+    fi
+fi
+# The forecaster's job on the embedded case at 4 km (bogda makecase: 200 x 120 x 24, emissions
+# with plume rise, chemistry, aerosol, deposition): a forecast cycle of BENCH_FORECAST_DAYS days
+# (default 1; the case's meteorology covers BENCH_FORECAST_DAYS days), 2 threads, no spin-up, with
+# its city products and warnings; the 10-day time is projected from it.
+FD=${BENCH_FORECAST_DAYS:-1}
+FH=$((FD * 24))
 CASE=$OUT/case4km
-if [ ! -f "$CASE/bench.ini" ]; then
-    bin/bogda makecase "$CASE" --resolution 4 --days 1 --interval 3
+if [ "${BENCH_SKIP_FULL:-0}" != 1 ] && { [ ! -f "$CASE/bench.ini" ] || [ "$(cat "$CASE/.days" 2>/dev/null)" != "$FD" ]; }; then
+    rm -rf "$CASE"
+    bin/bogda makecase "$CASE" --resolution 4 --days "$FD" --interval 3
+    echo "$FD" > "$CASE/.days"
 fi
-if [ "${BENCH_REUSE:-0}" != 1 ] || ! grep -q '^peak_rss_mb' "$CASE/output_bench/run.log" 2>/dev/null; then
+FLOG=$CASE/output_bench/cycle_2024-01-10T00/run.log
+if [ "${BENCH_SKIP_FULL:-0}" = 1 ]; then :; elif [ "${BENCH_REUSE:-0}" != 1 ] || ! grep -q '^peak_rss_mb' "$FLOG" 2>/dev/null; then
     rm -rf "$CASE/output_bench"
-    echo "bench: full model, $FH h with 2 threads ..."
-    bin/bogda run "$CASE/bench.ini" --set run.threads=2 --set run.hours="$FH" --set run.checkpoint_h=0
+    echo "bench: a $FD-day forecast cycle of the full model with 2 threads ..."
+    t0=$(date +%s.%N)
+    bin/bogda forecast "$CASE/bench.ini" --start 2024-01-10T00 --days "$FD" --set run.threads=2 \
+        --set forecast.spinup_h=0 --set run.checkpoint_h=0
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "forecast_wall_s %.3f\n", b - a }' >> "$FLOG"
 fi
-get() { awk -v k="$2" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$OUT/run_t$1/run.log" | tail -n 1; }
-cells=$(get 1 cells); species=$(get 1 species); steps=$(get 1 sync_steps)
-w1=$(get 1 wall_s); w2=$(get 2 wall_s)
+get() { awk -v k="$2" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$OUT/$1/run.log" 2>/dev/null | tail -n 1; }
+cells=$(get run_t1 cells); species=$(get run_t1 species); steps=$(get run_t1 sync_steps)
+w1=$(get run_t1 wall_s); w2=$(get run_t2 wall_s)
 awk -v H="$H" -v cells="$cells" -v sp="$species" -v steps="$steps" -v w1="$w1" -v w2="$w2" \
-    -v a1="$(get 1 advection_s)" -v d1="$(get 1 diffusion_s)" -v m1="$(get 1 met_s)" -v o1="$(get 1 output_s)" \
-    -v a2="$(get 2 advection_s)" -v d2="$(get 2 diffusion_s)" -v m2="$(get 2 met_s)" -v o2="$(get 2 output_s)" \
-    -v r1="$(get 1 peak_rss_mb)" -v r2="$(get 2 peak_rss_mb)" -v msub="$(get 1 max_advection_substeps)" '
+    -v a1="$(get run_t1 advection_s)" -v d1="$(get run_t1 diffusion_s)" -v m1="$(get run_t1 met_s)" -v o1="$(get run_t1 output_s)" \
+    -v a2="$(get run_t2 advection_s)" -v d2="$(get run_t2 diffusion_s)" -v m2="$(get run_t2 met_s)" -v o2="$(get run_t2 output_s)" \
+    -v r1="$(get run_t1 peak_rss_mb)" -v r2="$(get run_t2 peak_rss_mb)" -v msub="$(get run_t1 max_advection_substeps)" \
+    -v wr2="$(get run_r2 wall_s)" -v ar2="$(get run_r2 advection_s)" '
 BEGIN {
     thr1 = cells * sp * steps / w1; thr2 = cells * sp * steps / w2
     printf "Bogda bench: tracer transport, %d cells (200 x 120 x 24), %d tracers, %g simulated h, %d sync steps of 300 s\n", cells, sp, H, steps
@@ -82,6 +106,9 @@ BEGIN {
     printf "%-28s %12.3g %12.3g\n", "cell-tracer-steps per s", thr1, thr2
     printf "%-28s %12.1f %12.1f\n", "peak memory, MB", r1, r2
     printf "%-28s %12s %12.2f\n", "speed-up 1 -> 2 threads", "", w1 / w2
+    if (wr2 > 0) printf "%-28s %12s %12.2f   (2 ranks x 1 thread: %.1f s, advection %.1f s)\n", "speed-up 1 -> 2 MPI ranks", "", w1 / wr2, wr2, ar2
+    # DESIGN 6 roofline floor on this machine: advection of 15 species on this grid 18 s per 10 days
+    printf "%-28s %12.1f %12.1f   (floor %.2f ms, DESIGN 6)\n", "advection per sync step, ms", 1000 * a1 / steps, 1000 * a2 / steps, 18000 / 2880
     printf "%-28s %12d\n", "max advection sub-steps", msub
     f = "bench/results.json"
     printf "{\n  \"case\": \"tracer transport, synthetic northern-Tianshan winter, 4 km\",\n" > f
@@ -90,29 +117,46 @@ BEGIN {
     printf "  \"per_process_s\": {\"advection\": %.3f, \"diffusion\": %.3f, \"met\": %.3f, \"output\": %.3f},\n", a1, d1, m1, o1 > f
     printf "  \"cell_species_steps_per_s\": %.4g,\n  \"peak_rss_mb\": %.1f,\n", thr1, r1 > f
     printf "  \"two_threads\": {\"wall_s\": %.3f, \"per_process_s\": {\"advection\": %.3f, \"diffusion\": %.3f, \"met\": %.3f, \"output\": %.3f}, \"cell_species_steps_per_s\": %.4g, \"peak_rss_mb\": %.1f},\n", w2, a2, d2, m2, o2, thr2, r2 > f
-    printf "  \"speedup_1_to_2_threads\": %.3f,\n  \"max_advection_substeps\": %d\n}\n", w1 / w2, msub > f
+    printf "  \"speedup_1_to_2_threads\": %.3f,\n", w1 / w2 > f
+    if (wr2 > 0) printf "  \"speedup_1_to_2_mpi_ranks\": %.3f,\n  \"two_ranks_wall_s\": %.3f,\n", w1 / wr2, wr2 > f
+    printf "  \"advection_ms_per_sync_step\": {\"1_thread\": %.1f, \"2_threads\": %.1f, \"floor\": %.2f},\n", 1000 * a1 / steps, 1000 * a2 / steps, 18000 / 2880 > f
+    printf "  \"max_advection_substeps\": %d\n}\n", msub > f
     print "wrote bench/results.json"
 }'
-fget() { awk -v k="$1" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$CASE/output_bench/run.log" | tail -n 1; }
+[ "${BENCH_SKIP_FULL:-0}" = 1 ] && exit 0 # the transport part only (quick checks)
+fget() { awk -v k="$1" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$FLOG" | tail -n 1; }
 awk -v H="$FH" -v cells="$(fget cells)" -v sp="$(fget species)" -v steps="$(fget sync_steps)" -v w="$(fget wall_s)" \
+    -v fw="$(fget forecast_wall_s)" \
     -v a="$(fget advection_s)" -v d="$(fget diffusion_s)" -v em="$(fget emissions_s)" -v pr="$(fget plume_rise_s)" \
     -v ch="$(fget chemistry_s)" -v wd="$(fget wetdep_s)" -v m="$(fget met_s)" -v o="$(fget output_s)" -v r="$(fget peak_rss_mb)" '
+function row(name, t, floor) {
+    if (floor > 0) printf "%-30s %9.1f s %6.1f %%  %9.0f s  %6.0f s  %6.1fx\n", name, t, 100 * t / w, t * P, floor, t * P / floor
+    else printf "%-30s %9.1f s %6.1f %%  %9.0f s\n", name, t, 100 * t / w, t * P
+}
 BEGIN {
-    printf "\nBogda bench: full model on the embedded case, %d cells (200 x 120 x 24), %d species, %g simulated h, 2 threads\n", cells, sp, H
-    printf "%-34s %10.1f s   projected 10 days %.0f s\n", "wall time", w, w * 240 / H
-    printf "%-34s %10.1f s  %5.1f %%\n", "  advection", a, 100 * a / w
-    printf "%-34s %10.1f s  %5.1f %%\n", "  diffusion + dry deposition", d, 100 * d / w
-    printf "%-34s %10.1f s  %5.1f %%   (of which plume rise %.2f s)\n", "  emissions", em, 100 * em / w, pr
-    printf "%-34s %10.1f s  %5.1f %%   (%.2f us per cell-step)\n", "  chemistry + aerosol", ch, 100 * ch / w, 1e6 * ch / (cells * steps)
-    printf "%-34s %10.1f s  %5.1f %%\n", "  wet deposition", wd, 100 * wd / w
-    printf "%-34s %10.1f s  %5.1f %%\n", "  met read + interpolation", m, 100 * m / w
-    printf "%-34s %10.1f s  %5.1f %%\n", "  output + budget", o, 100 * o / w
-    printf "%-34s %10.3g\n", "cell-species-steps per s", cells * sp * steps / w
-    printf "%-34s %10.1f MB\n", "peak memory", r
+    P = 240 / H
+    printf "\nBogda bench: a %g-h forecast cycle of the full model on the embedded case, %d cells (200 x 120 x 24), %d species, 2 threads\n", H, cells, sp
+    printf "%-30s %11s %8s %11s %8s %7s\n", "", "measured", "share", "10 days", "floor", "ratio"
+    row("wall time (run)", w, 0)
+    if (fw > 0) printf "%-30s %9.1f s  (with the city products and warnings)\n", "wall time (bogda forecast)", fw
+    row("  advection", a, 18)
+    row("  diffusion + dry deposition", d, 17)
+    row("  emissions + plume rise", em, 0)
+    row("  chemistry + aerosol", ch, 31)
+    row("  wet deposition", wd, 0)
+    row("  met read + interpolation", m, 0)
+    row("  output + budget", o, 0)
+    printf "floors: DESIGN 6 roofline on this machine (bytes over STREAM bandwidth, flops over peak)\n"
+    printf "%-30s %9.3f us per cell-step wall, %.3f us per cell per sync step per core (target 0.15, floor 0.04)\n", "chemistry", 1e6 * ch / (cells * steps), 2e6 * ch / (cells * steps)
+    printf "%-30s %9.3g\n", "cell-species-steps per s", cells * sp * steps / w
+    printf "%-30s %9.1f MB\n", "peak memory", r
+    printf "%-30s %9.0f s = %.1f min (target 900 s: 960x real time)\n", "projected 10-day forecast", (fw > 0 ? fw : w) * P, (fw > 0 ? fw : w) * P / 60
     f = "bench/results_full.json"
-    printf "{\n  \"case\": \"embedded northern-Tianshan case, 4 km, full model\",\n  \"cells\": %d,\n  \"species\": %d,\n  \"threads\": 2,\n  \"simulated_h\": %g,\n", cells, sp, H > f
-    printf "  \"wall_s\": %.3f,\n  \"projected_10day_s\": %.1f,\n", w, w * 240 / H > f
+    printf "{\n  \"case\": \"embedded northern-Tianshan case, 4 km, full model, forecast cycle\",\n  \"cells\": %d,\n  \"species\": %d,\n  \"threads\": 2,\n  \"simulated_h\": %g,\n", cells, sp, H > f
+    printf "  \"wall_s\": %.3f,\n  \"forecast_wall_s\": %.3f,\n  \"projected_10day_s\": %.1f,\n", w, fw, (fw > 0 ? fw : w) * P > f
     printf "  \"per_process_s\": {\"advection\": %.3f, \"diffusion\": %.3f, \"emissions\": %.3f, \"plume_rise\": %.3f, \"chemistry\": %.3f, \"wetdep\": %.3f, \"met\": %.3f, \"output\": %.3f},\n", a, d, em, pr, ch, wd, m, o > f
+    printf "  \"floor_10day_s\": {\"advection\": 18, \"diffusion\": 17, \"chemistry\": 31},\n" > f
+    printf "  \"chemistry_us_per_cell_step_per_core\": %.4f,\n", 2e6 * ch / (cells * steps) > f
     printf "  \"cell_species_steps_per_s\": %.4g,\n  \"peak_rss_mb\": %.1f\n}\n", cells * sp * steps / w, r > f
     print "wrote bench/results_full.json"
 }'
