@@ -450,7 +450,7 @@ typedef struct {
     const char *name;
 } FieldRef;
 
-enum { NFIELDS = 23 };
+enum { NFIELDS = 23 }; /* in this order: bit q of a MET_* mask (met.h) */
 
 static int field_refs(MetFields *f, const Grid *g, FieldRef r[NFIELDS])
 {
@@ -956,15 +956,21 @@ static int ensure_loaded(Met *m, int slot, int r, BgErr *e)
     return rc;
 }
 
-static void copy_fields(const Met *m, MetFields *dst, MetFields *src)
+static void copy_fields(const Met *m, MetFields *dst, MetFields *src, unsigned mask)
 {
     FieldRef a[NFIELDS], b[NFIELDS];
     field_refs(dst, m->grid, a);
     field_refs(src, m->grid, b);
-    for (int q = 0; q < NFIELDS; q++) memcpy(*a[q].p, *b[q].p, a[q].n * sizeof(double));
+    for (int q = 0; q < NFIELDS; q++)
+        if (mask & (1u << q)) memcpy(*a[q].p, *b[q].p, a[q].n * sizeof(double));
 }
 
 int met_fields_at(Met *m, double t, MetFields *out, BgErr *e)
+{
+    return met_fields_at_mask(m, t, out, MET_ALL, e);
+}
+
+int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e)
 {
     if (m->nrec < 1 || !isfinite(t) || t < m->recs[0].time || t > m->recs[m->nrec - 1].time) {
         char s[32];
@@ -974,7 +980,7 @@ int met_fields_at(Met *m, double t, MetFields *out, BgErr *e)
     }
     if (m->nrec == 1) {
         BG_TRY(ensure_loaded(m, 0, 0, e));
-        copy_fields(m, out, &m->rec[0]);
+        copy_fields(m, out, &m->rec[0], mask);
         out->time = t;
         return BG_OK;
     }
@@ -1008,7 +1014,7 @@ int met_fields_at(Met *m, double t, MetFields *out, BgErr *e)
     }
     double t0 = m->recs[r].time, t1 = m->recs[r + 1].time;
     if (t == t0 || t == t1) {
-        copy_fields(m, out, &m->rec[t == t0 ? 0 : 1]);
+        copy_fields(m, out, &m->rec[t == t0 ? 0 : 1], mask);
         out->time = t;
         return BG_OK;
     }
@@ -1019,6 +1025,7 @@ int met_fields_at(Met *m, double t, MetFields *out, BgErr *e)
     field_refs(&m->rec[0], m->grid, a);
     field_refs(&m->rec[1], m->grid, b);
     for (int q = 0; q < NFIELDS; q++) {
+        if (!(mask & (1u << q))) continue;
         double *restrict po = *o[q].p;
         const double *pa = *a[q].p, *pb = *b[q].p;
         const long n = (long)o[q].n;

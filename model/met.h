@@ -83,6 +83,17 @@ int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_sta
  * NetCDF read happens only when t leaves the loaded interval).  out must come from
  * met_fields_alloc(). Not thread-safe; call outside parallel regions. */
 int met_fields_at(Met *m, double t, MetFields *out, BgErr *e);
+/* The same for the fields of mask only (the others are left as they are): a step that needs
+ * only the face mass fluxes at a time does not interpolate the other 20 fields. */
+#define MET_AIRM (1u << 0)
+#define MET_FX (1u << 1)
+#define MET_FY (1u << 2)
+#define MET_RHO (1u << 3)
+#define MET_ZF (1u << 4)
+#define MET_KZ (1u << 5)
+#define MET_P (1u << 6)
+#define MET_ALL ((1u << 23) - 1u)
+int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e);
 
 int met_fields_alloc(MetFields *f, const Grid *g);
 void met_fields_free(MetFields *f);

@@ -575,25 +575,35 @@ static int open_boundary_file(Model *m, BgErr *e)
     return rc;
 }
 
-const MetFields *model_met(Model *m, double t, BgErr *e)
+const MetFields *model_met(Model *m, double t, BgErr *e) { return model_met_mask(m, t, MET_ALL, e); }
+
+const MetFields *model_met_mask(Model *m, double t, unsigned mask, BgErr *e)
 {
-    if (m->met_from) return model_met(m->met_from, t, e);
+    if (m->met_from) return model_met_mask(m->met_from, t, mask, e);
     MetCache *c = &m->cache;
     int slot = -1;
     for (int i = 0; i < MET_CACHE; i++)
         if (c->used[i] && c->t[i] == t) slot = i;
+    unsigned need = mask;
     if (slot < 0) {
         slot = 0;
         for (int i = 1; i < MET_CACHE; i++)
             if (c->used[i] < c->used[slot]) slot = i;
+        c->have[slot] = 0;
+    } else {
+        need &= ~c->have[slot];
+    }
+    if (need) {
         double w0 = omp_get_wtime();
-        int rc = met_fields_at(&m->met, t, &c->f[slot], e);
+        int rc = met_fields_at_mask(&m->met, t, &c->f[slot], need, e);
         m->met_seconds += omp_get_wtime() - w0;
         if (rc != BG_OK) {
             c->used[slot] = 0;
+            c->have[slot] = 0;
             return NULL;
         }
         c->t[slot] = t;
+        c->have[slot] |= need;
     }
     c->used[slot] = ++c->clock;
     return &c->f[slot];

@@ -50,6 +50,7 @@ typedef struct RunConfig {
 typedef struct MetCache {
     MetFields f[MET_CACHE];
     double t[MET_CACHE];
+    unsigned have[MET_CACHE];  /* MET_* fields interpolated at t[] */
     long used[MET_CACHE];
     long clock;
 } MetCache;
@@ -162,5 +163,8 @@ void model_resolve_path(const Model *m, const char *p, char *out, size_t n);
 
 /* Met fields at time t (cached). */
 const MetFields *model_met(Model *m, double t, BgErr *e);
+/* Only the MET_* fields of mask are valid in the result (the advection's quarter-step times
+ * need only the face fluxes and what the boundary values use). */
+const MetFields *model_met_mask(Model *m, double t, unsigned mask, BgErr *e);
 
 #endif
