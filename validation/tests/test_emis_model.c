@@ -684,6 +684,35 @@ static void test_forecast(void **st)
     print_message("wrong restart time: exit %d: %s", rc, err);
     assert_int_equal(rc, 3);
     assert_non_null(strstr(err, "2024-01-11T16:00:00Z"));
+    /* two chained 24-h cycles equal one 48-h run bit for bit (the end state and the last day) */
+    char o48[800], a[1000], b[1000], c2[900], rep[256];
+    snprintf(o48, sizeof o48, "%s/fc48", dir);
+    rc = sh("%s forecast %s --start 2024-01-10T16 --days 2 %s --set run.output_dir=%s > /dev/null", bogda, ini, fast, o48);
+    assert_int_equal(rc, 0);
+    snprintf(c2, sizeof c2, "%s/output_30km/cycle_2024-01-11T16", dir);
+    const char *files[] = {"restart_2024-01-12T1600.nc", "conc_2024-01-12.nc"};
+    for (int q = 0; q < 2; q++) {
+        snprintf(a, sizeof a, "%s/cycle_2024-01-10T16/%s", o48, files[q]);
+        snprintf(b, sizeof b, "%s/%s", c2, files[q]);
+        long nd = -1;
+        /* the state; the accumulators (means, budget, station series) start with each run */
+        const char *acc[] = {"out_acc", "out_acc_start", "out_last_sample", "budget", "extra_stations",
+                             "extra_diag_acc", "extra_diag_meta", NULL};
+        assert_int_equal(nc_compare_files(a, b, acc, &nd, rep, sizeof rep), 0);
+        print_message("48-h forecast vs two chained 24-h cycles, %s: %ld differing values (%s)\n", files[q], nd, rep);
+        assert_int_equal(nd, 0);
+    }
+    /* a hot start from a restart of another grid is refused, naming what differs */
+    char other[700], ini40[800], rst40[900];
+    snprintf(other, sizeof other, "%s/fc40", tmpdir);
+    assert_int_equal(sh("%s makecase %s --resolution 25 --days 3 > /dev/null", bogda, other), 0);
+    snprintf(ini40, sizeof ini40, "%s/case_25km.ini", other);
+    assert_int_equal(sh("%s forecast %s --start 2024-01-10T16 --days 1 %s > /dev/null", bogda, ini40, fast), 0);
+    snprintf(rst40, sizeof rst40, "%s/output_25km/cycle_2024-01-10T16/restart_2024-01-11T1600.nc", other);
+    rc = sh("%s forecast %s --start 2024-01-11T16 --days 1 --restart %s %s > /dev/null", bogda, ini, rst40, fast);
+    print_message("restart of a 25-km grid into the 30-km case: exit %d: %s", rc, err);
+    assert_int_not_equal(rc, 0);
+    assert_true(strstr(err, "grid") != NULL || strstr(err, "dimension") != NULL);
 }
 
 /* The embedded case: makecase's configuration passes check, and a night of transport with
