@@ -1,5 +1,6 @@
 #include "chem.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,30 @@ const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  
 /* GRS constants are in ppm-1 min-1: x (1/60 min s-1) x (1e-3 ppm ppb-1). */
 #define PPM_MIN_TO_PPB_S (1.0 / 60000.0)
 
+/* Troe fall-off with ln(fc) given: the rate functions pass it as a constant (ln Fc of IUPAC's
+ * Fc, the value log() gives) so that no logarithm of a constant is taken per cell. */
+static double troe_ln(double k0, double kinf, double lnfc, double M)
+{
+    const double LN10 = 2.302585092994046;
+    double k0m = k0 * M;
+    double r = k0m / kinf;
+    double n = 0.75 - 1.27 * lnfc / LN10;
+    double x = log(r) / (LN10 * n);
+    return k0m / (1.0 + r) * exp(lnfc / (1.0 + x * x));
+}
+#define LN_FC_035 (-1.0498221244986778)  /* log(0.35) */
+#define LN_FC_041 (-0.89159811928378363) /* log(0.41) */
+#define LN_FC_053 (-0.6348782724359695)  /* log(0.53) */
+
 /* ---- rate constants ------------------------------------------------------------------------
  * GRS (Azzi, Johnson & Cope 1992, rates as in HYSPLIT's GRS module, DESIGN 4.2): bimolecular
  * constants are fitted in ppm-1 min-1 at 1 atm; at the same T a ppb-based constant scales with
  * the number density, i.e. with p / 101325 (Urumqi sits near 900 hPa): k->fp. */
-static double k_r1(const ChemKin *k) { return k->env->j.jno2 * 1.0e4 * exp(-4710.0 / k->T); }
+static double k_r1(const ChemKin *k)
+{
+    /* dark (J = 0): 0 exactly, without the exponential (the same value: 0 x finite) */
+    return k->env->j.jno2 > 0 ? k->env->j.jno2 * 1.0e4 * exp(-4710.0 / k->T) : k->env->j.jno2 * 1.0e4;
+}
 static double k_r2(const ChemKin *k) { return 5482.0 * exp(242.0 / k->T) * k->fp * PPM_MIN_TO_PPB_S; }
 static double k_r3(const ChemKin *k) { return k->env->j.jno2; }
 static double k_r4(const ChemKin *k) { return 2643.0 * exp(-1370.0 / k->T) * k->fp * PPM_MIN_TO_PPB_S; }
@@ -41,21 +61,24 @@ static double k_n3(const ChemKin *k) { return k->env->j.jno3_no2; }
 static double k_n4(const ChemKin *k) { return k->env->j.jno3_no; }
 static double k_n5(const ChemKin *k)
 {
-    return chem_troe(3.6e-30 * exp(-4.1 * k->ln_t), 1.9e-12 * exp(0.2 * k->ln_t), 0.35, k->M) * k->ppb;
+    return troe_ln(3.6e-30 * exp(-4.1 * k->ln_t), 1.9e-12 * exp(0.2 * k->ln_t), LN_FC_035, k->M) * k->ppb;
 }
 static double k_n6(const ChemKin *k)
 {
-    return chem_troe(1.3e-3 * exp(-3.5 * k->ln_t - 11000.0 / k->T),
-                     9.7e14 * exp(0.1 * k->ln_t - 11080.0 / k->T), 0.35, k->M);
+    return troe_ln(1.3e-3 * exp(-3.5 * k->ln_t - 11000.0 / k->T),
+                   9.7e14 * exp(0.1 * k->ln_t - 11080.0 / k->T), LN_FC_035, k->M);
 }
 static double k_h1(const ChemKin *k) { return k->env->k_n2o5_het; }
 static double k_o1(const ChemKin *k)
 {
-    return chem_troe(3.2e-30 * exp(-4.5 * k->ln_t), 3.0e-11, 0.41, k->M) * k->env->oh;
+    /* no OH at night: 0 exactly (finite x 0), without the fall-off expression */
+    if (!(k->env->oh > 0)) return 0.0 * k->env->oh;
+    return troe_ln(3.2e-30 * exp(-4.5 * k->ln_t), 3.0e-11, LN_FC_041, k->M) * k->env->oh;
 }
 static double k_o2(const ChemKin *k)
 {
-    return chem_troe(2.8e-31 * exp(-2.6 * k->ln_t), 2.0e-12, 0.53, k->M) * k->env->oh;
+    if (!(k->env->oh > 0)) return 0.0 * k->env->oh;
+    return troe_ln(2.8e-31 * exp(-2.6 * k->ln_t), 2.0e-12, LN_FC_053, k->M) * k->env->oh;
 }
 static double k_a1(const ChemKin *k) { return k->env->k_so2_aq; }
 
@@ -84,18 +107,13 @@ const ChemReaction chem_reactions[] = {
 };
 const int chem_nreactions = sizeof chem_reactions / sizeof *chem_reactions;
 #define NR ((int)(sizeof chem_reactions / sizeof *chem_reactions))
+/* sizes of the flat lists the specialised lane kernels were written from */
+#define CHEM_FIXED_NRT 37
+#define CHEM_FIXED_NJT 67
+#define CHEM_FIXED_NRP 5
 #define NS CH_NSPEC
 
-double chem_troe(double k0, double kinf, double fc, double M)
-{
-    const double LN10 = 2.302585092994046;
-    double k0m = k0 * M;
-    double r = k0m / kinf;
-    double lnfc = log(fc);
-    double n = 0.75 - 1.27 * lnfc / LN10;
-    double x = log(r) / (LN10 * n);
-    return k0m / (1.0 + r) * exp(lnfc / (1.0 + x * x));
-}
+double chem_troe(double k0, double kinf, double fc, double M) { return troe_ln(k0, kinf, log(fc), M); }
 
 double chem_oh(const PhotRates *j)
 {
@@ -199,6 +217,19 @@ int chem_mech_init(ChemMech *m, const SpeciesTable *t, BgErr *e)
             }
         }
     }
+    /* the lane kernels below are this mechanism's lists written out (CHEM_FIXED_*) */
+    if (m->nrt != CHEM_FIXED_NRT || m->njt != CHEM_FIXED_NJT || m->nrp != CHEM_FIXED_NRP)
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "the mechanism table no longer matches the specialised "
+                       "lane kernels of chem.c (%d/%d/%d terms): regenerate them", m->nrt, m->njt, m->nrp);
+    m->i_pso4 = species_find(t, "PSO4");
+    m->i_pno3 = species_find(t, "PNO3");
+    m->i_o3 = species_find(t, "O3");
+    m->npm = 0;
+    for (int i = 0; i < t->n; i++)
+        if (t->s[i].phase == SPECIES_AEROSOL && strcmp(t->s[i].name, "PMC")) {
+            if (m->npm == CHEM_MAX_PM) return bg_fail(e, BG_EINPUT, t->path, NULL, "more than %d aerosol species", CHEM_MAX_PM);
+            m->pm_idx[m->npm++] = i;
+        }
     /* Production tolerances (docs/chemistry.md): they hold the 24-h box run within 1e-4
      * relative or 1e-6 ppb of a GSL reference at rtol 1e-8 (test_chem). */
     m->rtol = 1e-5;
@@ -245,10 +276,11 @@ void chem_env_init(ChemEnv *env, const ChemMech *m, double T, double p, double r
     env->k_so2_aq = 0.0;
 }
 
-void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c)
+static void env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c, int iso4,
+                              int ino3, int io3, const int *pm_idx, int npm)
 {
-    double pm = chem_pm25(t, c, env->T, env->p);
-    int iso4 = species_find(t, "PSO4"), ino3 = species_find(t, "PNO3"), io3 = species_find(t, "O3");
+    double pm = 0.0;
+    for (int q = 0; q < npm; q++) pm += species_ppb_to_ugm3(&t->s[pm_idx[q]], c[pm_idx[q]], env->T, env->p);
     double so4 = iso4 >= 0 ? species_ppb_to_ugm3(&t->s[iso4], c[iso4], env->T, env->p) : 0.0;
     double no3 = ino3 >= 0 ? species_ppb_to_ugm3(&t->s[ino3], c[ino3], env->T, env->p) : 0.0;
     double fso4 = pm > 0 ? so4 / pm : 0.0, fno3 = pm > 0 ? no3 / pm : 0.0;
@@ -269,6 +301,31 @@ void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c
      * aerosol-water parameterisation of aerosol.c. */
     env->k_so2_aq = aerosol_so2_aq_rate(env->T, env->p, env->rh, env->lwc,
                                         io3 >= 0 ? c[io3] : 0.0, 0.0, pm);
+}
+
+void chem_env_set_cell(ChemEnv *env, double T, double p, double rh, double lwc)
+{
+    env->T = T;
+    env->p = p;
+    env->M = p / (K_BOLTZMANN * T) * 1e-6;
+    env->rh = rh;
+    env->lwc = lwc;
+    env->k_n2o5_het = 0.0;
+    env->k_so2_aq = 0.0;
+}
+
+void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c)
+{
+    int pm_idx[CHEM_MAX_PM], npm = 0;
+    for (int i = 0; i < t->n && npm < CHEM_MAX_PM; i++)
+        if (t->s[i].phase == SPECIES_AEROSOL && strcmp(t->s[i].name, "PMC")) pm_idx[npm++] = i;
+    env_heterogeneous(env, t, c, species_find(t, "PSO4"), species_find(t, "PNO3"), species_find(t, "O3"),
+                      pm_idx, npm);
+}
+
+void chem_env_heterogeneous_m(ChemEnv *env, const ChemMech *m, const SpeciesTable *t, const double *c)
+{
+    env_heterogeneous(env, t, c, m->i_pso4, m->i_pno3, m->i_o3, m->pm_idx, m->npm);
 }
 
 void chem_rate_constants(const ChemEnv *env, double *k)
@@ -352,31 +409,425 @@ void chem_jacobian(const ChemMech *m, const double *k, const double *c, double *
         jac[m->jt_pos[t]] += m->jt_c[t] * k[m->jt_r[t]] * ce[m->jt_m[t]] * d[m->jt_d[t]];
 }
 
-/* ---- integration --------------------------------------------------------------------------- */
+/* ---- integration --------------------------------------------------------------------------
+ * Cells run through ros3_integrate_w, ROS_W at a time in lanes (rosenbrock.h), each lane with its
+ * own step control: a cell's result is bitwise the same whichever lane and neighbours it had.
+ * chem_integrate is the one-cell case of chem_integrate_cells. */
+
+#define W ROS_W
+#define LANES for (int l = 0; l < W; l++)
 
 struct ChemWork {
     RosWork *ros;
-    double k[NR];
-    double src[NS];
-    double y[NS], y0[NS];
+    const ChemMech *m;
+    double k[NR], y1[NS], src1[NS]; /* chem_integrate's one cell */
+    double y0[NS];                   /* a retried cell's initial values */
+    double kl[NR * W];               /* rate constants of the cell in each lane */
+    double srcl[NS * W];             /* its sources */
+    double one[W];
+    int lane_cell[W];                /* the cell each lane holds */
+    /* the cells being integrated */
+    double *y;
+    const double *kc, *src;
+    int *status;
+    int pos, end;
+    RosStats rs;
 };
 
-typedef struct {
-    const ChemMech *m;
-    const double *k, *src;
-} OdeCtx;
+/* The lane kernels, specialised to the mechanism above: straight-line code with the operations
+ * of chem_rhs, chem_jacobian (RP steady state included) and ros_lu_decomp / ros_lu_solve on the
+ * symbolic LU of the mechanism's Jacobian pattern, in the same order, so that they give the same
+ * bits (test_chem checks the lane solver against ros3_integrate with chem_rhs and chem_jacobian,
+ * bit for bit).  Species cN are in mechanism order (CH_*), k[r] in chem_reactions order, matrix
+ * positions i * CH_NSPEC + j.  They were printed from chem_mech_init's flat lists and
+ * ros_work_create's operation lists (docs/chemistry.md, "The lane solver"); chem_mech_init
+ * refuses a mechanism table whose lists no longer have their sizes (CHEM_FIXED_*). */
 
-static void ode_f(void *ctx, const double *y, double *f)
+/* Lane kernels are one loop over the lanes each.  Their selects (den < 0 ? ... : ...) must
+ * become blends for the loop to vectorise, which GCC does only when it may assume that no
+ * floating-point operation traps; every operation and its result are unchanged (IEEE, no
+ * reassociation: -std=c11 also keeps FMA contraction off). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* and, as in rosenbrock.c, an AVX2 and a portable version picked at load time */
+#define LANE_KERNEL __attribute__((optimize("no-trapping-math"), target_clones("avx2", "default")))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define LANE_KERNEL __attribute__((optimize("no-trapping-math")))
+#else
+#define LANE_KERNEL
+#endif
+
+/* The steady-state RP of every lane with the quadratic's B and A (rp_solve).  sqrt stays in a
+ * scalar loop of its own: with errno handling it is a call, which stops a loop vectorising. */
+LANE_KERNEL static void rp_lanes(const double *restrict k, const double *restrict y,
+                                 double *restrict rp, double *restrict B, double *restrict A)
 {
-    const OdeCtx *o = ctx;
-    chem_rhs(o->m, o->k, y, f);
-    for (int i = 0; i < NS; i++) f[i] += o->src[i];
+    double C[W], disc[W], sq[W];
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        const double c0 = y[0 * W + l], c2 = y[2 * W + l], c3 = y[3 * W + l];
+        double q0 = 0.0, q1 = 0.0, q2 = 0.0;
+        q0 += 1.0 * k[0 * W + l] * c0;
+        q1 += -1.0 * k[1 * W + l] * c2;
+        q2 += -1.0 * k[4 * W + l];
+        q1 += -1.0 * k[5 * W + l] * c3;
+        q1 += -1.0 * k[6 * W + l] * c3;
+        C[l] = q0;
+        B[l] = q1;
+        A[l] = q2;
+        disc[l] = q1 * q1 - 4.0 * q2 * q0;
+    }
+    for (int l = 0; l < W; l++) sq[l] = sqrt(disc[l]);
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        const double den = -B[l] + sq[l];
+        /* selects between computed values only, so that the loop if-converts */
+        const double v = 2.0 * C[l] / (den > 0 ? den : 1.0);
+        rp[l] = ((C[l] > 0) & (den > 0)) ? v : 0.0;
+    }
 }
 
-static void ode_jac(void *ctx, const double *y, double *jac)
+LANE_KERNEL static void rhs_fixed(const double *restrict k, const double *restrict y, const double *restrict rpl,
+                      const double *restrict src, double *restrict f)
 {
-    const OdeCtx *o = ctx;
-    chem_jacobian(o->m, o->k, y, jac);
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        const double c1 = y[1 * W + l], c2 = y[2 * W + l], c3 = y[3 * W + l], c4 = y[4 * W + l], c5 = y[5 * W + l], c6 = y[6 * W + l];
+        const double rp = rpl[l];
+        const double r1 = k[1 * W + l] * rp * c2;
+        const double r2 = k[2 * W + l] * c3 * 1.0;
+        const double r3 = k[3 * W + l] * c2 * c4;
+        const double r5 = k[5 * W + l] * rp * c3;
+        const double r6 = k[6 * W + l] * rp * c3;
+        const double r7 = k[7 * W + l] * c3 * c4;
+        const double r8 = k[8 * W + l] * c5 * c2;
+        const double r9 = k[9 * W + l] * c5 * 1.0;
+        const double r10 = k[10 * W + l] * c5 * 1.0;
+        const double r11 = k[11 * W + l] * c3 * c5;
+        const double r12 = k[12 * W + l] * c6 * 1.0;
+        const double r13 = k[13 * W + l] * c6 * 1.0;
+        const double r14 = k[14 * W + l] * c3 * 1.0;
+        const double r15 = k[15 * W + l] * c1 * 1.0;
+        const double r16 = k[16 * W + l] * c1 * 1.0;
+        f[0 * W + l] = 0.0 + src[0 * W + l];
+        f[1 * W + l] = 0.0 - 1.0 * r15 - 1.0 * r16 + src[1 * W + l];
+        f[2 * W + l] = 0.0 - 1.0 * r1 + 1.0 * r2 - 1.0 * r3 - 1.0 * r8 + 1.0 * r10 + src[2 * W + l];
+        f[3 * W + l] = 0.0 + 1.0 * r1 - 1.0 * r2 + 1.0 * r3 - 1.0 * r5 - 1.0 * r6 - 1.0 * r7 + 2.0 * r8 + 1.0 * r9 - 1.0 * r11 + 1.0 * r12 - 1.0 * r14 + src[3 * W + l];
+        f[4 * W + l] = 0.0 + 1.0 * r2 - 1.0 * r3 - 1.0 * r7 + 1.0 * r9 + src[4 * W + l];
+        f[5 * W + l] = 0.0 + 1.0 * r7 - 1.0 * r8 - 1.0 * r9 - 1.0 * r10 - 1.0 * r11 + 1.0 * r12 + src[5 * W + l];
+        f[6 * W + l] = 0.0 + 1.0 * r11 - 1.0 * r12 - 1.0 * r13 + src[6 * W + l];
+        f[7 * W + l] = 0.0 + 1.0 * r5 + 2.0 * r13 + 1.0 * r14 + src[7 * W + l];
+        f[8 * W + l] = 0.0 + 1.0 * r15 + 1.0 * r16 + src[8 * W + l];
+        f[9 * W + l] = 0.0 + 1.0 * r6 + src[9 * W + l];
+    }
+}
+
+LANE_KERNEL static void jac_fixed(const double *restrict k, const double *restrict y, const double *restrict rpl,
+                      const double *restrict Bl, const double *restrict Al, double *restrict jac)
+{
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        const double c2 = y[2 * W + l], c3 = y[3 * W + l], c4 = y[4 * W + l], c5 = y[5 * W + l];
+        const double rp = rpl[l], q1 = Bl[l], q2 = Al[l];
+        const double den = q1 + 2.0 * q2 * rp;
+        /* the scalar code updates dRP/dc only when den < 0; d +- 0.0 = d (d is never -0) */
+        const double den_s = den < 0.0 ? den : -1.0;
+        double d0 = 0.0;
+        double d2 = 0.0;
+        double d3 = 0.0;
+        const double t1 = 1.0 * k[0 * W + l] * 1.0 * 1.0 / den_s;
+        d0 = d0 - (den < 0.0 ? t1 : 0.0);
+        const double t2 = 1.0 * k[1 * W + l] * rp * 1.0 / den_s;
+        d2 = d2 + (den < 0.0 ? t2 : 0.0);
+        const double t3 = 1.0 * k[5 * W + l] * rp * 1.0 / den_s;
+        d3 = d3 + (den < 0.0 ? t3 : 0.0);
+        const double t4 = 1.0 * k[6 * W + l] * rp * 1.0 / den_s;
+        d3 = d3 + (den < 0.0 ? t4 : 0.0);
+        jac[11 * W + l] = 0.0 - 1.0 * k[15 * W + l] * 1.0 * 1.0 - 1.0 * k[16 * W + l] * 1.0 * 1.0;
+        jac[20 * W + l] = 0.0 - 1.0 * k[1 * W + l] * c2 * d0;
+        jac[22 * W + l] = 0.0 - 1.0 * k[1 * W + l] * c2 * d2 - 1.0 * k[1 * W + l] * rp * 1.0 - 1.0 * k[3 * W + l] * c4 * 1.0 - 1.0 * k[8 * W + l] * c5 * 1.0;
+        jac[23 * W + l] = 0.0 - 1.0 * k[1 * W + l] * c2 * d3 + 1.0 * k[2 * W + l] * 1.0 * 1.0;
+        jac[24 * W + l] = 0.0 - 1.0 * k[3 * W + l] * c2 * 1.0;
+        jac[25 * W + l] = 0.0 - 1.0 * k[8 * W + l] * c2 * 1.0 + 1.0 * k[10 * W + l] * 1.0 * 1.0;
+        jac[30 * W + l] = 0.0 + 1.0 * k[1 * W + l] * c2 * d0 - 1.0 * k[5 * W + l] * c3 * d0 - 1.0 * k[6 * W + l] * c3 * d0;
+        jac[32 * W + l] = 0.0 + 1.0 * k[1 * W + l] * c2 * d2 + 1.0 * k[1 * W + l] * rp * 1.0 + 1.0 * k[3 * W + l] * c4 * 1.0 - 1.0 * k[5 * W + l] * c3 * d2 - 1.0 * k[6 * W + l] * c3 * d2 + 2.0 * k[8 * W + l] * c5 * 1.0;
+        jac[33 * W + l] = 0.0 + 1.0 * k[1 * W + l] * c2 * d3 - 1.0 * k[2 * W + l] * 1.0 * 1.0 - 1.0 * k[5 * W + l] * c3 * d3 - 1.0 * k[5 * W + l] * rp * 1.0 - 1.0 * k[6 * W + l] * c3 * d3 - 1.0 * k[6 * W + l] * rp * 1.0 - 1.0 * k[7 * W + l] * c4 * 1.0 - 1.0 * k[11 * W + l] * c5 * 1.0 - 1.0 * k[14 * W + l] * 1.0 * 1.0;
+        jac[34 * W + l] = 0.0 + 1.0 * k[3 * W + l] * c2 * 1.0 - 1.0 * k[7 * W + l] * c3 * 1.0;
+        jac[35 * W + l] = 0.0 + 2.0 * k[8 * W + l] * c2 * 1.0 + 1.0 * k[9 * W + l] * 1.0 * 1.0 - 1.0 * k[11 * W + l] * c3 * 1.0;
+        jac[36 * W + l] = 0.0 + 1.0 * k[12 * W + l] * 1.0 * 1.0;
+        jac[42 * W + l] = 0.0 - 1.0 * k[3 * W + l] * c4 * 1.0;
+        jac[43 * W + l] = 0.0 + 1.0 * k[2 * W + l] * 1.0 * 1.0 - 1.0 * k[7 * W + l] * c4 * 1.0;
+        jac[44 * W + l] = 0.0 - 1.0 * k[3 * W + l] * c2 * 1.0 - 1.0 * k[7 * W + l] * c3 * 1.0;
+        jac[45 * W + l] = 0.0 + 1.0 * k[9 * W + l] * 1.0 * 1.0;
+        jac[52 * W + l] = 0.0 - 1.0 * k[8 * W + l] * c5 * 1.0;
+        jac[53 * W + l] = 0.0 + 1.0 * k[7 * W + l] * c4 * 1.0 - 1.0 * k[11 * W + l] * c5 * 1.0;
+        jac[54 * W + l] = 0.0 + 1.0 * k[7 * W + l] * c3 * 1.0;
+        jac[55 * W + l] = 0.0 - 1.0 * k[8 * W + l] * c2 * 1.0 - 1.0 * k[9 * W + l] * 1.0 * 1.0 - 1.0 * k[10 * W + l] * 1.0 * 1.0 - 1.0 * k[11 * W + l] * c3 * 1.0;
+        jac[56 * W + l] = 0.0 + 1.0 * k[12 * W + l] * 1.0 * 1.0;
+        jac[63 * W + l] = 0.0 + 1.0 * k[11 * W + l] * c5 * 1.0;
+        jac[65 * W + l] = 0.0 + 1.0 * k[11 * W + l] * c3 * 1.0;
+        jac[66 * W + l] = 0.0 - 1.0 * k[12 * W + l] * 1.0 * 1.0 - 1.0 * k[13 * W + l] * 1.0 * 1.0;
+        jac[70 * W + l] = 0.0 + 1.0 * k[5 * W + l] * c3 * d0;
+        jac[72 * W + l] = 0.0 + 1.0 * k[5 * W + l] * c3 * d2;
+        jac[73 * W + l] = 0.0 + 1.0 * k[5 * W + l] * c3 * d3 + 1.0 * k[5 * W + l] * rp * 1.0 + 1.0 * k[14 * W + l] * 1.0 * 1.0;
+        jac[76 * W + l] = 0.0 + 2.0 * k[13 * W + l] * 1.0 * 1.0;
+        jac[81 * W + l] = 0.0 + 1.0 * k[15 * W + l] * 1.0 * 1.0 + 1.0 * k[16 * W + l] * 1.0 * 1.0;
+        jac[90 * W + l] = 0.0 + 1.0 * k[6 * W + l] * c3 * d0;
+        jac[92 * W + l] = 0.0 + 1.0 * k[6 * W + l] * c3 * d2;
+        jac[93 * W + l] = 0.0 + 1.0 * k[6 * W + l] * c3 * d3 + 1.0 * k[6 * W + l] * rp * 1.0;
+        jac[0 * W + l] = 0.0; /* fill-in or empty diagonal of the LU structure */
+        jac[46 * W + l] = 0.0; /* fill-in or empty diagonal of the LU structure */
+        jac[64 * W + l] = 0.0; /* fill-in or empty diagonal of the LU structure */
+        jac[77 * W + l] = 0.0; /* fill-in or empty diagonal of the LU structure */
+        jac[88 * W + l] = 0.0; /* fill-in or empty diagonal of the LU structure */
+        jac[99 * W + l] = 0.0; /* fill-in or empty diagonal of the LU structure */
+    }
+}
+
+LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restrict gh, double *restrict g,
+                     double *restrict dinv)
+{
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        double g0 = -J[0 * W + l] + gh[l];
+        double g11 = -J[11 * W + l] + gh[l];
+        double g20 = -J[20 * W + l];
+        double g22 = -J[22 * W + l] + gh[l];
+        double g23 = -J[23 * W + l];
+        double g24 = -J[24 * W + l];
+        double g25 = -J[25 * W + l];
+        double g30 = -J[30 * W + l];
+        double g32 = -J[32 * W + l];
+        double g33 = -J[33 * W + l] + gh[l];
+        double g34 = -J[34 * W + l];
+        double g35 = -J[35 * W + l];
+        double g36 = -J[36 * W + l];
+        double g42 = -J[42 * W + l];
+        double g43 = -J[43 * W + l];
+        double g44 = -J[44 * W + l] + gh[l];
+        double g45 = -J[45 * W + l];
+        double g46 = -J[46 * W + l];
+        double g52 = -J[52 * W + l];
+        double g53 = -J[53 * W + l];
+        double g54 = -J[54 * W + l];
+        double g55 = -J[55 * W + l] + gh[l];
+        double g56 = -J[56 * W + l];
+        double g63 = -J[63 * W + l];
+        double g64 = -J[64 * W + l];
+        double g65 = -J[65 * W + l];
+        double g66 = -J[66 * W + l] + gh[l];
+        double g70 = -J[70 * W + l];
+        double g72 = -J[72 * W + l];
+        double g73 = -J[73 * W + l];
+        double g76 = -J[76 * W + l];
+        double g77 = -J[77 * W + l] + gh[l];
+        double g81 = -J[81 * W + l];
+        double g88 = -J[88 * W + l] + gh[l];
+        double g90 = -J[90 * W + l];
+        double g92 = -J[92 * W + l];
+        double g93 = -J[93 * W + l];
+        double g99 = -J[99 * W + l] + gh[l];
+        const double i0 = 1.0 / g0;
+        g20 *= i0;
+        g30 *= i0;
+        const double i1 = 1.0 / g11;
+        const double i2 = 1.0 / g22;
+        g32 *= i2;
+        g33 -= g32 * g23;
+        g34 -= g32 * g24;
+        g35 -= g32 * g25;
+        g42 *= i2;
+        g43 -= g42 * g23;
+        g44 -= g42 * g24;
+        g45 -= g42 * g25;
+        g52 *= i2;
+        g53 -= g52 * g23;
+        g54 -= g52 * g24;
+        g55 -= g52 * g25;
+        const double i3 = 1.0 / g33;
+        g43 *= i3;
+        g44 -= g43 * g34;
+        g45 -= g43 * g35;
+        g46 -= g43 * g36;
+        g53 *= i3;
+        g54 -= g53 * g34;
+        g55 -= g53 * g35;
+        g56 -= g53 * g36;
+        g63 *= i3;
+        g64 -= g63 * g34;
+        g65 -= g63 * g35;
+        g66 -= g63 * g36;
+        const double i4 = 1.0 / g44;
+        g54 *= i4;
+        g55 -= g54 * g45;
+        g56 -= g54 * g46;
+        g64 *= i4;
+        g65 -= g64 * g45;
+        g66 -= g64 * g46;
+        const double i5 = 1.0 / g55;
+        g65 *= i5;
+        g66 -= g65 * g56;
+        const double i6 = 1.0 / g66;
+        const double i7 = 1.0 / g77;
+        const double i8 = 1.0 / g88;
+        const double i9 = 1.0 / g99;
+        g[0 * W + l] = g0;
+        g[11 * W + l] = g11;
+        g[20 * W + l] = g20;
+        g[22 * W + l] = g22;
+        g[23 * W + l] = g23;
+        g[24 * W + l] = g24;
+        g[25 * W + l] = g25;
+        g[30 * W + l] = g30;
+        g[32 * W + l] = g32;
+        g[33 * W + l] = g33;
+        g[34 * W + l] = g34;
+        g[35 * W + l] = g35;
+        g[36 * W + l] = g36;
+        g[42 * W + l] = g42;
+        g[43 * W + l] = g43;
+        g[44 * W + l] = g44;
+        g[45 * W + l] = g45;
+        g[46 * W + l] = g46;
+        g[52 * W + l] = g52;
+        g[53 * W + l] = g53;
+        g[54 * W + l] = g54;
+        g[55 * W + l] = g55;
+        g[56 * W + l] = g56;
+        g[63 * W + l] = g63;
+        g[64 * W + l] = g64;
+        g[65 * W + l] = g65;
+        g[66 * W + l] = g66;
+        g[70 * W + l] = g70;
+        g[72 * W + l] = g72;
+        g[73 * W + l] = g73;
+        g[76 * W + l] = g76;
+        g[77 * W + l] = g77;
+        g[81 * W + l] = g81;
+        g[88 * W + l] = g88;
+        g[90 * W + l] = g90;
+        g[92 * W + l] = g92;
+        g[93 * W + l] = g93;
+        g[99 * W + l] = g99;
+        dinv[0 * W + l] = i0;
+        dinv[1 * W + l] = i1;
+        dinv[2 * W + l] = i2;
+        dinv[3 * W + l] = i3;
+        dinv[4 * W + l] = i4;
+        dinv[5 * W + l] = i5;
+        dinv[6 * W + l] = i6;
+        dinv[7 * W + l] = i7;
+        dinv[8 * W + l] = i8;
+        dinv[9 * W + l] = i9;
+    }
+}
+
+LANE_KERNEL static void solve_fixed(const double *restrict g, const double *restrict dinv, double *restrict x)
+{
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        double b0 = x[0 * W + l], b1 = x[1 * W + l], b2 = x[2 * W + l], b3 = x[3 * W + l], b4 = x[4 * W + l], b5 = x[5 * W + l], b6 = x[6 * W + l], b7 = x[7 * W + l], b8 = x[8 * W + l], b9 = x[9 * W + l];
+        b2 -= g[20 * W + l] * b0;
+        b3 -= g[30 * W + l] * b0;
+        b3 -= g[32 * W + l] * b2;
+        b4 -= g[42 * W + l] * b2;
+        b5 -= g[52 * W + l] * b2;
+        b4 -= g[43 * W + l] * b3;
+        b5 -= g[53 * W + l] * b3;
+        b6 -= g[63 * W + l] * b3;
+        b5 -= g[54 * W + l] * b4;
+        b6 -= g[64 * W + l] * b4;
+        b6 -= g[65 * W + l] * b5;
+        b6 = (b6) * dinv[6 * W + l];
+        b5 = (b5 - g[56 * W + l] * b6) * dinv[5 * W + l];
+        b4 = (b4 - g[45 * W + l] * b5 - g[46 * W + l] * b6) * dinv[4 * W + l];
+        b3 = (b3 - g[34 * W + l] * b4 - g[35 * W + l] * b5 - g[36 * W + l] * b6) * dinv[3 * W + l];
+        b2 = (b2 - g[23 * W + l] * b3 - g[24 * W + l] * b4 - g[25 * W + l] * b5) * dinv[2 * W + l];
+        b1 = (b1) * dinv[1 * W + l];
+        b0 = (b0) * dinv[0 * W + l];
+        b7 = (b7 - g[70 * W + l] * b0 - g[72 * W + l] * b2 - g[73 * W + l] * b3 - g[76 * W + l] * b6) * dinv[7 * W + l];
+        b8 = (b8 - g[81 * W + l] * b1) * dinv[8 * W + l];
+        b9 = (b9 - g[90 * W + l] * b0 - g[92 * W + l] * b2 - g[93 * W + l] * b3) * dinv[9 * W + l];
+        x[0 * W + l] = b0;
+        x[1 * W + l] = b1;
+        x[2 * W + l] = b2;
+        x[3 * W + l] = b3;
+        x[4 * W + l] = b4;
+        x[5 * W + l] = b5;
+        x[6 * W + l] = b6;
+        x[7 * W + l] = b7;
+        x[8 * W + l] = b8;
+        x[9 * W + l] = b9;
+    }
+}
+
+static void rhs_w(void *ctx, const double *y, double *f)
+{
+    const ChemWork *w = ctx;
+    double rp[W], B[W], A[W];
+    rp_lanes(w->kl, y, rp, B, A);
+    rhs_fixed(w->kl, y, rp, w->srcl, f);
+}
+
+static void jac_w(void *ctx, const double *y, double *jac)
+{
+    const ChemWork *w = ctx;
+    double rp[W], B[W], A[W];
+    rp_lanes(w->kl, y, rp, B, A);
+    jac_fixed(w->kl, y, rp, B, A, jac);
+}
+
+LANE_KERNEL static void check_pivots(const double *restrict G, int *restrict bad)
+{
+    for (int l = 0; l < W; l++) bad[l] = 0;
+    for (int k = 0; k < NS; k++) {
+        const double *piv = G + (k * NS + k) * W;
+#pragma omp simd
+        for (int l = 0; l < W; l++) bad[l] |= (piv[l] == 0.0) | !(fabs(piv[l]) <= DBL_MAX);
+    }
+}
+
+static void lu_w(void *ctx, const double *J, const double *gh, double *G, double *dinv, int *bad)
+{
+    (void)ctx;
+    lu_fixed(J, gh, G, dinv);
+    /* the pivots stay on the diagonal of G */
+    check_pivots(G, bad);
+}
+
+static void solve_w(void *ctx, const double *G, const double *dinv, double *b)
+{
+    (void)ctx;
+    solve_fixed(G, dinv, b);
+}
+
+static int next_w(void *ctx, int lane, double *y)
+{
+    ChemWork *w = ctx;
+    if (w->pos >= w->end) return 0;
+    const int c = w->pos++;
+    w->lane_cell[lane] = c;
+    const double *yc = w->y + (size_t)c * NS, *kc = w->kc + (size_t)c * NR;
+    for (int s = 0; s < NS; s++) y[s * W] = yc[s];
+    for (int r = 0; r < NR; r++) w->kl[r * W + lane] = kc[r];
+    for (int s = 0; s < NS; s++) w->srcl[s * W + lane] = w->src ? w->src[(size_t)c * NS + s] : 0.0;
+    return 1;
+}
+
+static void done_w(void *ctx, int lane, const double *y, int status, const RosStats *st)
+{
+    ChemWork *w = ctx;
+    const int c = w->lane_cell[lane];
+    if (status == ROS_OK) {
+        double *yc = w->y + (size_t)c * NS;
+        for (int s = 0; s < NS; s++) yc[s] = y[s * W];
+    }
+    w->status[c] = status == ROS_OK ? CHEM_OK : CHEM_FAILED;
+    w->rs.accepted += st->accepted;
+    w->rs.rejected += st->rejected;
+    w->rs.rejected_negative += st->rejected_negative;
+    w->rs.fcn += st->fcn;
+    w->rs.jac += st->jac;
+    w->rs.lu += st->lu;
 }
 
 ChemWork *chem_work_create(const ChemMech *m)
@@ -388,6 +839,7 @@ ChemWork *chem_work_create(const ChemMech *m)
         free(w);
         return NULL;
     }
+    LANES w->one[l] = 1.0;
     return w;
 }
 
@@ -398,47 +850,78 @@ void chem_work_free(ChemWork *w)
     free(w);
 }
 
+static void run_lanes(const ChemMech *m, double *y, const double *k, const double *src, int first,
+                      int end, double span, const RosOptions *o, int *status, ChemWork *w)
+{
+    w->m = m;
+    w->y = y;
+    w->kc = k;
+    w->src = src;
+    w->status = status;
+    w->pos = first;
+    w->end = end;
+    memset(w->kl, 0, sizeof w->kl);
+    memset(w->srcl, 0, sizeof w->srcl);
+    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w};
+    ros3_integrate_w(NS, &ops, w, span, o, w->ros);
+}
+
+void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, const double *src,
+                          double dt, ChemWork *w, int *status, ChemStats *st)
+{
+    RosOptions o = {.rtol = m->rtol, .atol = m->atol, .h0 = m->h0 > 0 ? m->h0 : dt, .hmin = m->hmin,
+                    .max_steps = m->max_steps, .positive = 1};
+    memset(&w->rs, 0, sizeof w->rs);
+    run_lanes(m, y, k, src, 0, n, dt, &o, status, w);
+    long nretried = 0, nfailed = 0;
+    for (int c = 0; c < n; c++) {
+        if (status[c] != CHEM_FAILED) continue;
+        /* Retry on shorter spans: each restarts the step-size search and gets its own step
+         * budget, which carries a cell through a burst or a sunrise that exhausted one. */
+        static const int nsub[] = {4, 16, 64};
+        double *yc = y + (size_t)c * NS;
+        memcpy(w->y0, yc, sizeof w->y0);
+        for (size_t r = 0; r < sizeof nsub / sizeof *nsub && status[c] == CHEM_FAILED; r++) {
+            memcpy(yc, w->y0, sizeof w->y0);
+            double sub = dt / nsub[r];
+            RosOptions os = o;
+            os.h0 = m->h0 > 0 ? m->h0 : sub;
+            int ok = 1;
+            for (int i = 0; i < nsub[r] && ok; i++) {
+                run_lanes(m, y, k, src, c, c + 1, sub, &os, status, w);
+                ok = status[c] == CHEM_OK;
+            }
+            status[c] = ok ? CHEM_RETRIED : CHEM_FAILED;
+        }
+        if (status[c] == CHEM_FAILED) memcpy(yc, w->y0, sizeof w->y0);
+        nretried += status[c] == CHEM_RETRIED;
+        nfailed += status[c] == CHEM_FAILED;
+    }
+    if (st) {
+        st->cells += n;
+        st->retried += nretried;
+        st->failed += nfailed;
+        st->ros.accepted += w->rs.accepted;
+        st->ros.rejected += w->rs.rejected;
+        st->ros.rejected_negative += w->rs.rejected_negative;
+        st->ros.fcn += w->rs.fcn;
+        st->ros.jac += w->rs.jac;
+        st->ros.lu += w->rs.lu;
+    }
+}
+
 int chem_integrate(const ChemMech *m, const ChemEnv *env, double *c, const double *src, double dt,
                    ChemWork *w, ChemStats *st)
 {
     for (int s = 0; s < NS; s++) {
-        w->y[s] = c[m->idx[s]];
-        w->src[s] = src ? src[m->idx[s]] : 0.0;
+        w->y1[s] = c[m->idx[s]];
+        w->src1[s] = src ? src[m->idx[s]] : 0.0;
     }
-    memcpy(w->y0, w->y, sizeof w->y);
     chem_rate_constants(env, w->k);
-    OdeCtx ctx = {m, w->k, w->src};
-    RosOptions o = {.rtol = m->rtol, .atol = m->atol, .h0 = m->h0 > 0 ? m->h0 : dt, .hmin = m->hmin,
-                    .max_steps = m->max_steps, .positive = 1};
-    RosStats rs = {0};
-    int status = CHEM_OK;
-    if (ros3_integrate(NS, ode_f, ode_jac, &ctx, w->y, dt, &o, w->ros, &rs) != ROS_OK) {
-        /* Retry on shorter spans: each restarts the step-size search and gets its own step
-         * budget, which carries a cell through a burst or a sunrise that exhausted one. */
-        static const int nsub[] = {4, 16, 64};
-        status = CHEM_FAILED;
-        for (size_t r = 0; r < sizeof nsub / sizeof *nsub && status == CHEM_FAILED; r++) {
-            memcpy(w->y, w->y0, sizeof w->y);
-            double sub = dt / nsub[r];
-            int ok = 1;
-            for (int i = 0; i < nsub[r] && ok; i++)
-                ok = ros3_integrate(NS, ode_f, ode_jac, &ctx, w->y, sub, &o, w->ros, &rs) == ROS_OK;
-            if (ok) status = CHEM_RETRIED;
-        }
-    }
-    if (st) {
-        st->cells++;
-        st->retried += status == CHEM_RETRIED;
-        st->failed += status == CHEM_FAILED;
-        st->ros.accepted += rs.accepted;
-        st->ros.rejected += rs.rejected;
-        st->ros.rejected_negative += rs.rejected_negative;
-        st->ros.fcn += rs.fcn;
-        st->ros.jac += rs.jac;
-        st->ros.lu += rs.lu;
-    }
+    int status;
+    chem_integrate_cells(m, 1, w->y1, w->k, w->src1, dt, w, &status, st);
     if (status == CHEM_FAILED) return status;
-    for (int s = 0; s < NS; s++) c[m->idx[s]] = w->y[s];
+    for (int s = 0; s < NS; s++) c[m->idx[s]] = w->y1[s];
     if (src)
         for (int i = 0; i < m->nspec; i++) {
             int inmech = 0;

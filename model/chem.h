@@ -27,6 +27,7 @@ enum {
 };
 #define CHEM_MAX_REACTIONS 32
 #define CHEM_MAX_TERMS 512
+#define CHEM_MAX_PM 64
 #define CHEM_ONE (CH_NSPEC)       /* slot holding 1 (no reactant) */
 #define CHEM_RPSLOT (CH_NSPEC + 1) /* slot holding the steady-state RP */
 extern const char *const chem_species_names[CH_NSPEC];
@@ -88,6 +89,10 @@ typedef struct ChemMech {
     double hmin;            /* s */
     int max_steps;
     double oh_scale;        /* multiplies the parameterised OH */
+    /* table indices for chem_env_heterogeneous_m (-1 if absent): PSO4, PNO3, O3, and the
+     * aerosol species of PM2.5 (every aerosol species except PMC), in table order */
+    int i_pso4, i_pno3, i_o3;
+    int npm, pm_idx[CHEM_MAX_PM];
 } ChemMech;
 
 /* Resolves the mechanism species in the table (BG_EINPUT naming the table and the species if
@@ -100,11 +105,18 @@ int chem_configure(ChemMech *m, const Config *cfg, BgErr *e);
  * heterogeneous rates. */
 void chem_env_init(ChemEnv *env, const ChemMech *m, double T, double p, double rh, double lwc,
                    const PhotRates *j);
+/* Moves env (made by chem_env_init) to another cell of the same column: sets T, p, M, rh, lwc and
+ * zeroes the heterogeneous rates, keeping the photolysis frequencies and OH (functions of the
+ * light alone), exactly as chem_env_init would set them. */
+void chem_env_set_cell(ChemEnv *env, double T, double p, double rh, double lwc);
 /* The heterogeneous and aqueous rates from the cell's aerosol (c: all table species, ppb) and
  * liquid water: N2O5 hydrolysis k = cbar/4 (gamma_aer S_aer + gamma_drop S_drop) and the
  * first-order aqueous SO2 oxidation, with the functions of aerosol.h.  PM2.5 is every aerosol
  * species of the table except the coarse PMC. */
 void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c);
+/* The same, with the table indices looked up once by chem_mech_init (no name search per cell);
+ * t must be the table m was made from. */
+void chem_env_heterogeneous_m(ChemEnv *env, const ChemMech *m, const SpeciesTable *t, const double *c);
 /* OH (molecule cm-3) from the photolysis frequencies (Ehhalt & Rohrer 2000, docs/chemistry.md). */
 double chem_oh(const PhotRates *j);
 
@@ -141,6 +153,15 @@ enum { CHEM_OK = 0, CHEM_RETRIED = 1, CHEM_FAILED = 2 };
  * ChemWork per thread.  st (may be NULL) accumulates counts. */
 int chem_integrate(const ChemMech *m, const ChemEnv *env, double *c, const double *src, double dt,
                    ChemWork *w, ChemStats *st);
+
+/* Advances n cells at once: y[c * CH_NSPEC + s] (mechanism order, ppb) in place, with their
+ * rate constants k[c * chem_nreactions + r] (chem_rate_constants) and sources src (NULL, or
+ * [c * CH_NSPEC + s] ppb s-1).  status[c] as chem_integrate returns it (y of a CHEM_FAILED cell
+ * unchanged).  The cells run ROS_W at a time in the lanes of ros3_integrate_w; each cell's
+ * result is bitwise what it gets alone (chem_integrate is the one-cell case), so it depends on
+ * nothing outside the cell.  st (may be NULL) accumulates counts. */
+void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, const double *src,
+                          double dt, ChemWork *w, int *status, ChemStats *st);
 
 /* Nitrogen and sulfur atoms (ppb) in a concentration vector (N2O5 counts twice). */
 double chem_nitrogen(const SpeciesTable *t, const double *c);

@@ -17,7 +17,11 @@ struct ChemProc {
     int i_nh3, i_pnh4, i_hno3, i_pno3, i_pso4; /* table indices (-1 if absent) */
     int nthreads;
     ChemWork **work;          /* per thread */
-    double **c;               /* per thread: ntab values (ppb) */
+    /* per thread, one row j of cells (nx * nz, i outer, k inner): the chemistry's vectors
+     * (ntab values, ppb), the mechanism vectors, rate constants, relative humidity, status */
+    double **c, **y, **k, **rh;
+    int **status;
+    ChemEnv **env;            /* per thread: the environment of each column of the row (nx) */
     double *row_change;       /* [ny][nspec_state] */
     long *row_failed, *row_retried, *row_first;
 };
@@ -66,15 +70,26 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->nthreads = omp_get_max_threads();
     p->work = calloc((size_t)p->nthreads, sizeof *p->work);
     p->c = calloc((size_t)p->nthreads, sizeof *p->c);
+    p->y = calloc((size_t)p->nthreads, sizeof *p->y);
+    p->k = calloc((size_t)p->nthreads, sizeof *p->k);
+    p->rh = calloc((size_t)p->nthreads, sizeof *p->rh);
+    p->status = calloc((size_t)p->nthreads, sizeof *p->status);
+    p->env = calloc((size_t)p->nthreads, sizeof *p->env);
     p->row_change = calloc((size_t)g->ny * (maxs > 0 ? maxs : 1), sizeof *p->row_change);
     p->row_failed = calloc((size_t)g->ny, sizeof *p->row_failed);
     p->row_retried = calloc((size_t)g->ny, sizeof *p->row_retried);
     p->row_first = calloc((size_t)g->ny, sizeof *p->row_first);
-    int ok = p->work && p->c && p->row_change && p->row_failed && p->row_retried && p->row_first;
+    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->env && p->row_change && p->row_failed && p->row_retried && p->row_first;
     for (int t = 0; ok && t < p->nthreads; t++) {
         p->work[t] = chem_work_create(mech);
-        p->c[t] = malloc((size_t)(2 * tab->n + 1) * sizeof(double));
-        ok = p->work[t] && p->c[t];
+        const size_t nrow = (size_t)g->nx * g->nz;
+        p->c[t] = malloc(nrow * tab->n * sizeof(double));
+        p->y[t] = malloc(nrow * CH_NSPEC * sizeof(double));
+        p->k[t] = malloc(nrow * chem_nreactions * sizeof(double));
+        p->rh[t] = malloc(nrow * sizeof(double));
+        p->status[t] = malloc(nrow * sizeof(int));
+        p->env[t] = malloc((size_t)g->nx * sizeof(ChemEnv));
+        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->env[t];
     }
     if (!ok) {
         bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the chemistry workspaces");
@@ -88,9 +103,21 @@ void chemproc_free(ChemProc *p)
 {
     if (!p) return;
     for (int t = 0; p->work && t < p->nthreads; t++) chem_work_free(p->work[t]);
-    for (int t = 0; p->c && t < p->nthreads; t++) free(p->c[t]);
+    for (int t = 0; t < p->nthreads; t++) {
+        if (p->c) free(p->c[t]);
+        if (p->y) free(p->y[t]);
+        if (p->k) free(p->k[t]);
+        if (p->rh) free(p->rh[t]);
+        if (p->status) free(p->status[t]);
+        if (p->env) free(p->env[t]);
+    }
     free(p->work);
     free(p->c);
+    free(p->y);
+    free(p->k);
+    free(p->rh);
+    free(p->status);
+    free(p->env);
     free(p->map);
     free(p->row_change);
     free(p->row_failed);
@@ -103,56 +130,99 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                    double *change, long *failed, long *retried, long *first_fail)
 {
     const int nx = p->nx, ny = p->ny, nz = p->nz, ntab = p->ntab, ns = p->nspec_state;
+    const int nreact = chem_nreactions;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
+    const int *idx = p->mech->idx;
+    /* A row j is one queue of nx * nz cells for the lane solver (chem_integrate_cells), level by
+     * level (i contiguous in the State): a cell's result depends on the cell alone, so neither
+     * the row split nor the thread count changes a bit. */
 #pragma omp parallel for schedule(dynamic, 1)
     for (int j = 0; j < ny; j++) {
         const int th = omp_get_thread_num();
-        double *c = p->c[th], *c0 = c + ntab;
+        double *cb = p->c[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
+        int *stb = p->status[th];
+        ChemEnv *envb = p->env[th];
         double *rc = p->row_change + (size_t)j * ns;
         memset(rc, 0, (size_t)ns * sizeof *rc);
-        long nfail = 0, nretry = 0, first = -1;
-        for (int i = 0; i < nx; i++) {
-            const size_t col = (size_t)j * nx + i;
-            PhotRates jr;
-            photolysis_rates(t, g->lat[col], g->lon[col], f->swdown[col], f->snowc[col], &jr);
-            for (int k = 0; k < nz; k++) {
-                const size_t cell = k * plane + col;
-                for (int q = 0; q < ntab; q++) c0[q] = c[q] = s->q[(size_t)p->map[q] * ncell + cell] * 1e9;
+        long nfail = 0, nretry = 0;
+        size_t first = ncell;
+        if (p->do_chem)
+            for (int i = 0; i < nx; i++) {
+                const size_t col = (size_t)j * nx + i;
+                const size_t cell = col; /* the surface cell sets up the column's environment */
+                PhotRates jr;
+                photolysis_rates(t, g->lat[col], g->lon[col], f->swdown[col], f->snowc[col], &jr);
+                const double T = f->t[cell], pr = f->p[cell];
+                /* OH and the photolysis frequencies: once per column */
+                chem_env_init(&envb[i], p->mech, T, pr, chemproc_rh(f->qv[cell], T, pr),
+                              f->qc[cell] * f->rho[cell] * 1e3, &jr);
+            }
+        int n = 0;
+        for (int k = 0; k < nz; k++) {
+            const size_t off = k * plane + (size_t)j * nx;
+            for (int q = 0; q < ntab; q++) {
+                const double *src = s->q + (size_t)p->map[q] * ncell + off;
+                for (int i = 0; i < nx; i++) cb[(size_t)(n + i) * ntab + q] = src[i] * 1e9;
+            }
+            for (int i = 0; i < nx; i++, n++) {
+                const size_t cell = off + i;
+                double *c = cb + (size_t)n * ntab;
                 const double T = f->t[cell], pr = f->p[cell];
                 const double rh = chemproc_rh(f->qv[cell], T, pr);
+                rhb[n] = rh;
+                if (!p->do_chem) continue;
                 const double lwc = f->qc[cell] * f->rho[cell] * 1e3; /* g m-3 */
+                ChemEnv env = envb[i];
+                chem_env_set_cell(&env, T, pr, rh, lwc);
+                chem_env_heterogeneous_m(&env, p->mech, p->tab, c);
+                chem_rate_constants(&env, kb + (size_t)n * nreact);
+                for (int q = 0; q < CH_NSPEC; q++) yb[(size_t)n * CH_NSPEC + q] = c[idx[q]];
+            }
+        }
+        if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, NULL);
+        n = 0;
+        for (int k = 0; k < nz; k++) {
+            const size_t off = k * plane + (size_t)j * nx;
+            for (int i = 0; i < nx; i++, n++) {
+                const size_t cell = off + i;
+                double *c = cb + (size_t)n * ntab;
                 if (p->do_chem) {
-                    ChemEnv env;
-                    chem_env_init(&env, p->mech, T, pr, rh, lwc, &jr);
-                    chem_env_heterogeneous(&env, p->tab, c);
-                    int rcode = chem_integrate(p->mech, &env, c, NULL, dt, p->work[th], NULL);
-                    if (rcode == CHEM_RETRIED) nretry++;
-                    if (rcode == CHEM_FAILED) {
+                    if (stb[n] == CHEM_RETRIED) nretry++;
+                    if (stb[n] == CHEM_FAILED) {
                         nfail++;
-                        if (first < 0) first = (long)cell;
+                        if (cell < first) first = cell;
+                    } else {
+                        for (int q = 0; q < CH_NSPEC; q++) c[idx[q]] = yb[(size_t)n * CH_NSPEC + q];
                     }
                 }
                 if (p->do_aerosol)
-                    aerosol_inorganic_eq(T, rh, c[p->i_pso4], &c[p->i_nh3], &c[p->i_pnh4], &c[p->i_hno3],
-                                         &c[p->i_pno3]);
-                const double airm = f->airm[cell];
-                for (int q = 0; q < ntab; q++) {
-                    if (c[q] == c0[q]) continue;
-                    s->q[(size_t)p->map[q] * ncell + cell] = c[q] * 1e-9;
-                    rc[p->map[q]] += (c[q] - c0[q]) * 1e-9 * airm;
+                    aerosol_inorganic_eq(f->t[cell], rhb[n], c[p->i_pso4], &c[p->i_nh3], &c[p->i_pnh4],
+                                         &c[p->i_hno3], &c[p->i_pno3]);
+            }
+            /* write back and book the change species by species (contiguous in i) */
+            for (int q = 0; q < ntab; q++) {
+                double *dst = s->q + (size_t)p->map[q] * ncell + off;
+                const double *c = cb + (size_t)(n - nx) * ntab + q;
+                double sum = 0.0;
+                for (int i = 0; i < nx; i++) {
+                    const double c0 = dst[i] * 1e9, c1 = c[(size_t)i * ntab];
+                    if (c1 == c0) continue;
+                    dst[i] = c1 * 1e-9;
+                    sum += (c1 - c0) * 1e-9 * f->airm[off + i];
                 }
+                rc[p->map[q]] += sum;
             }
         }
         p->row_failed[j] = nfail;
         p->row_retried[j] = nretry;
-        p->row_first[j] = first;
+        p->row_first[j] = first < ncell ? (long)first : -1;
     }
     long nf = 0, nr = 0, ff = -1;
     for (int j = 0; j < ny; j++) {
         for (int v = 0; v < ns && change; v++) change[v] += p->row_change[(size_t)j * ns + v];
         nf += p->row_failed[j];
         nr += p->row_retried[j];
-        if (ff < 0 && p->row_first[j] >= 0) ff = p->row_first[j];
+        if (p->row_first[j] >= 0 && (ff < 0 || p->row_first[j] < ff)) ff = p->row_first[j];
     }
     if (failed) *failed = nf;
     if (retried) *retried = nr;

@@ -42,6 +42,7 @@ typedef struct RosWork {
      * G_jj, which is the block elimination done exactly.  leaf[j] = 1 for them. */
     unsigned char *leaf;
     int nleaf, *leaf_var, *lf_ptr, *lf_pos, *lf_col;
+    double *bufw; /* the lane-parallel solver's block: the same arrays, ROS_W values each */
 } RosWork;
 
 /* pattern (may be NULL: dense) is the n x n row-major nonzero pattern of the Jacobian; the
@@ -64,5 +65,52 @@ int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double spa
  * Exposed for the tests. */
 int ros_lu_decomp(const RosWork *w, double *a, double *dinv);
 void ros_lu_solve(const RosWork *w, const double *lu, const double *dinv, double *b);
+
+/* ---- lane-parallel ROS3 -------------------------------------------------------------------
+ * ROS_W independent problems advance together, one per lane, each with its own time, step size,
+ * error control and step count: every per-problem operation is the scalar ros3_integrate's
+ * arithmetic in the same order, so a problem's result does not depend on which lane it ran in or
+ * what ran beside it (bitwise).  Arrays are lane-innermost ([i][lane]) so that every kernel is a
+ * loop over the lanes that the compiler vectorises and the sparse index lists are read once per
+ * ROS_W problems.  A lane whose problem is finished takes the next one at once (next()), so the
+ * lanes stay busy whatever the spread of step counts. */
+#define ROS_W 8
+
+/* y, f: [n][ROS_W]; jac: [n*n][ROS_W], zeroed on the LU structure before the call (the callback
+ * adds or writes the nonzeros of its pattern).  Lanes without a problem hold y = 0. */
+typedef void (*RosFcnW)(void *ctx, const double *y, double *f);
+typedef void (*RosJacW)(void *ctx, const double *y, double *jac);
+/* next: give lane a new problem, writing its initial values to y[i * ROS_W] (i < n) and its
+ * parameters wherever f and jac read them; return 0 when there is none left.
+ * done: the lane's problem is finished with status (ROS_OK, or a failure with y restored to
+ * the initial values); y[i * ROS_W] holds the result; st its counts. */
+typedef int (*RosNextW)(void *ctx, int lane, double *y);
+typedef void (*RosDoneW)(void *ctx, int lane, const double *y, int status, const RosStats *st);
+
+/* Optional kernels specialised to one system: lu factors G = diag(gh) - J (J, G: [n*n][ROS_W],
+ * gh, bad: [ROS_W]) into G and dinv exactly as ros_lu_decomp_w does; solve as ros_lu_solve_w. */
+typedef void (*RosLuW)(void *ctx, const double *J, const double *gh, double *G, double *dinv, int *bad);
+typedef void (*RosSolveW)(void *ctx, const double *G, const double *dinv, double *b);
+
+typedef struct RosLaneOps {
+    RosFcnW f;
+    RosJacW jac;
+    int jac_full;    /* 1: jac writes every position of the LU structure (zeros included), so
+                      * the solver need not zero J first */
+    RosLuW lu;       /* NULL: the generic sparse LU on w's structure */
+    RosSolveW solve; /* NULL: the generic sparse solve */
+    RosNextW next;
+    RosDoneW done;
+} RosLaneOps;
+
+/* Integrates every problem ops->next() hands out over span.  Each problem's result and status
+ * are those ros3_integrate gives for it with the same f, jac and options. */
+void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, double span, const RosOptions *o,
+                      RosWork *w);
+
+/* The lane versions of ros_lu_decomp / ros_lu_solve (a: [n*n][ROS_W], dinv, b: [n][ROS_W]);
+ * bad[lane] = 1 for a lane with a zero or non-finite pivot (its values are then meaningless). */
+void ros_lu_decomp_w(const RosWork *w, double *a, double *dinv, int *bad);
+void ros_lu_solve_w(const RosWork *w, const double *lu, const double *dinv, double *b);
 
 #endif

@@ -658,6 +658,172 @@ static void test_threads(void **st)
     print_message("64 cells, 2 h across sunrise: 1 and 2 threads bitwise identical\n");
 }
 
+/* ---- the lane solver (chem_integrate_cells, used by chemproc) ---------------------------- */
+
+typedef struct {
+    const ChemMech *m;
+    const double *k, *src;
+} RefCtx;
+
+static void ref_f(void *ctx, const double *y, double *f)
+{
+    const RefCtx *r = ctx;
+    chem_rhs(r->m, r->k, y, f);
+    for (int i = 0; i < NS; i++) f[i] += r->src[i];
+}
+
+static void ref_jac(void *ctx, const double *y, double *jac)
+{
+    const RefCtx *r = ctx;
+    chem_jacobian(r->m, r->k, y, jac);
+}
+
+/* A block of cells of different temperature, light, NOx and sources, as chemproc gives them */
+enum { NBLK = 37 }; /* not a multiple of ROS_W: the last lanes run idle */
+static void block_cells(const Fix *f, double t, double *y, double *k, double *src)
+{
+    for (int i = 0; i < NBLK; i++) {
+        double c[64];
+        winter_state(f, c);
+        const double s = 0.05 + 3.0 * (i % 11) / 11.0; /* clean to a street canyon */
+        set(f, c, "NO", 30 * s * s);
+        set(f, c, "NO2", 30 * s);
+        set(f, c, "SO2", 20 * s);
+        set(f, c, "O3", 40 / (1 + s));
+        mech_vector(f, c, y + i * NS);
+        PhotRates j;
+        /* cells spread over 3 h of sun (and night), 248-278 K, with and without fog */
+        photolysis_rates(t + 150 + 600.0 * (i % 19), URUMQI_LAT, URUMQI_LON, -1, (i % 3) / 2.0, &j);
+        ChemEnv env;
+        chem_env_init(&env, &f->m, 248.0 + (i % 7) * 5.0, 85000.0 + 1000.0 * (i % 5), 0.5 + 0.05 * (i % 9),
+                      i % 4 == 0 ? 0.2 : 0.0, &j);
+        chem_env_heterogeneous(&env, &f->t, c);
+        chem_rate_constants(&env, k + (size_t)i * chem_nreactions);
+        for (int q = 0; q < NS; q++) src[i * NS + q] = 0.0;
+        if (i % 5 == 0) { /* a city's surface layer under a 20x emission burst */
+            src[i * NS + CH_NO] = 20 * 4.5 / 3600;
+            src[i * NS + CH_NO2] = 20 * 0.5 / 3600;
+            src[i * NS + CH_SO2] = 20 * 2.0 / 3600;
+        }
+    }
+}
+
+/* Every cell of a lane block gets bitwise what the scalar, table-driven ROS3 (ros3_integrate with
+ * chem_rhs and chem_jacobian) gives it alone, whatever its neighbours and the block's order. */
+static void test_lanes_vs_scalar(void **st)
+{
+    Fix *f = *st;
+    static double y[NBLK * NS], yl[NBLK * NS], yr[NBLK * NS], k[NBLK * 64], src[NBLK * NS];
+    static double kr[NBLK * 64], srcr[NBLK * NS];
+    int status[NBLK], statr[NBLK];
+    double t;
+    time_parse("2024-01-15T00:30:00Z", &t); /* sunrise at Urumqi is near 02 UTC */
+    block_cells(f, t, y, k, src);
+    memcpy(yl, y, sizeof y);
+    RosWork *rw = ros_work_create(NS, f->m.pattern);
+    RosOptions o = {.rtol = f->m.rtol, .atol = f->m.atol, .h0 = 300.0, .hmin = f->m.hmin,
+                    .max_steps = f->m.max_steps, .positive = 1};
+    long ndiff = 0, nsteps = 0;
+    double maxrel = 0;
+    ChemStats cs = {0};
+    for (int step = 0; step < 24; step++) { /* 2 h of 300-s steps */
+        chem_integrate_cells(&f->m, NBLK, yl, k, src, 300.0, f->w, status, &cs);
+        for (int i = 0; i < NBLK; i++) {
+            RefCtx rc = {&f->m, k + (size_t)i * chem_nreactions, src + i * NS};
+            RosStats rs = {0};
+            int r = ros3_integrate(NS, ref_f, ref_jac, &rc, y + i * NS, 300.0, &o, rw, &rs);
+            assert_int_equal(r, ROS_OK);
+            assert_int_equal(status[i], CHEM_OK);
+            nsteps += rs.accepted;
+            for (int q = 0; q < NS; q++) {
+                double a = yl[i * NS + q], b = y[i * NS + q];
+                ndiff += memcmp(&a, &b, sizeof a) != 0;
+                if (b != 0) maxrel = fmax(maxrel, fabs(a - b) / fabs(b));
+            }
+        }
+    }
+    /* the same cells in reverse order, in blocks of 5: the same bits */
+    block_cells(f, t, yr, kr, srcr);
+    for (int step = 0; step < 24; step++) {
+        for (int b0 = NBLK; b0 > 0; b0 -= 5) {
+            int n = b0 >= 5 ? 5 : b0, first = b0 - n;
+            chem_integrate_cells(&f->m, n, yr + first * NS, kr + (size_t)first * chem_nreactions,
+                                 srcr + first * NS, 300.0, f->w, statr, NULL);
+        }
+    }
+    assert_memory_equal(yr, yl, sizeof yl);
+    ros_work_free(rw);
+    print_message("lane solver (%d cells in lanes of %d, 248-278 K, night to morning, clean to 270 ppb NO, "
+                  "fog, bursts; 2 h): %ld of %d values differ from the scalar table-driven ROS3 (max "
+                  "relative difference %.1e); reversed order in blocks of 5: identical; %.2f steps + %.2f "
+                  "rejections per cell-step\n", NBLK, ROS_W, ndiff, NBLK * NS * 24, maxrel,
+                  (double)cs.ros.accepted / (NBLK * 24), (double)cs.ros.rejected / (NBLK * 24));
+    assert_int_equal(ndiff, 0);
+    assert_int_equal(cs.failed + cs.retried, 0);
+    (void)nsteps;
+}
+
+/* Cells of a lane block against their own GSL rk8pd integrations at rtol 1e-8 over 8 h across
+ * sunrise (the tolerances of test_gsl_reference: 1e-4 relative or 1e-6 ppb absolute). */
+typedef struct {
+    const ChemMech *m;
+    const double *k, *src;
+} GslSrcCtx;
+
+static int gsl_fsrc(double t, const double y[], double dydt[], void *p)
+{
+    (void)t;
+    const GslSrcCtx *g = p;
+    chem_rhs(g->m, g->k, y, dydt);
+    for (int i = 0; i < NS; i++) dydt[i] += g->src[i];
+    return GSL_SUCCESS;
+}
+
+enum { NSTEP_GSL = 96 }; /* 8 h: night, sunrise and morning at Urumqi */
+static void test_lanes_gsl(void **st)
+{
+    Fix *f = *st;
+    static double y[NBLK * NS], yg[NBLK * NS], k[NBLK * 64], src[NBLK * NS], y0[NBLK * NS], dummy[NBLK * NS];
+    int status[NBLK];
+    double t;
+    time_parse("2024-01-15T00:00:00Z", &t);
+    block_cells(f, t, y0, k, src);
+    memcpy(y, y0, sizeof y);
+    memcpy(yg, y0, sizeof y);
+    GslSrcCtx gc = {&f->m, NULL, NULL};
+    gsl_odeiv2_system sys = {gsl_fsrc, NULL, NS, &gc};
+    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    double worst = 0;
+    int nviol = 0, worst_cell = -1;
+    ChemStats cs = {0};
+    for (int s = 0; s < NSTEP_GSL; s++, t += 300) {
+        /* each cell keeps its own T, fog and sources; the light follows the clock */
+        block_cells(f, t, dummy, k, src);
+        chem_integrate_cells(&f->m, NBLK, y, k, src, 300.0, f->w, status, &cs);
+        for (int i = 0; i < NBLK; i++) {
+            if (i % 3) continue; /* the explicit reference is slow on the stiff cells: 13 of 37 */
+            gc.k = k + (size_t)i * chem_nreactions;
+            gc.src = src + i * NS;
+            gsl_odeiv2_driver_reset(d);
+            double tg = 0;
+            assert_int_equal(gsl_odeiv2_driver_apply(d, &tg, 300.0, yg + i * NS), GSL_SUCCESS);
+            for (int q = 0; q < NS; q++) {
+                double a = y[i * NS + q], b = yg[i * NS + q], diff = fabs(a - b);
+                if (diff > 1e-6 && diff > 1e-4 * fabs(b)) nviol++;
+                double r = diff / fmax(1e-4 * fabs(b), 1e-6);
+                if (r > worst) worst = r, worst_cell = i;
+                assert_true(a >= 0.0);
+            }
+        }
+    }
+    gsl_odeiv2_driver_free(d);
+    print_message("lane solver vs GSL rk8pd (rtol 1e-8), %d cells of a block of %d, 00-08 UTC: worst %.2f of "
+                  "the allowance (cell %d), %d violations, %ld retried, %ld failed\n", (NBLK + 2) / 3, NBLK,
+                  worst, worst_cell, nviol, cs.retried, cs.failed);
+    assert_int_equal(nviol, 0);
+    assert_int_equal(cs.failed, 0);
+}
+
 /* ---- cost per cell per 300-s chemistry step --------------------------------------------- */
 
 /* CPU time of this thread: the machine is shared, wall time would count other programs */
@@ -673,13 +839,15 @@ static void test_speed(void **st)
     Fix *f = *st;
     enum { NCELL = 400 };
     double (*c)[64] = malloc(NCELL * sizeof *c);
+    double *y = malloc(NCELL * NS * sizeof *y), *k = malloc((size_t)NCELL * chem_nreactions * sizeof *k);
+    int *status = malloc(NCELL * sizeof *status);
     /* production tolerances, and the loose ones of a quick planning run */
     static const double tol[2][2] = {{0, 0}, {1e-3, 1e-4}};
-    for (int k = 0; k < 2; k++) {
+    for (int kt = 0; kt < 2; kt++) {
         ChemMech m = f->m;
-        if (tol[k][0] > 0) {
-            m.rtol = tol[k][0];
-            m.atol = tol[k][1];
+        if (tol[kt][0] > 0) {
+            m.rtol = tol[kt][0];
+            m.atol = tol[kt][1];
         }
         double t;
         time_parse("2024-01-15T00:00:00Z", &t);
@@ -698,30 +866,35 @@ static void test_speed(void **st)
             PhotRates j;
             photolysis_rates(t + 150, URUMQI_LAT, URUMQI_LON, -1, 0.5, &j);
             double t0 = now();
+            /* as chemproc does it: environment and rate constants per cell, then the cells
+             * through the lane solver */
             for (int i = 0; i < NCELL; i++) {
                 ChemEnv env;
                 chem_env_init(&env, &m, 255.0 + (i % 7) * 3, 88000.0, 0.8, 0.0, &j);
-                chem_env_heterogeneous(&env, &f->t, c[i]);
-                chem_integrate(&m, &env, c[i], NULL, 300.0, f->w, &cs);
+                chem_env_heterogeneous_m(&env, &m, &f->t, c[i]);
+                chem_rate_constants(&env, k + (size_t)i * chem_nreactions);
+                for (int q = 0; q < NS; q++) y[i * NS + q] = c[i][m.idx[q]];
             }
             double t1 = now();
-            for (int i = 0; i < NCELL; i++) {
-                ChemEnv env;
-                chem_env_init(&env, &m, 255.0 + (i % 7) * 3, 88000.0, 0.8, 0.0, &j);
-                chem_env_heterogeneous(&env, &f->t, c[i]);
-            }
-            wall += t1 - t0;
-            wall_env += now() - t1;
+            chem_integrate_cells(&m, NCELL, y, k, NULL, 300.0, f->w, status, &cs);
+            for (int i = 0; i < NCELL; i++)
+                for (int q = 0; q < NS; q++) c[i][m.idx[q]] = y[i * NS + q];
+            double t2 = now();
+            wall += t2 - t0;
+            wall_env += t1 - t0;
             cellsteps += NCELL;
         }
         print_message("cost at rtol %.0e, atol %.0e ppb: %.0f ns per cell per 300-s chemistry step (of which "
-                      "%.0f ns environment and heterogeneous rates); %.2f ROS3 steps + %.2f rejections per "
-                      "cell-step (24 h, %d cells clean to polluted, thread CPU time)\n", m.rtol, m.atol,
-                      1e9 * wall / cellsteps, 1e9 * wall_env / cellsteps, (double)cs.ros.accepted / cellsteps,
-                      (double)cs.ros.rejected / cellsteps, NCELL);
+                      "%.0f ns environment and rate constants); %.2f ROS3 steps + %.2f rejections per "
+                      "cell-step (24 h, %d cells clean to polluted, lanes of %d, thread CPU time)\n", m.rtol,
+                      m.atol, 1e9 * wall / cellsteps, 1e9 * wall_env / cellsteps,
+                      (double)cs.ros.accepted / cellsteps, (double)cs.ros.rejected / cellsteps, NCELL, ROS_W);
         assert_int_equal(cs.failed, 0);
     }
     free(c);
+    free(y);
+    free(k);
+    free(status);
 }
 
 int main(void)
@@ -738,6 +911,8 @@ int main(void)
         cmocka_unit_test(test_ros3_linear),
         cmocka_unit_test(test_retry),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_lanes_vs_scalar),
+        cmocka_unit_test(test_lanes_gsl),
         cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
