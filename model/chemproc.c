@@ -24,7 +24,10 @@ struct ChemProc {
     ChemEnv **env;            /* per thread: the environment of each column of the row (nx) */
     double *row_change;       /* [ny][nspec_state] */
     long *row_failed, *row_retried, *row_first;
+    const ParDecomp *dec;     /* a distributed run: this rank's rows (NULL: all) */
 };
+
+void chemproc_set_decomp(ChemProc *p, const ParDecomp *d) { p->dec = d; }
 
 double chemproc_rh(double qv, double T, double p)
 {
@@ -136,8 +139,17 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
     /* A row j is one queue of nx * nz cells for the lane solver (chem_integrate_cells), level by
      * level (i contiguous in the State): a cell's result depends on the cell alone, so neither
      * the row split nor the thread count changes a bit. */
+    const int ja = p->dec ? p->dec->j0 : 0, jb = p->dec ? p->dec->j1 : ny;
+    const int dist = p->dec && p->dec->nranks > 1;
+    if (dist) {
+        /* the other ranks' rows stay 0 here (first: -1 + 1) and arrive through the sums below */
+        memset(p->row_change, 0, (size_t)ny * ns * sizeof *p->row_change);
+        memset(p->row_failed, 0, (size_t)ny * sizeof *p->row_failed);
+        memset(p->row_retried, 0, (size_t)ny * sizeof *p->row_retried);
+        for (int j = 0; j < ny; j++) p->row_first[j] = -1;
+    }
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int j = 0; j < ny; j++) {
+    for (int j = ja; j < jb; j++) {
         const int th = omp_get_thread_num();
         double *cb = p->c[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
         int *stb = p->status[th];
@@ -218,6 +230,14 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         p->row_first[j] = first < ncell ? (long)first : -1;
     }
     long nf = 0, nr = 0, ff = -1;
+    if (dist) {
+        par_sum_doubles(p->row_change, (size_t)ny * ns);
+        par_sum_longs(p->row_failed, (size_t)ny);
+        par_sum_longs(p->row_retried, (size_t)ny);
+        for (int j = 0; j < ny; j++) p->row_first[j] += 1; /* -1 (none) becomes 0: summable */
+        par_sum_longs(p->row_first, (size_t)ny);
+        for (int j = 0; j < ny; j++) p->row_first[j] -= 1;
+    }
     for (int j = 0; j < ny; j++) {
         for (int v = 0; v < ns && change; v++) change[v] += p->row_change[(size_t)j * ns + v];
         nf += p->row_failed[j];

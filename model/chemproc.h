@@ -8,6 +8,7 @@
 #include "chem.h"
 #include "grid.h"
 #include "met.h"
+#include "parallel.h"
 #include "species.h"
 #include "state.h"
 
@@ -17,6 +18,9 @@ typedef struct ChemProc ChemProc;
 ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const int *map,
                           const Grid *g, int do_chem, int do_aerosol, BgErr *e);
 void chemproc_free(ChemProc *p);
+/* A distributed run (docs/parallel.md): only this rank's rows; the per-row sums (chemical
+ * change, failed and retried cells) are combined over the ranks in row order.  NULL: all. */
+void chemproc_set_decomp(ChemProc *p, const ParDecomp *d);
 
 /* Advances every cell over dt with the met f (the step's midpoint).  change[s] (state order)
  * accumulates the net chemical change in kg of air * mixing ratio, summed in a fixed order.

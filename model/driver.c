@@ -573,8 +573,10 @@ static void group_free(Group *gr)
         m->vdiff = NULL;
         m->met_from = NULL;
         m->dec = NULL;
-        vdiff_work_set_decomp(gr->vdiff, NULL);
+        if (m->chem) chemproc_set_decomp(m->chem, NULL);
     }
+    if (gr->vdiff) vdiff_work_set_decomp(gr->vdiff, NULL);
+    if (gr->adv) advect_work_set_decomp(gr->adv, NULL);
     par_decomp_free(&gr->dec);
     free(gr->gfields);
     free(gr->gdiag);
@@ -630,9 +632,6 @@ static int group_alloc(Group *gr, BgErr *e)
     /* 2 rows per slab at least: fewer would make every row a boundary of two exchanges */
     if (par_decomp_init(&gr->dec, g->nx, g->ny, g->nz, m0->distributed, 2, why, sizeof why))
         return bg_fail(e, BG_ECONFIG, m0->cfg.path, "MPI ranks", "%s", why);
-    if (gr->dec.nranks > 1 && m0->chem)
-        return bg_fail(e, BG_ECONFIG, m0->cfg.path, "MPI ranks",
-                       "the chemistry is not split over MPI ranks yet: run it with one rank and OpenMP threads");
     if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
         !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
         !gr->adv || !gr->vdiff)
@@ -647,6 +646,7 @@ static int group_alloc(Group *gr, BgErr *e)
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
         m->dec = &gr->dec;
+        if (m->chem) chemproc_set_decomp(m->chem, &gr->dec);
         for (int s = 0; s < nsp; s++) gr->gfields[gr->ngather++] = state_species(&m->state, s);
     }
     for (int i = 0; i < gr->k; i++) {

@@ -324,6 +324,36 @@ static void test_full_chemistry(void **st)
     assert_int_equal(nc_compare_files(pa, pb, NULL, &nd, rep, sizeof rep), 0);
     print_message("full model, 1 vs 2 threads: %ld differing values\n", nd);
     assert_int_equal(nd, 0);
+#ifdef BOGDA_MPI
+    /* every process on, split over 2 and 3 MPI ranks: output, diagnostics, restart, budget and
+     * station tables equal the serial run bit for bit */
+    for (int r = 2; r <= 3; r++) {
+        char dm[700], qa[800], qb[800];
+        snprintf(dm, sizeof dm, "%s/full_mpi%d", tmpdir, r);
+        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np %d %s run %s "
+                "--set run.threads=1 --set run.output_dir=%s > /dev/null 2>&1", r, bogda, cfg, dm);
+        assert_int_equal(rc, 0);
+        const char *nc_files[] = {"conc_2024-01-10.nc", "diag_2024-01-10.nc", "restart_2024-01-10T0300.nc"};
+        long tot = 0;
+        for (int q = 0; q < 3; q++) {
+            snprintf(qa, sizeof qa, "%s/%s", a, nc_files[q]);
+            snprintf(qb, sizeof qb, "%s/%s", dm, nc_files[q]);
+            assert_int_equal(nc_compare_files(qa, qb, NULL, &nd, rep, sizeof rep), 0);
+            tot += nd;
+        }
+        const char *csv_files[] = {"budget.csv", "stations.csv", "daily_city.csv"};
+        int same = 0;
+        for (int q = 0; q < 3; q++) {
+            snprintf(qa, sizeof qa, "%s/%s", a, csv_files[q]);
+            snprintf(qb, sizeof qb, "%s/%s", dm, csv_files[q]);
+            same += sh("cmp -s %s %s", qa, qb) == 0;
+        }
+        print_message("full model on %d MPI ranks vs serial: %ld differing values, %d of 3 tables identical\n", r, tot, same);
+        assert_int_equal(tot, 0);
+        assert_int_equal(same, 3);
+    }
+#endif
     /* 3 h = 1 h + restart + 2 h, bit for bit, with every process on */
     char c[600], rst[800];
     snprintf(c, sizeof c, "%s/full3", tmpdir);
