@@ -1178,7 +1178,7 @@ static int write_config(const MakeCaseSpec *s, const char *dir, const char *ini,
     /* The measures of the regional plan as `bogda batch` scenarios.  The factors and costs are
      * planning assumptions, stated in the file and in docs/batch.md, not evaluated programmes. */
     char w0[40], w1[40];
-    time_format(t0 + 24 * 3600.0, w0, (int)sizeof w0);
+    time_format(t0 + 12 * 3600.0, w0, (int)sizeof w0); /* the warning takes effect at noon UTC of day 1 */
     time_format(t0 + (s->days > 2 ? s->days - 1 : 2) * 24 * 3600.0, w1, (int)sizeof w1);
     fprintf(f, "; ---- scenarios of the regional plan for `bogda batch` (docs/batch.md) ----\n"
                "; Factors multiply the inventory (0.4 = a 60 %% cut); costs are order-of-magnitude\n"
@@ -1213,7 +1213,7 @@ static int write_config(const MakeCaseSpec *s, const char *dir, const char *ini,
                "control = agriculture NH3 * 0.7\n\n"
                "[scenario emergency_orange]\n"
                "description = orange-warning emergency cuts (20 %% of SO2, NOx, PM and VOC in every sector)\n"
-               "  during the stagnation, from day 2 of the episode\n"
+               "  during the stagnation, from noon UTC of its first day\n"
                "cost_million_cny = 400\n"
                "control = * SO2,NOx,PM,VOC * 0.8 %s/%s\n\n"
                "[scenario ule_power]\n"

@@ -239,6 +239,10 @@ int batch_main(int argc, char **argv, BgErr *e)
             nm++;
         }
         if (mkdir_p(dir)) rc = bg_fail(e, BG_EFAIL, dir, NULL, "cannot create the batch directory: %s", strerror(errno));
+        /* absolute: the members' output_dir overrides would otherwise be taken relative to the
+         * configuration's directory a second time */
+        char abs[PATH_MAX];
+        if (rc == BG_OK && realpath(dir, abs)) snprintf(dir, sizeof dir, "%s", abs);
     }
     /* under mpirun the member groups are spread over the ranks: group g runs on rank g mod R */
     const int nr = par_size(), me = par_rank();

@@ -1,6 +1,7 @@
 /* Emissions in the whole model: the budget's emission column equals the inventory's total inside
  * the domain times the seconds run; scenario controls scale it exactly; a scenario whose factors
  * are all 1 equals the baseline bit for bit; bad controls and point sources are refused. */
+#include <limits.h>
 #include <math.h>
 #include <netcdf.h>
 #include <setjmp.h>
@@ -618,6 +619,21 @@ static void test_batch(void **st)
     rc = sh("%s rank %s > /dev/null", bogda, dir);
     assert_int_equal(rc, 0);
 
+    /* a configuration given by a relative path from elsewhere: the member directories land
+     * inside the batch directory, not one configuration directory deeper */
+    {
+        char absb[PATH_MAX], parent[600], rel[900];
+        assert_non_null(realpath(bogda, absb));
+        snprintf(parent, sizeof parent, "%s", tmpdir);
+        char *slash = strrchr(parent, '/');
+        *slash = 0;
+        rc = sh("cd %s && %s batch %s/batch.ini --set run.output_dir=relb --set run.hours=1 "
+                "--set batch.members_per_process=5 > /dev/null", parent, absb, slash + 1);
+        assert_int_equal(rc, 0);
+        snprintf(rel, sizeof rel, "%s/relb/baseline/budget.csv", tmpdir);
+        struct stat sr;
+        assert_int_equal(stat(rel, &sr), 0);
+    }
     /* The members advanced together equal separate runs bit for bit: the scenario alone ... */
     char sep[700], a[900], b[900];
     snprintf(sep, sizeof sep, "%s/sep_nox", tmpdir);
