@@ -169,11 +169,13 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(verb, "forecast")) {
         BgErr e = {0};
         int rc = forecast_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
+        fig_release_static(); /* the chart's cairo and fontconfig caches */
         return rc == BG_OK ? 0 : report(&e);
     }
     if (!strcmp(verb, "evaluate")) {
         BgErr e = {0};
         int rc = evaluate_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
+        fig_release_static(); /* the figures' cairo and fontconfig caches */
         return rc == BG_OK ? 0 : report(&e);
     }
     if (!strcmp(verb, "aqi")) {
