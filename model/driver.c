@@ -427,13 +427,16 @@ static int prepare(Model *m, BgErr *e)
     return BG_OK;
 }
 
+/* Rank 0 of a distributed run (or any serial run) is the one that writes files. */
+static int writes_files(const Model *m) { return !m->dec || m->dec->rank == 0; }
+
 /* Everything before the first step: inputs checked and set up, the output directory, run.log,
  * the budget and the initial output. */
 static int member_begin(Model *m, BgErr *e)
 {
     RunConfig *rc = &m->rc;
     BG_TRY(prepare(m, e));
-    const int root = !m->dec || m->dec->rank == 0;
+    const int root = writes_files(m);
     /* from here on files are written (by rank 0 of a distributed run) */
     if (root && mkdir_p(rc->output_dir))
         return bg_fail(e, BG_EFAIL, rc->output_dir, NULL, "cannot create directory: %s", strerror(errno));
@@ -488,7 +491,7 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
     char ts[32];
     const MetFields *f = model_met(m, t, e); /* cached: the advection's end time */
     if (!f) return e->code;
-    if (m->dec && m->dec->rank != 0) {
+    if (!writes_files(m)) {
         /* another rank of a distributed run: rank 0 (which gathered the state) writes */
         if (m->diag_on) diag_step(m, rc->sync_dt);
         return BG_OK;
@@ -522,7 +525,7 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
 static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
 {
     RunConfig *rc = &m->rc;
-    if (m->dec && m->dec->rank != 0) {
+    if (!writes_files(m)) {
         fclose(m->log);
         m->log = NULL;
         return BG_OK;
@@ -559,8 +562,6 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     m->log = NULL;
     return BG_OK;
 }
-
-static const char *r0_dir(const Model *m) { return m->rc.output_dir; }
 
 static void group_free(Group *gr)
 {
@@ -697,7 +698,7 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
         if (ms[i]->diag_on && ms[i]->dg) /* allocated by member_begin */
             for (int f = 0; f < 3 * gr.ns; f++) gr.gdiag[gr.ndiag++] = ms[i]->dg + (size_t)f * ms[i]->grid.nx * ms[i]->grid.ny;
     if (dist && par_max_int(rc != BG_OK || nalive < k) && rc == BG_OK)
-        rc = bg_fail(e, BG_EFAIL, r0_dir(ms[0]), NULL, "another MPI rank failed to start the run");
+        rc = bg_fail(e, BG_EFAIL, ms[0]->rc.output_dir, NULL, "another MPI rank failed to start the run");
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -63,6 +63,13 @@ static int mkdir_p(const char *dir)
     return (mkdir(tmp, 0777) && errno != EEXIST) ? -1 : 0;
 }
 
+/* The file name of a path (checkpoint names carry their time: restart_YYYY-MM-DDTHHMM.nc). */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 /* FNV-1a (64 bit) over the bytes of every output file of a member directory, in name order
  * (run.log and checkpoints excluded: they hold wall times and intermediate states). */
 static void dir_checksum(const char *dir, char out[17])
@@ -320,8 +327,7 @@ int batch_main(int argc, char **argv, BgErr *e)
                 k++;
             }
             int same = 1;
-            for (int i = 1; i < k; i++) same &= !strcmp(strrchr(mp[i]->rc.restart, '/') ? strrchr(mp[i]->rc.restart, '/') : mp[i]->rc.restart,
-                                                      strrchr(mp[0]->rc.restart, '/') ? strrchr(mp[0]->rc.restart, '/') : mp[0]->rc.restart);
+            for (int i = 1; i < k; i++) same &= !strcmp(base_name(mp[i]->rc.restart), base_name(mp[0]->rc.restart));
             if (same || pass == 1) break;
             fprintf(stderr, "batch: the group's members stopped at different checkpoints: running them from the start\n");
             for (int i = 0; i < k; i++) model_free(mp[i]);
