@@ -624,13 +624,13 @@ static int sweep_tiles(AdvectWork *w, int dir, double *const *q, const double *f
     if (dir == 0) { outer = nz; nlane = ny; }
     else if (dir == 1) { outer = nz; nlane = nx; }
     else { outer = ny; nlane = nx; }
-    /* a distributed run sweeps the lines of its rows (x: lanes, z: outer) or columns (y:
-     * lanes); a line's result does not depend on the tile it shares (test_advect) */
+    /* a distributed run sweeps the lines of its whole rows (x), whole columns (y) or block of
+     * columns (z); a line's result does not depend on the tile it shares (test_advect) */
     const ParDecomp *d = w->dec;
     int oa = 0, ob = outer, la = 0, lb = nlane;
     if (d && dir == 0) { la = d->j0; lb = d->j1; }
     if (d && dir == 1) { la = d->i0; lb = d->i1; }
-    if (d && dir == 2) { oa = d->j0; ob = d->j1; }
+    if (d && dir == 2) { oa = d->bj0; ob = d->bj1; la = d->bi0; lb = d->bi1; }
     const int per = (lb - la + T - 1) / T, ntiles = (ob - oa) * per;
 #pragma omp parallel for schedule(static)
     for (int t = 0; t < ntiles; t++) {
@@ -693,20 +693,27 @@ int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m
     memcpy(w->m, m0, (size_t)w->nx * w->ny * w->nz * sizeof *w->m);
     if (max_sub) *max_sub = 1;
     int first = x_first ? 0 : 1;
-    /* distributed: the y sweep works on whole columns, entered and left by a transpose */
+    /* distributed: the fields (and the advected air mass) arrive in blocks; the x sweep works
+     * on whole rows, the y sweep on whole columns, the z sweep on the block again, and they move
+     * between these layouts by redistribution (par_redistribute: nothing moves where two
+     * layouts coincide, e.g. rows and blocks on a process grid of one block column) */
     const int dist = w->dec && w->dec->nranks > 1;
     if (dist) {
         for (int v = 0; v < w->nvar; v++) w->tq[v] = q[v];
         w->tq[w->nvar] = w->m;
     }
-    for (int pass = 0; pass < 2; pass++) {
-        int dir = pass == 0 ? first : 1 - first;
-        if (dist && dir == 1 && par_transpose(w->dec, w->tq, w->nvar + 1, w->nz, 1))
-            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI transpose buffers");
-        BG_TRY(sweep(w, dir, q, dir == 0 ? fx : fy, NULL, dt, bc, in, out, max_sub, e));
-        if (dist && dir == 1 && par_transpose(w->dec, w->tq, w->nvar + 1, w->nz, 0))
-            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI transpose buffers");
+    int layout = PAR_BLOCKS;
+    for (int pass = 0; pass < 3; pass++) {
+        int dir = pass == 2 ? 2 : pass == 0 ? first : 1 - first;
+        if (dir == 2 && !(w->nz > 1 || m1)) break;
+        int need = dir == 0 ? PAR_ROWS : dir == 1 ? PAR_COLS : PAR_BLOCKS;
+        if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, need))
+            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+        layout = need;
+        BG_TRY(sweep(w, dir, q, dir == 0 ? fx : dir == 1 ? fy : NULL, dir == 2 ? m1 : NULL, dt, bc, in, out,
+                     max_sub, e));
     }
-    if (w->nz > 1 || m1) BG_TRY(sweep(w, 2, q, NULL, m1, dt, bc, in, out, max_sub, e));
+    if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, PAR_BLOCKS))
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
     return BG_OK;
 }

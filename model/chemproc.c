@@ -22,7 +22,7 @@ struct ChemProc {
     double **c, **y, **k, **rh;
     int **status;
     ChemEnv **env;            /* per thread: the environment of each column of the row (nx) */
-    double *row_change;       /* [ny][nspec_state] */
+    double *row_change;       /* [ny][chunk][nspec_state]: per chunk of PAR_CHUNK columns */
     long *row_failed, *row_retried, *row_first;
     const ParDecomp *dec;     /* a distributed run: this rank's rows (NULL: all) */
 };
@@ -78,7 +78,7 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->rh = calloc((size_t)p->nthreads, sizeof *p->rh);
     p->status = calloc((size_t)p->nthreads, sizeof *p->status);
     p->env = calloc((size_t)p->nthreads, sizeof *p->env);
-    p->row_change = calloc((size_t)g->ny * (maxs > 0 ? maxs : 1), sizeof *p->row_change);
+    p->row_change = calloc((size_t)g->ny * par_nchunks(g->nx) * (maxs > 0 ? maxs : 1), sizeof *p->row_change);
     p->row_failed = calloc((size_t)g->ny, sizeof *p->row_failed);
     p->row_retried = calloc((size_t)g->ny, sizeof *p->row_retried);
     p->row_first = calloc((size_t)g->ny, sizeof *p->row_first);
@@ -139,11 +139,12 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
     /* A row j is one queue of nx * nz cells for the lane solver (chem_integrate_cells), level by
      * level (i contiguous in the State): a cell's result depends on the cell alone, so neither
      * the row split nor the thread count changes a bit. */
-    const int ja = p->dec ? p->dec->j0 : 0, jb = p->dec ? p->dec->j1 : ny;
-    const int dist = p->dec && p->dec->nranks > 1;
+    const int ja = p->dec ? p->dec->bj0 : 0, jb = p->dec ? p->dec->bj1 : ny;
+    const int ia = p->dec ? p->dec->bi0 : 0, ib = p->dec ? p->dec->bi1 : nx, nw = ib - ia;
+    const int dist = p->dec && p->dec->nranks > 1, nch = par_nchunks(nx);
     if (dist) {
-        /* the other ranks' rows stay 0 here (first: -1 + 1) and arrive through the sums below */
-        memset(p->row_change, 0, (size_t)ny * ns * sizeof *p->row_change);
+        /* the other ranks' parts stay 0 here and arrive through the sums below */
+        memset(p->row_change, 0, (size_t)ny * nch * ns * sizeof *p->row_change);
         memset(p->row_failed, 0, (size_t)ny * sizeof *p->row_failed);
         memset(p->row_retried, 0, (size_t)ny * sizeof *p->row_retried);
         for (int j = 0; j < ny; j++) p->row_first[j] = -1;
@@ -154,13 +155,13 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         double *cb = p->c[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
         int *stb = p->status[th];
         ChemEnv *envb = p->env[th];
-        double *rc = p->row_change + (size_t)j * ns;
-        memset(rc, 0, (size_t)ns * sizeof *rc);
+        double *rc = p->row_change + (size_t)j * nch * ns;
+        memset(rc + (size_t)(ia / PAR_CHUNK) * ns, 0, (size_t)par_nchunks(nw) * ns * sizeof *rc);
         long nfail = 0, nretry = 0;
         size_t first = ncell;
         if (p->do_chem)
-            for (int i = 0; i < nx; i++) {
-                const size_t col = (size_t)j * nx + i;
+            for (int i = 0; i < nw; i++) {
+                const size_t col = (size_t)j * nx + ia + i;
                 const size_t cell = col; /* the surface cell sets up the column's environment */
                 PhotRates jr;
                 photolysis_rates(t, g->lat[col], g->lon[col], f->swdown[col], f->snowc[col], &jr);
@@ -171,12 +172,12 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
             }
         int n = 0;
         for (int k = 0; k < nz; k++) {
-            const size_t off = k * plane + (size_t)j * nx;
+            const size_t off = k * plane + (size_t)j * nx + ia;
             for (int q = 0; q < ntab; q++) {
                 const double *src = s->q + (size_t)p->map[q] * ncell + off;
-                for (int i = 0; i < nx; i++) cb[(size_t)(n + i) * ntab + q] = src[i] * 1e9;
+                for (int i = 0; i < nw; i++) cb[(size_t)(n + i) * ntab + q] = src[i] * 1e9;
             }
-            for (int i = 0; i < nx; i++, n++) {
+            for (int i = 0; i < nw; i++, n++) {
                 const size_t cell = off + i;
                 double *c = cb + (size_t)n * ntab;
                 const double T = f->t[cell], pr = f->p[cell];
@@ -194,8 +195,8 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, NULL);
         n = 0;
         for (int k = 0; k < nz; k++) {
-            const size_t off = k * plane + (size_t)j * nx;
-            for (int i = 0; i < nx; i++, n++) {
+            const size_t off = k * plane + (size_t)j * nx + ia;
+            for (int i = 0; i < nw; i++, n++) {
                 const size_t cell = off + i;
                 double *c = cb + (size_t)n * ntab;
                 if (p->do_chem) {
@@ -211,18 +212,21 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                     aerosol_inorganic_eq(f->t[cell], rhb[n], c[p->i_pso4], &c[p->i_nh3], &c[p->i_pnh4],
                                          &c[p->i_hno3], &c[p->i_pno3]);
             }
-            /* write back and book the change species by species (contiguous in i) */
+            /* write back and book the change species by species (contiguous in i), per chunk of
+             * PAR_CHUNK columns (ia is a chunk boundary) */
             for (int q = 0; q < ntab; q++) {
                 double *dst = s->q + (size_t)p->map[q] * ncell + off;
-                const double *c = cb + (size_t)(n - nx) * ntab + q;
-                double sum = 0.0;
-                for (int i = 0; i < nx; i++) {
-                    const double c0 = dst[i] * 1e9, c1 = c[(size_t)i * ntab];
-                    if (c1 == c0) continue;
-                    dst[i] = c1 * 1e-9;
-                    sum += (c1 - c0) * 1e-9 * f->airm[off + i];
+                const double *c = cb + (size_t)(n - nw) * ntab + q;
+                for (int c0 = 0; c0 < nw; c0 += PAR_CHUNK) {
+                    double sum = 0.0;
+                    for (int i = c0; i < nw && i < c0 + PAR_CHUNK; i++) {
+                        const double v0 = dst[i] * 1e9, v1 = c[(size_t)i * ntab];
+                        if (v1 == v0) continue;
+                        dst[i] = v1 * 1e-9;
+                        sum += (v1 - v0) * 1e-9 * f->airm[off + i];
+                    }
+                    rc[(size_t)((ia + c0) / PAR_CHUNK) * ns + p->map[q]] += sum;
                 }
-                rc[p->map[q]] += sum;
             }
         }
         p->row_failed[j] = nfail;
@@ -231,15 +235,17 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
     }
     long nf = 0, nr = 0, ff = -1;
     if (dist) {
-        par_sum_doubles(p->row_change, (size_t)ny * ns);
+        /* counts add up exactly; the first failing cell is the largest of ncell - first (0: none) */
+        par_sum_doubles(p->row_change, (size_t)ny * nch * ns);
         par_sum_longs(p->row_failed, (size_t)ny);
         par_sum_longs(p->row_retried, (size_t)ny);
-        for (int j = 0; j < ny; j++) p->row_first[j] += 1; /* -1 (none) becomes 0: summable */
-        par_sum_longs(p->row_first, (size_t)ny);
-        for (int j = 0; j < ny; j++) p->row_first[j] -= 1;
+        for (int j = 0; j < ny; j++) p->row_first[j] = p->row_first[j] >= 0 ? (long)ncell - p->row_first[j] : 0;
+        par_max_longs(p->row_first, (size_t)ny);
+        for (int j = 0; j < ny; j++) p->row_first[j] = p->row_first[j] > 0 ? (long)ncell - p->row_first[j] : -1;
     }
+    for (size_t jc = 0; change && jc < (size_t)ny * nch; jc++)
+        for (int v = 0; v < ns; v++) change[v] += p->row_change[jc * ns + v];
     for (int j = 0; j < ny; j++) {
-        for (int v = 0; v < ns && change; v++) change[v] += p->row_change[(size_t)j * ns + v];
         nf += p->row_failed[j];
         nr += p->row_retried[j];
         if (p->row_first[j] >= 0 && (ff < 0 || p->row_first[j] < ff)) ff = p->row_first[j];

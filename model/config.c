@@ -376,7 +376,7 @@ void config_hash(const Config *c, char out[17])
 {
     /* a continuation (or the next forecast cycle) may change the window, not the physics */
     static const char *const volatile_keys[] = {"start", "spinup_h", "hours", "end", "restart",
-                                                "output_dir", "threads", "checkpoint_h"};
+                                                "output_dir", "threads", "checkpoint_h", "decomposition"};
     char *text = NULL;
     Config tmp = *c;
     CfgEntry *keep = malloc((size_t)(c->n ? c->n : 1) * sizeof *keep);

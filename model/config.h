@@ -49,7 +49,7 @@ void config_where(const Config *c, const CfgEntry *en, char *buf, size_t n);
 char *config_effective(const Config *c);
 /* FNV-1a 64-bit hash (hex) of the effective configuration, excluding keys that may change
  * between a run and its continuation or the next forecast cycle ([run] start, spinup_h, hours,
- * end, restart, output_dir, threads, checkpoint_h). */
+ * end, restart, output_dir, threads, checkpoint_h, decomposition). */
 void config_hash(const Config *c, char out[17]);
 
 /* The schema: one table per group of modules, each ended by an entry with section NULL

@@ -463,9 +463,10 @@ static int member_begin(Model *m, BgErr *e)
         free(names);
     }
     if (m->dec && m->dec->nranks > 1)
-        fprintf(m->log, "MPI: %d ranks, slabs of %d-%d rows (rank 0: rows %d-%d)\n", m->dec->nranks,
-                m->dec->rj1[m->dec->nranks - 1] - m->dec->rj0[m->dec->nranks - 1], m->dec->rj1[0] - m->dec->rj0[0],
-                m->dec->j0, m->dec->j1 - 1);
+        fprintf(m->log, "MPI: %d ranks, process grid %d x %d (decomposition %s); rank 0: block of columns %d-%d x "
+                        "rows %d-%d\n",
+                m->dec->nranks, m->dec->px, m->dec->py, m->rc.mpi_px ? "as configured" : "auto", m->dec->bi0,
+                m->dec->bi1 - 1, m->dec->bj0, m->dec->bj1 - 1);
     if (continuing) {
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
@@ -629,10 +630,12 @@ static int group_alloc(Group *gr, BgErr *e)
     gr->removed = calloc((size_t)nv + 1, sizeof(double));
     gr->adv = advect_work_create(m0->rc.scheme, g->nx, g->ny, g->nz, nv, m0->rc.cfl_max);
     gr->vdiff = vdiff_work_create(g, nv);
-    char why[256];
-    /* 2 rows per slab at least: fewer would make every row a boundary of two exchanges */
-    if (par_decomp_init(&gr->dec, g->nx, g->ny, g->nz, m0->distributed, 2, why, sizeof why))
-        return bg_fail(e, BG_ECONFIG, m0->cfg.path, "MPI ranks", "%s", why);
+    char why[512];
+    /* blocks of 2 rows and 2 columns at least: fewer would make every row or column a boundary
+     * of two exchanges; the buffers hold the advection's fields and air mass */
+    if (par_decomp_init(&gr->dec, g->nx, g->ny, g->nz, m0->distributed, m0->rc.mpi_px, m0->rc.mpi_py, 2,
+                        nv + 1, why, sizeof why))
+        return bg_fail(e, BG_ECONFIG, m0->cfg.path, m0->rc.mpi_px ? "[run] decomposition" : "MPI ranks", "%s", why);
     if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
         !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
         !gr->adv || !gr->vdiff)
@@ -720,8 +723,8 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             if (par_max_int(rc != BG_OK) && rc == BG_OK) rc = bg_fail(e, BG_EFAIL, r0->output_dir, NULL, "another MPI rank failed");
             if (rc != BG_OK) break;
             stop_signal = par_max_int(stop_signal);
-            if (par_gather_rows(&gr.dec, gr.gfields, gr.ngather, m0->grid.nz) ||
-                par_gather_rows(&gr.dec, gr.gdiag, gr.ndiag, 1))
+            if (par_gather_blocks(&gr.dec, gr.gfields, gr.ngather, m0->grid.nz) ||
+                par_gather_blocks(&gr.dec, gr.gdiag, gr.ndiag, 1))
                 rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
         }
         for (int i = 0; i < k && rc == BG_OK; i++)

@@ -85,6 +85,13 @@ static int parse_times(Model *m, BgErr *e)
         return cfg_fail(m, e, "run", "checkpoint_h", "must be >= 0 and a multiple of [run] sync_step_s", NULL);
     BG_TRY(config_int(&m->cfg, "run", "threads", &rc->threads, e));
     if (rc->threads < 0) return cfg_fail(m, e, "run", "threads", "must be >= 0", NULL);
+    const char *dc = config_get(&m->cfg, "run", "decomposition");
+    rc->mpi_px = rc->mpi_py = 0;
+    if (dc && strcmp(dc, "auto")) {
+        char tail;
+        if (sscanf(dc, "%dx%d%c", &rc->mpi_px, &rc->mpi_py, &tail) != 2 || rc->mpi_px < 1 || rc->mpi_py < 1)
+            return cfg_fail(m, e, "run", "decomposition", "must be auto or PXxPY with positive counts (e.g. 2x3)", NULL);
+    }
     return BG_OK;
 }
 
@@ -521,7 +528,7 @@ static int setup_chemical_model(Model *m, BgErr *e)
     m->removed = calloc((size_t)nt, sizeof *m->removed);
     m->chg = calloc((size_t)m->state.nspec, sizeof *m->chg);
     /* per thread: a column's T, qc, qr, qs and rates; then per row sums [ny][nt] */
-    m->wet_rate = calloc((size_t)omp_get_max_threads() * nt * (g->nz + 4) * 4 + (size_t)g->ny * nt, sizeof *m->wet_rate);
+    m->wet_rate = calloc((size_t)omp_get_max_threads() * nt * (g->nz + 4) * 4 + (size_t)g->ny * par_nchunks(g->nx) * nt, sizeof *m->wet_rate);
     if (!m->dd_henry || !m->dd_f0 || !m->dd_diam || !m->wet || !m->wet_on || !m->vdep || !m->removed || !m->chg || !m->wet_rate)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     for (int t = 0; t < m->tab.n; t++) {

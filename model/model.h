@@ -31,6 +31,7 @@ typedef struct RunConfig {
     char output_dir[1024];
     char restart[1024];        /* [run] restart, resolved */
     int threads;
+    int mpi_px, mpi_py;       /* [run] decomposition: the MPI process grid (0: automatic) */
     int adv_on, diff_on, emis_on, chem_on, aero_on, drydep_on, wetdep_on;
     int full;                  /* species from the species table (any chemical process on) */
     char scenario[128];        /* run --scenario NAME: its controls apply; "" = baseline */

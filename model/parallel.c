@@ -109,6 +109,16 @@ void par_max_ints(int *v, size_t n)
 #endif
 }
 
+void par_max_longs(long *v, size_t n)
+{
+#ifdef BOGDA_MPI
+    if (g_active && g_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+#else
+    (void)v;
+    (void)n;
+#endif
+}
+
 void par_bcast_doubles(double *v, size_t n, int root)
 {
 #ifdef BOGDA_MPI
@@ -127,7 +137,48 @@ void par_block(int n, int r, int nranks, int *a, int *b)
     *b = *a + base + (r < extra ? 1 : 0);
 }
 
-int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int min_rows, char *why, size_t nwhy)
+/* The block columns of bx out of px: whole chunks of PAR_CHUNK columns. */
+static void block_cols(int nx, int bx, int px, int *a, int *b)
+{
+    int c0, c1;
+    par_block(par_nchunks(nx), bx, px, &c0, &c1);
+    *a = c0 * PAR_CHUNK;
+    *b = c1 * PAR_CHUNK < nx ? c1 * PAR_CHUNK : nx;
+}
+
+/* 0 if px x py blocks of at least min_rows rows and columns fit, and each block row can give
+ * every one of its px ranks a row (PAR_ROWS) and each block column its py ranks a column. */
+static int grid_fits(int nx, int ny, int px, int py, int min_rows)
+{
+    if (px > par_nchunks(nx)) return -1;
+    for (int by = 0; by < py; by++) {
+        int a, b;
+        par_block(ny, by, py, &a, &b);
+        if (b - a < min_rows || b - a < px) return -1;
+    }
+    for (int bx = 0; bx < px; bx++) {
+        int a, b;
+        block_cols(nx, bx, px, &a, &b);
+        if (b - a < min_rows || b - a < py) return -1;
+    }
+    return 0;
+}
+
+/* The process grid for R ranks: px as asked (px > 0), else the smallest px that fits. */
+static int choose_grid(int nx, int ny, int R, int min_rows, int *px, int *py)
+{
+    if (*px > 0) return R % *px == 0 && (*py = R / *px) > 0 && !grid_fits(nx, ny, *px, *py, min_rows) ? 0 : -1;
+    for (int p = 1; p <= R; p++)
+        if (R % p == 0 && !grid_fits(nx, ny, p, R / p, min_rows)) {
+            *px = p;
+            *py = R / p;
+            return 0;
+        }
+    return -1;
+}
+
+int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int px, int py, int min_rows,
+                    int nf_max, char *why, size_t nwhy)
 {
     memset(d, 0, sizeof *d);
     d->nranks = distributed ? g_size : 1;
@@ -136,46 +187,100 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int m
     d->ny = ny;
     d->nz = nz;
     const int R = d->nranks;
-    if (ny / R < min_rows || nx < R) {
-        snprintf(why, nwhy, "%d x %d columns cannot be split into %d slabs of at least %d rows each (and a column "
-                            "each for the y sweeps): use at most %d ranks",
-                 nx, ny, R, min_rows, ny / min_rows < nx ? ny / min_rows : nx);
+    if (R == 1) px = py = 1;
+    else if (px > 0 && px * py != R) {
+        snprintf(why, nwhy, "a %d x %d process grid needs %d ranks, not %d", px, py, px * py, R);
         return -1;
     }
-    d->rj0 = malloc((size_t)R * sizeof(int));
-    d->rj1 = malloc((size_t)R * sizeof(int));
-    d->ri0 = malloc((size_t)R * sizeof(int));
-    d->ri1 = malloc((size_t)R * sizeof(int));
+    if (choose_grid(nx, ny, R, min_rows, &px, &py)) {
+        int best = 1;
+        for (int r = R - 1; r > 1 && best == 1; r--) {
+            int qx = 0, qy = 0;
+            if (!choose_grid(nx, ny, r, min_rows, &qx, &qy)) best = r;
+        }
+        if (px > 0)
+            snprintf(why, nwhy, "%d x %d columns cannot be split into %d x %d blocks of at least %d rows and %d "
+                                "columns (columns in whole chunks of %d): choose another process grid or "
+                                "fewer ranks",
+                     nx, ny, px, py, min_rows, min_rows, PAR_CHUNK);
+        else
+            snprintf(why, nwhy, "%d x %d columns cannot be split into %d blocks of at least %d rows and %d columns "
+                                "(columns in whole chunks of %d): use at most %d ranks",
+                     nx, ny, R, min_rows, min_rows, PAR_CHUNK, best);
+        return -1;
+    }
+    d->px = px;
+    d->py = py;
+    for (int l = 0; l < PAR_NLAYOUT; l++) d->rect[l] = malloc((size_t)R * sizeof(ParRect));
     d->scount = calloc((size_t)R, sizeof(int));
     d->sdispl = calloc((size_t)R, sizeof(int));
     d->rcount = calloc((size_t)R, sizeof(int));
     d->rdispl = calloc((size_t)R, sizeof(int));
-    if (!d->rj0 || !d->rj1 || !d->ri0 || !d->ri1 || !d->scount || !d->sdispl || !d->rcount || !d->rdispl) {
+    if (!d->rect[0] || !d->rect[1] || !d->rect[2] || !d->scount || !d->sdispl || !d->rcount || !d->rdispl) {
         snprintf(why, nwhy, "out of memory");
         par_decomp_free(d);
         return -1;
     }
     for (int r = 0; r < R; r++) {
-        par_block(ny, r, R, &d->rj0[r], &d->rj1[r]);
-        par_block(nx, r, R, &d->ri0[r], &d->ri1[r]);
+        int bx = r % px, by = r / px, ja, jb, ia, ib, a, b;
+        par_block(ny, by, py, &ja, &jb);
+        block_cols(nx, bx, px, &ia, &ib);
+        d->rect[PAR_BLOCKS][r] = (ParRect){ja, jb, ia, ib};
+        par_block(jb - ja, bx, px, &a, &b);
+        d->rect[PAR_ROWS][r] = (ParRect){ja + a, ja + b, 0, nx};
+        par_block(ib - ia, by, py, &a, &b);
+        d->rect[PAR_COLS][r] = (ParRect){0, ny, ia + a, ia + b};
     }
-    d->j0 = d->rj0[d->rank];
-    d->j1 = d->rj1[d->rank];
-    d->i0 = d->ri0[d->rank];
-    d->i1 = d->ri1[d->rank];
+    for (int l = 0; l < PAR_NLAYOUT; l++)
+        for (int m = 0; m < PAR_NLAYOUT; m++) {
+            d->same[l][m] = 1;
+            for (int r = 0; r < R; r++) {
+                const ParRect *u = &d->rect[l][r], *v = &d->rect[m][r];
+                if (u->j0 != v->j0 || u->j1 != v->j1 || u->i0 != v->i0 || u->i1 != v->i1) d->same[l][m] = 0;
+            }
+        }
+    const ParRect *rw = &d->rect[PAR_ROWS][d->rank], *cl = &d->rect[PAR_COLS][d->rank], *bk = &d->rect[PAR_BLOCKS][d->rank];
+    d->j0 = rw->j0;
+    d->j1 = rw->j1;
+    d->i0 = cl->i0;
+    d->i1 = cl->i1;
+    d->bj0 = bk->j0;
+    d->bj1 = bk->j1;
+    d->bi0 = bk->i0;
+    d->bi1 = bk->i1;
+    if (R > 1) {
+        /* the largest exchange: nf_max fields of this rank's largest rectangle, and one whole
+         * field for the gather on rank 0 */
+        size_t area = 0;
+        for (int l = 0; l < PAR_NLAYOUT; l++) {
+            const ParRect *q = &d->rect[l][d->rank];
+            size_t s = (size_t)(q->j1 - q->j0) * (size_t)(q->i1 - q->i0);
+            if (s > area) area = s;
+        }
+        size_t need = (size_t)(nf_max > 1 ? nf_max : 1) * nz * area;
+        if (need < (size_t)nz * nx * ny) need = (size_t)nz * nx * ny;
+        d->sbuf = malloc(need * sizeof *d->sbuf);
+        d->rbuf = malloc(need * sizeof *d->rbuf);
+        if (!d->sbuf || !d->rbuf) {
+            snprintf(why, nwhy, "out of memory for the MPI exchange buffers (%zu MB)", 2 * need * 8 >> 20);
+            par_decomp_free(d);
+            return -1;
+        }
+        d->cap = need;
+    }
     return 0;
 }
 
 void par_decomp_free(ParDecomp *d)
 {
-    free(d->rj0); free(d->rj1); free(d->ri0); free(d->ri1);
+    for (int l = 0; l < PAR_NLAYOUT; l++) free(d->rect[l]);
     free(d->scount); free(d->sdispl); free(d->rcount); free(d->rdispl);
     free(d->sbuf); free(d->rbuf);
     memset(d, 0, sizeof *d);
 }
 
 #ifdef BOGDA_MPI
-/* the buffers grow once, to the largest exchange (the first steps), then stay */
+/* only a caller exceeding the set-up's nf_max makes the buffers grow */
 static int grow(ParDecomp *d, size_t need)
 {
     if (need <= d->cap) return 0;
@@ -189,78 +294,84 @@ static int grow(ParDecomp *d, size_t need)
     return 0;
 }
 
-/* Copies the block rows [ja, jb) x columns [ia, ib) of nf fields to (pack) or from buf. */
-static size_t block_copy(const ParDecomp *d, double *const *f, int nf, int nz, int ja, int jb, int ia, int ib,
-                         double *buf, int pack)
+/* Copies rectangle q of nf fields of nz layers to (pack) or from buf; returns the doubles. */
+static size_t rect_copy(const ParDecomp *d, double *const *f, int nf, int nz, ParRect q, double *buf, int pack)
 {
-    const size_t plane = (size_t)d->nx * d->ny, w = (size_t)(ib - ia);
+    if (q.j1 <= q.j0 || q.i1 <= q.i0) return 0;
+    const size_t plane = (size_t)d->nx * d->ny, w = (size_t)(q.i1 - q.i0);
     size_t n = 0;
     for (int v = 0; v < nf; v++)
         for (int k = 0; k < nz; k++)
-            for (int j = ja; j < jb; j++) {
-                double *row = f[v] + (size_t)k * plane + (size_t)j * d->nx + ia;
+            for (int j = q.j0; j < q.j1; j++) {
+                double *row = f[v] + (size_t)k * plane + (size_t)j * d->nx + q.i0;
                 if (pack) memcpy(buf + n, row, w * sizeof *buf);
                 else memcpy(row, buf + n, w * sizeof *buf);
                 n += w;
             }
     return n;
 }
+
+static ParRect meet(ParRect a, ParRect b)
+{
+    ParRect c = {a.j0 > b.j0 ? a.j0 : b.j0, a.j1 < b.j1 ? a.j1 : b.j1, a.i0 > b.i0 ? a.i0 : b.i0,
+                 a.i1 < b.i1 ? a.i1 : b.i1};
+    if (c.j1 < c.j0) c.j1 = c.j0;
+    if (c.i1 < c.i0) c.i1 = c.i0;
+    return c;
+}
+
+static size_t rect_size(ParRect q) { return (size_t)(q.j1 - q.j0) * (size_t)(q.i1 - q.i0); }
 #endif
 
-int par_transpose(ParDecomp *d, double *const *f, int nf, int nz, int to_cols)
+int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, int to)
 {
 #ifdef BOGDA_MPI
-    if (!g_active || d->nranks < 2) return 0;
+    if (!g_active || d->nranks < 2 || d->same[from][to]) return 0;
     const int R = d->nranks, me = d->rank;
-    const size_t rows = (size_t)(d->j1 - d->j0), cols = (size_t)(d->i1 - d->i0);
-    size_t need = (size_t)nf * nz * (rows * d->nx > cols * d->ny ? rows * d->nx : cols * d->ny);
+    const ParRect mine_from = d->rect[from][me], mine_to = d->rect[to][me];
+    size_t need = (size_t)nf * nz * (rect_size(mine_from) > rect_size(mine_to) ? rect_size(mine_from) : rect_size(mine_to));
     if (grow(d, need)) return -1;
     size_t so = 0, ro = 0;
     for (int p = 0; p < R; p++) {
-        /* to columns: my rows of p's columns go to p; from p come p's rows of my columns */
-        int sja = to_cols ? d->j0 : d->rj0[p], sjb = to_cols ? d->j1 : d->rj1[p];
-        int sia = to_cols ? d->ri0[p] : d->i0, sib = to_cols ? d->ri1[p] : d->i1;
-        size_t ns = p == me ? 0 : block_copy(d, f, nf, nz, sja, sjb, sia, sib, d->sbuf + so, 1);
+        /* to p: what I held of p's new rectangle; from p: what p held of mine */
+        size_t ns = p == me ? 0 : rect_copy(d, f, nf, nz, meet(mine_from, d->rect[to][p]), d->sbuf + so, 1);
         d->scount[p] = (int)ns;
         d->sdispl[p] = (int)so;
         so += ns;
-        int rja = to_cols ? d->rj0[p] : d->j0, rjb = to_cols ? d->rj1[p] : d->j1;
-        int ria = to_cols ? d->i0 : d->ri0[p], rib = to_cols ? d->i1 : d->ri1[p];
-        size_t nr = p == me ? 0 : (size_t)nf * nz * (size_t)(rjb - rja) * (size_t)(rib - ria);
+        size_t nr = p == me ? 0 : (size_t)nf * nz * rect_size(meet(d->rect[from][p], mine_to));
         d->rcount[p] = (int)nr;
         d->rdispl[p] = (int)ro;
         ro += nr;
     }
     MPI_Alltoallv(d->sbuf, d->scount, d->sdispl, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE,
                   MPI_COMM_WORLD);
-    for (int p = 0; p < R; p++) {
-        if (p == me) continue;
-        int rja = to_cols ? d->rj0[p] : d->j0, rjb = to_cols ? d->rj1[p] : d->j1;
-        int ria = to_cols ? d->i0 : d->ri0[p], rib = to_cols ? d->i1 : d->ri1[p];
-        block_copy(d, f, nf, nz, rja, rjb, ria, rib, d->rbuf + d->rdispl[p], 0);
-    }
+    for (int p = 0; p < R; p++)
+        if (p != me) rect_copy(d, f, nf, nz, meet(d->rect[from][p], mine_to), d->rbuf + d->rdispl[p], 0);
 #else
-    (void)d; (void)f; (void)nf; (void)nz; (void)to_cols;
+    (void)d; (void)f; (void)nf; (void)nz; (void)from; (void)to;
 #endif
     return 0;
 }
 
-int par_gather_rows(ParDecomp *d, double *const *f, int nf, int nz)
+int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz)
 {
 #ifdef BOGDA_MPI
     if (!g_active || d->nranks < 2) return 0;
     const int R = d->nranks, me = d->rank;
-    size_t need = (size_t)nf * nz * (size_t)d->ny * d->nx;
-    if (grow(d, need)) return -1;
-    size_t ns = block_copy(d, f, nf, nz, d->j0, d->j1, 0, d->nx, d->sbuf, 1), ro = 0;
-    for (int p = 0; p < R; p++) {
-        d->rcount[p] = (int)((size_t)nf * nz * (size_t)(d->rj1[p] - d->rj0[p]) * d->nx);
-        d->rdispl[p] = (int)ro;
-        ro += (size_t)d->rcount[p];
+    const ParRect *rb = d->rect[PAR_BLOCKS];
+    if (grow(d, (size_t)nz * d->ny * d->nx)) return -1;
+    /* one field at a time: the buffers stay one field large however many members a group has */
+    for (int v = 0; v < nf; v++) {
+        size_t ns = rect_copy(d, f + v, 1, nz, rb[me], d->sbuf, 1), ro = 0;
+        for (int p = 0; p < R; p++) {
+            d->rcount[p] = (int)((size_t)nz * rect_size(rb[p]));
+            d->rdispl[p] = (int)ro;
+            ro += (size_t)d->rcount[p];
+        }
+        MPI_Gatherv(d->sbuf, (int)ns, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        if (me == 0)
+            for (int p = 1; p < R; p++) rect_copy(d, f + v, 1, nz, rb[p], d->rbuf + d->rdispl[p], 0);
     }
-    MPI_Gatherv(d->sbuf, (int)ns, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (me == 0)
-        for (int p = 1; p < R; p++) block_copy(d, f, nf, nz, d->rj0[p], d->rj1[p], 0, d->nx, d->rbuf + d->rdispl[p], 0);
 #else
     (void)d; (void)f; (void)nf; (void)nz;
 #endif

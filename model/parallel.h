@@ -28,35 +28,56 @@ void par_abort(int code);
 void par_sum_doubles(double *v, size_t n);
 void par_sum_longs(long *v, size_t n);
 void par_max_ints(int *v, size_t n);
+void par_max_longs(long *v, size_t n);
 void par_bcast_doubles(double *v, size_t n, int root);
 
 /* The block of n items (rows or columns) of rank r out of R: [*a, *b), sizes differing by at
  * most one, the first n % R ranks one larger. */
 void par_block(int n, int r, int nranks, int *a, int *b);
 
-/* Domain decomposition of the grid into slabs of full rows (DESIGN 3; docs/parallel.md). Every
- * rank holds full-size arrays; rank r owns rows [j0, j1) of every field for the x sweeps, the
- * columns and the column processes, and columns [i0, i1) for the y sweeps, which are entered
- * and left through a transpose. */
+/* Per-row sums over i are taken in chunks of PAR_CHUNK columns (then the chunks in order), and
+ * blocks start on a chunk boundary, so that every partial sum has one owner whatever the
+ * decomposition: the sums are then exact over the ranks (docs/parallel.md). */
+#define PAR_CHUNK 8
+static inline int par_nchunks(int nx) { return (nx + PAR_CHUNK - 1) / PAR_CHUNK; }
+
+/* The three ways the grid is shared out (docs/parallel.md): rank r = by * px + bx owns
+ *   PAR_BLOCKS  block (bx, by) of a px x py process grid: rows Bj(by), columns Bi(bx) (chunk
+ *               aligned) — columns, column processes and z sweeps;
+ *   PAR_ROWS    whole rows: the rows of Bj(by) split px ways — x sweeps;
+ *   PAR_COLS    whole columns: the columns of Bi(bx) split py ways — y sweeps.
+ * Between layouts the fields move by par_redistribute. */
+enum { PAR_ROWS = 0, PAR_COLS = 1, PAR_BLOCKS = 2, PAR_NLAYOUT = 3 };
+typedef struct ParRect { int j0, j1, i0, i1; } ParRect;
+
 typedef struct ParDecomp {
     int nranks, rank;
+    int px, py;            /* the process grid of the blocks */
     int nx, ny, nz;
-    int j0, j1, i0, i1;    /* this rank's rows and columns */
-    int *rj0, *rj1, *ri0, *ri1; /* every rank's */
-    double *sbuf, *rbuf;   /* transpose buffers for up to nf_max fields of nz layers */
+    int j0, j1;            /* PAR_ROWS: this rank's rows */
+    int i0, i1;            /* PAR_COLS: this rank's columns */
+    int bj0, bj1, bi0, bi1; /* PAR_BLOCKS: this rank's block */
+    ParRect *rect[PAR_NLAYOUT]; /* every rank's rectangle in each layout */
+    int same[PAR_NLAYOUT][PAR_NLAYOUT]; /* 1: the two layouts coincide on every rank */
+    double *sbuf, *rbuf;   /* exchange buffers, sized at set-up */
     size_t cap;            /* doubles in each buffer */
     int *scount, *sdispl, *rcount, *rdispl;
 } ParDecomp;
 
-/* Sets up the slabs over par_size() ranks if distributed, else one slab of everything (a
- * batch's ranks each run their own members); nonzero (with a message in why) when a rank
- * would get fewer than min_rows rows or no column. */
-int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int min_rows, char *why, size_t nwhy);
+/* Sets up the decomposition over par_size() ranks if distributed, else one block of everything
+ * (a batch's ranks each run their own members).  px x py is the process grid (px = 0: chosen
+ * automatically, the fewest block columns that work, since every block column beyond the
+ * first costs one more exchange per sweep); nf_max is the most fields any exchange moves at
+ * once (the buffers are allocated here).  Nonzero, with a message in why, when a block would
+ * get fewer than min_rows rows or min_rows columns, or px * py != R. */
+int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int px, int py, int min_rows,
+                    int nf_max, char *why, size_t nwhy);
 void par_decomp_free(ParDecomp *d);
-/* Row-owned -> column-owned (to_cols = 1) or back, for nf fields of nz layers ([nz][ny][nx]
- * each).  Only the blocks that change owner move; nonzero if the buffers cannot grow. */
-int par_transpose(ParDecomp *d, double *const *f, int nf, int nz, int to_cols);
-/* Collects the rows of nf fields of nz layers on rank 0 (the other ranks' rows arrive there). */
-int par_gather_rows(ParDecomp *d, double *const *f, int nf, int nz);
+/* Moves nf fields of nz layers ([nz][ny][nx] each) from layout `from` to layout `to`: each rank
+ * receives the part of its new rectangle that other ranks held; only what changes owner moves
+ * (one MPI_Alltoallv; nothing when the layouts coincide).  Nonzero if the buffers cannot grow. */
+int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, int to);
+/* Collects every rank's block of nf fields of nz layers on rank 0, field by field. */
+int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz);
 
 #endif

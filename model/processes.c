@@ -99,18 +99,20 @@ int process_wetdep(Model *m, double t, double dt, BgErr *e)
     const Grid *g = &m->grid;
     const int nx = g->nx, ny = g->ny, nz = g->nz, nt = m->ntrans;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
-    double *rowsum = m->wet_rate + (size_t)omp_get_max_threads() * nt * (nz + 4) * 4; /* [ny][nt] */
-    /* a distributed run scavenges its own rows; the others' row sums arrive through the sum */
-    const int ja = m->dec ? m->dec->j0 : 0, jb = m->dec ? m->dec->j1 : ny, dist = m->dec && m->dec->nranks > 1;
-    if (dist) memset(rowsum, 0, (size_t)ny * nt * sizeof *rowsum);
+    /* [ny][chunk][nt]: the amounts per chunk of PAR_CHUNK columns of a row, added in order */
+    double *rowsum = m->wet_rate + (size_t)omp_get_max_threads() * nt * (nz + 4) * 4;
+    /* a distributed run scavenges its own block; the others' sums arrive through the sum */
+    const int ja = m->dec ? m->dec->bj0 : 0, jb = m->dec ? m->dec->bj1 : ny, dist = m->dec && m->dec->nranks > 1;
+    const int ia = m->dec ? m->dec->bi0 : 0, ib = m->dec ? m->dec->bi1 : nx, nch = par_nchunks(nx);
+    if (dist) memset(rowsum, 0, (size_t)ny * nch * nt * sizeof *rowsum);
 #pragma omp parallel for schedule(static)
     for (int j = ja; j < jb; j++) {
         double *b = m->wet_rate + (size_t)omp_get_thread_num() * nt * (nz + 4) * 4;
         double *tc = b, *qc = tc + nz, *qr = qc + nz, *qs = qr + nz, *rate = qs + nz;
-        double *rs = rowsum + (size_t)j * nt;
-        memset(rs, 0, (size_t)nt * sizeof *rs);
-        for (int i = 0; i < nx; i++) {
+        for (int i = ia; i < ib; i++) {
             const size_t col = (size_t)j * nx + i;
+            double *rs = rowsum + ((size_t)j * nch + i / PAR_CHUNK) * nt;
+            if (i % PAR_CHUNK == 0) memset(rs, 0, (size_t)nt * sizeof *rs);
             const double precip = f->rain[col];
             int cloud = 0;
             for (int k = 0; k < nz; k++) {
@@ -136,9 +138,9 @@ int process_wetdep(Model *m, double t, double dt, BgErr *e)
             }
         }
     }
-    if (dist) par_sum_doubles(rowsum, (size_t)ny * nt);
-    for (int j = 0; j < ny; j++)
-        for (int s = 0; s < nt; s++) budget_add_airq(&m->budget, &m->state, BUD_WETDEP, s, rowsum[(size_t)j * nt + s]);
+    if (dist) par_sum_doubles(rowsum, (size_t)ny * nch * nt);
+    for (size_t jc = 0; jc < (size_t)ny * nch; jc++)
+        for (int s = 0; s < nt; s++) budget_add_airq(&m->budget, &m->state, BUD_WETDEP, s, rowsum[jc * nt + s]);
     return BG_OK;
 }
 

@@ -74,8 +74,9 @@ struct VdiffWork {
     int nthreads, nx, ny, nz, nvar;
     double **buf;     /* per thread, one row of columns: m, cp, rden, cp2, rden2, x (nz*nx each),
                          d ((nz+1)*nx) */
-    double *removed;  /* [ny][nvar] deposited amounts per row, summed in row order */
-    const ParDecomp *dec; /* rows of this rank (NULL: all) */
+    double *removed;  /* [ny][chunk][nvar] deposited amounts per chunk of PAR_CHUNK columns of a
+                         row, summed in order */
+    const ParDecomp *dec; /* the block of this rank (NULL: all) */
 };
 
 void vdiff_work_set_decomp(VdiffWork *w, const ParDecomp *d) { w->dec = d; }
@@ -90,7 +91,7 @@ VdiffWork *vdiff_work_create(const Grid *g, int nvar)
     w->nz = g->nz;
     w->nvar = nvar;
     w->buf = calloc((size_t)w->nthreads, sizeof *w->buf);
-    w->removed = calloc((size_t)g->ny * (nvar > 0 ? nvar : 1), sizeof *w->removed);
+    w->removed = calloc((size_t)g->ny * par_nchunks(g->nx) * (nvar > 0 ? nvar : 1), sizeof *w->removed);
     if (!w->buf || !w->removed) { vdiff_work_free(w); return NULL; }
     size_t per = (size_t)g->nx * (7 * (size_t)g->nz + 1);
     for (int t = 0; t < w->nthreads; t++)
@@ -139,73 +140,78 @@ void vdiff_3d(VdiffWork *w, const Grid *g, const MetFields *f, double dt, int nv
 {
     const int nx = g->nx, ny = g->ny, nz = g->nz;
     const size_t plane = (size_t)nx * ny;
-    const int ja = w->dec ? w->dec->j0 : 0, jb = w->dec ? w->dec->j1 : ny;
-    const int dist = w->dec && w->dec->nranks > 1;
-    /* the other ranks' rows stay 0 here and arrive through the sum below */
-    if (dist) memset(w->removed, 0, (size_t)ny * nvar * sizeof *w->removed);
+    /* a distributed run diffuses the columns of its block */
+    const int ja = w->dec ? w->dec->bj0 : 0, jb = w->dec ? w->dec->bj1 : ny;
+    const int ia = w->dec ? w->dec->bi0 : 0, ib = w->dec ? w->dec->bi1 : nx, nw = ib - ia;
+    const int dist = w->dec && w->dec->nranks > 1, nch = par_nchunks(nx);
+    /* the other ranks' chunks stay 0 here and arrive through the sum below */
+    if (dist) memset(w->removed, 0, (size_t)ny * nch * nvar * sizeof *w->removed);
 #pragma omp parallel for schedule(static)
     for (int j = ja; j < jb; j++) {
         double *b = w->buf[omp_get_thread_num()];
-        const size_t nzx = (size_t)nz * nx;
+        const size_t nzx = (size_t)nz * nw;
         double *m = b, *cp0 = m + nzx, *rden0 = cp0 + nzx, *cp1 = rden0 + nzx, *rden1 = cp1 + nzx,
                *x = rden1 + nzx, *d = x + nzx; /* d: (nz+1) * nx */
-        const size_t row = (size_t)j * nx;
-        double *rem = w->removed + (size_t)j * nvar;
-        for (int k = 0; k < nz; k++) memcpy(m + (size_t)k * nx, f->airm + k * plane + row, nx * sizeof *m);
-        for (int i = 0; i < nx; i++) d[i] = d[(size_t)nz * nx + i] = 0.0;
+        const size_t row = (size_t)j * nx + ia;
+        double *rem = w->removed + (size_t)j * nch * nvar;
+        for (int k = 0; k < nz; k++) memcpy(m + (size_t)k * nw, f->airm + k * plane + row, nw * sizeof *m);
+        for (int i = 0; i < nw; i++) d[i] = d[(size_t)nz * nw + i] = 0.0;
         for (int k = 1; k < nz; k++) {
             const double *zl = f->zf + (k - 1) * plane + row, *z0 = f->zf + k * plane + row,
                          *zh = f->zf + (k + 1) * plane + row, *rl = f->rho + (k - 1) * plane + row,
                          *rh = f->rho + k * plane + row, *kz = f->kz + k * plane + row,
                          *area = g->area + row;
-            double *dk = d + (size_t)k * nx;
-            for (int i = 0; i < nx; i++) { /* as vdiff_conductance */
+            double *dk = d + (size_t)k * nw;
+            for (int i = 0; i < nw; i++) { /* as vdiff_conductance */
                 double zlo = 0.5 * (zl[i] + z0[i]), zhi = 0.5 * (z0[i] + zh[i]);
                 dk[i] = 0.5 * (rl[i] + rh[i]) * kz[i] * area[i] / (zhi - zlo);
             }
         }
         /* the matrix without deposition is shared by every species: factor it once per row */
-        row_factor(nx, nz, m, d, dt, NULL, cp0, rden0);
+        row_factor(nw, nz, m, d, dt, NULL, cp0, rden0);
         for (int v = 0; v < nvar; v++) {
             double *qv = q[v];
             const double *vd = vdep && vdep[v] ? vdep[v] + row : NULL;
             const double *sf = sflux && sflux[v] ? sflux[v] + row : NULL;
             int dep = 0;
-            for (int i = 0; vd && i < nx; i++) dep |= vd[i] != 0.0;
+            for (int i = 0; vd && i < nw; i++) dep |= vd[i] != 0.0;
             const double *cp = cp0, *rden = rden0;
             if (dep) {
-                row_factor(nx, nz, m, d, dt, vd, cp1, rden1);
+                row_factor(nw, nz, m, d, dt, vd, cp1, rden1);
                 cp = cp1;
                 rden = rden1;
             }
             for (int k = 0; k < nz; k++) {
-                const double *src = qv + k * plane + row, *mk = m + (size_t)k * nx, *rk = rden + (size_t)k * nx,
-                             *dl = d + (size_t)k * nx, *xp = x + (size_t)(k > 0 ? k - 1 : 0) * nx;
-                double *xk = x + (size_t)k * nx;
+                const double *src = qv + k * plane + row, *mk = m + (size_t)k * nw, *rk = rden + (size_t)k * nw,
+                             *dl = d + (size_t)k * nw, *xp = x + (size_t)(k > 0 ? k - 1 : 0) * nw;
+                double *xk = x + (size_t)k * nw;
                 if (k == 0 && sf)
-                    for (int i = 0; i < nx; i++) xk[i] = (mk[i] * src[i] + sf[i] * dt) * rk[i];
+                    for (int i = 0; i < nw; i++) xk[i] = (mk[i] * src[i] + sf[i] * dt) * rk[i];
                 else if (k == 0)
-                    for (int i = 0; i < nx; i++) xk[i] = mk[i] * src[i] * rk[i];
+                    for (int i = 0; i < nw; i++) xk[i] = mk[i] * src[i] * rk[i];
                 else
-                    for (int i = 0; i < nx; i++) xk[i] = (mk[i] * src[i] + dl[i] * dt * xp[i]) * rk[i];
+                    for (int i = 0; i < nw; i++) xk[i] = (mk[i] * src[i] + dl[i] * dt * xp[i]) * rk[i];
             }
             for (int k = nz - 2; k >= 0; k--) {
-                double *xk = x + (size_t)k * nx;
-                const double *xu = x + (size_t)(k + 1) * nx, *ck = cp + (size_t)k * nx;
-                for (int i = 0; i < nx; i++) xk[i] -= ck[i] * xu[i];
+                double *xk = x + (size_t)k * nw;
+                const double *xu = x + (size_t)(k + 1) * nw, *ck = cp + (size_t)k * nw;
+                for (int i = 0; i < nw; i++) xk[i] -= ck[i] * xu[i];
             }
-            for (int k = 0; k < nz; k++) memcpy(qv + k * plane + row, x + (size_t)k * nx, nx * sizeof *x);
-            double r = 0.0;
+            for (int k = 0; k < nz; k++) memcpy(qv + k * plane + row, x + (size_t)k * nw, nw * sizeof *x);
             double *df = dep && dep_field && dep_field[v] ? dep_field[v] + row : NULL;
-            for (int i = 0; dep && i < nx; i++) {
-                r += vd[i] * dt * x[i];
-                if (df) df[i] += vd[i] * dt * x[i];
+            /* the deposited amount per chunk of PAR_CHUNK columns (ia is a chunk boundary) */
+            for (int c0 = 0; c0 < nw; c0 += PAR_CHUNK) {
+                double r = 0.0;
+                for (int i = c0; dep && i < nw && i < c0 + PAR_CHUNK; i++) {
+                    r += vd[i] * dt * x[i];
+                    if (df) df[i] += vd[i] * dt * x[i];
+                }
+                rem[(size_t)((ia + c0) / PAR_CHUNK) * nvar + v] = r;
             }
-            rem[v] = r;
         }
     }
-    if (removed && dist) par_sum_doubles(w->removed, (size_t)ny * nvar);
+    if (removed && dist) par_sum_doubles(w->removed, (size_t)ny * nch * nvar);
     if (removed)
-        for (int j = 0; j < ny; j++)
-            for (int v = 0; v < nvar; v++) removed[v] += w->removed[(size_t)j * nvar + v];
+        for (size_t jc = 0; jc < (size_t)ny * nch; jc++)
+            for (int v = 0; v < nvar; v++) removed[v] += w->removed[jc * nvar + v];
 }

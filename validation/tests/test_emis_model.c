@@ -326,14 +326,16 @@ static void test_full_chemistry(void **st)
     print_message("full model, 1 vs 2 threads: %ld differing values\n", nd);
     assert_int_equal(nd, 0);
 #ifdef BOGDA_MPI
-    /* every process on, split over 2 and 3 MPI ranks: output, diagnostics, restart, budget and
+    /* every process on, split over 2 MPI ranks (automatic: 1 x 2) and 4 (2 x 2 blocks: chemistry,
+     * diffusion and wet deposition on 2-D blocks): output, diagnostics, restart, budget and
      * station tables equal the serial run bit for bit */
-    for (int r = 2; r <= 3; r++) {
+    for (int r = 2; r <= 4; r += 2) {
         char dm[700], qa[800], qb[800];
         snprintf(dm, sizeof dm, "%s/full_mpi%d", tmpdir, r);
         rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
                 "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np %d %s run %s "
-                "--set run.threads=1 --set run.output_dir=%s > /dev/null 2>&1", r, bogda, cfg, dm);
+                "--set run.threads=1 --set run.output_dir=%s --set run.decomposition=%s > /dev/null 2>&1", r, bogda, cfg,
+                dm, r == 4 ? "2x2" : "auto");
         assert_int_equal(rc, 0);
         const char *nc_files[] = {"conc_2024-01-10.nc", "diag_2024-01-10.nc", "restart_2024-01-10T0300.nc"};
         long tot = 0;

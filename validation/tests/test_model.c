@@ -309,27 +309,32 @@ static void test_mpi_bitwise(void **st)
     snprintf(pa, sizeof pa, "%s/budget.csv", a);
     char *ta = slurp(pa);
     assert_non_null(ta);
-    const int ranks[] = {1, 2, 3, 4, 2}, threads[] = {1, 1, 1, 1, 2};
-    for (int c = 0; c < 5; c++) {
-        snprintf(d, sizeof d, "%s/mpi_r%d_t%d", tmpdir, ranks[c], threads[c]);
-        int rc = sh(err, sizeof err, MPIRUN " -np %d %s run %s --set run.threads=%d --set run.checkpoint_h=3 --set run.output_dir=%s",
-                    ranks[c], bogda, cfg, threads[c], d);
+    /* automatic process grids (1 x R on these 10 rows) and 2-D ones: 2 x 1 (two block columns:
+     * rows and blocks differ), 2 x 2, and 2 x 3 (blocks of 3-4 rows; the x sweeps' rows split
+     * inside each block row) */
+    const int ranks[] = {1, 2, 3, 4, 2, 2, 4, 6}, threads[] = {1, 1, 1, 1, 2, 1, 2, 1};
+    const char *grid[] = {"auto", "auto", "auto", "auto", "auto", "2x1", "2x2", "2x3"};
+    for (int c = 0; c < 8; c++) {
+        snprintf(d, sizeof d, "%s/mpi_r%d_t%d_%s", tmpdir, ranks[c], threads[c], grid[c]);
+        int rc = sh(err, sizeof err, MPIRUN " -np %d %s run %s --set run.threads=%d --set run.checkpoint_h=3 --set run.output_dir=%s"
+                    " --set run.decomposition=%s", ranks[c], bogda, cfg, threads[c], d, grid[c]);
         if (rc) fprintf(stderr, "%s", err);
         assert_int_equal(rc, 0);
         long nd = compare_dirs(a, d, 1);
         snprintf(pd, sizeof pd, "%s/budget.csv", d);
         char *td = slurp(pd);
         assert_non_null(td);
-        print_message("%d MPI ranks x %d threads vs serial: %ld differing values (conc, restarts), budget.csv %s\n",
-                      ranks[c], threads[c], nd, strcmp(ta, td) ? "DIFFERS" : "identical");
+        print_message("%d MPI ranks (process grid %s) x %d threads vs serial: %ld differing values (conc, restarts), "
+                      "budget.csv %s\n", ranks[c], grid[c], threads[c], nd, strcmp(ta, td) ? "DIFFERS" : "identical");
         assert_int_equal(nd, 0);
         assert_string_equal(ta, td);
         free(td);
     }
-    /* a 3-h run on 2 ranks, continued from its restart on 1 and on 3 ranks to 6 h */
+    /* a 3-h run on 2 ranks as 2 x 1 blocks, continued from its restart on 1 and on 3 ranks to 6 h */
     char half[600], rst[800];
     snprintf(half, sizeof half, "%s/mpi_half", tmpdir);
-    int rc0 = sh(err, sizeof err, MPIRUN " -np 2 %s run %s --set run.hours=3 --set run.output_dir=%s", bogda, cfg, half);
+    int rc0 = sh(err, sizeof err, MPIRUN " -np 2 %s run %s --set run.hours=3 --set run.output_dir=%s --set run.decomposition=2x1",
+                 bogda, cfg, half);
     if (rc0) fprintf(stderr, "%s", err);
     assert_int_equal(rc0, 0);
     for (int r = 1; r <= 3; r += 2) {
@@ -350,19 +355,27 @@ static void test_mpi_bitwise(void **st)
         snprintf(pd, sizeof pd, "%s/budget.csv", d);
         char *td = slurp(pd);
         assert_non_null(td);
-        print_message("3 h on 2 ranks + restart + 3 h on %d rank(s) vs serial 6 h: %ld + %ld differing values, budget.csv %s\n",
+        print_message("3 h on 2 ranks (2 x 1) + restart + 3 h on %d rank(s) vs serial 6 h: %ld + %ld differing values, budget.csv %s\n",
                       r, nd, nr, strcmp(ta, td) ? "DIFFERS" : "identical");
         assert_int_equal(nd + nr, 0);
         assert_string_equal(ta, td);
         free(td);
     }
-    /* 10 rows over 6 ranks: slabs under 2 rows are refused, nothing written */
-    snprintf(d, sizeof d, "%s/mpi_r6", tmpdir);
-    int rc = sh(err, sizeof err, MPIRUN " -np 6 %s run %s --set run.output_dir=%s", bogda, cfg, d);
-    print_message("6 ranks on 10 rows: exit %d: %s", rc, err);
-    assert_int_not_equal(rc, 0);
-    assert_non_null(strstr(err, "slabs"));
-    assert_false(exists(d));
+    /* 12 x 10 columns over 7 ranks: no 7 x 1 or 1 x 7 grid gives blocks of 2 rows and 2 columns
+     * (columns in chunks of 8); 3 x 1 asks for more block columns than chunks; 2 x 3 on 4 ranks
+     * does not add up: each refused (exit 2) before anything is written */
+    const int bad_np[] = {7, 3, 4};
+    const char *bad_grid[] = {"auto", "3x1", "2x3"}, *bad_msg[] = {"use at most 6 ranks", "choose another process grid",
+                                                                    "needs 6 ranks, not 4"};
+    for (int c = 0; c < 3; c++) {
+        snprintf(d, sizeof d, "%s/mpi_bad%d", tmpdir, c);
+        int rc = sh(err, sizeof err, MPIRUN " -np %d %s run %s --set run.output_dir=%s --set run.decomposition=%s", bad_np[c],
+                    bogda, cfg, d, bad_grid[c]);
+        print_message("%d ranks, decomposition %s on 12 x 10: exit %d: %s", bad_np[c], bad_grid[c], rc, err);
+        assert_int_not_equal(rc, 0);
+        assert_non_null(strstr(err, bad_msg[c]));
+        assert_false(exists(d));
+    }
     free(ta);
 }
 #endif
@@ -592,6 +605,8 @@ static void test_cli(void **st)
     assert_false(exists(out));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set output.nope=1", bogda, cfg), 2);
     assert_non_null(strstr(err, "nope"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set run.decomposition=2by2", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[run] decomposition = '2by2': must be auto or PXxPY"));
 }
 
 int main(void)
@@ -609,5 +624,7 @@ int main(void)
         cmocka_unit_test(test_boundary_file),
         cmocka_unit_test(test_bad_input),
     };
+    /* BOGDA_TEST_FILTER=test_mpi_bitwise runs one test while developing */
+    if (getenv("BOGDA_TEST_FILTER")) cmocka_set_test_filter(getenv("BOGDA_TEST_FILTER"));
     return cmocka_run_group_tests_name("whole model", tests, setup, teardown);
 }
