@@ -84,7 +84,7 @@ typedef struct Group {
     double *tin, *tout, *removed;        /* [nvar] */
     AdvectWork *adv;
     VdiffWork *vdiff;
-    ParDecomp dec;                       /* rows of this rank (one slab unless distributed) */
+    ParDecomp dec;                       /* this rank's block (all of the grid unless distributed) */
     double **gfields, **gdiag;           /* what rank 0 gathers each step: states, flux diagnostics */
     int ngather, ndiag;
 } Group;

@@ -107,7 +107,7 @@ static int cmd_run(int argc, char **argv, int check_only)
         printf("%s: configuration and inputs are valid (grid %d x %d x %d, %d species, %d met files)\n",
                config, m.grid.nx, m.grid.ny, m.grid.nz, m.state.nspec, m.rc.nmet);
     } else if (rc == BG_OK) {
-        m.distributed = par_size() > 1; /* one run over every rank: slabs of rows */
+        m.distributed = par_size() > 1; /* one run over every rank: 2-D blocks */
         rc = model_run(&m, &e);
     }
     model_free(&m);

@@ -1,6 +1,6 @@
 #!/bin/bash
-# One Bogda simulation across nodes: one MPI rank per node (the grid split into slabs of rows,
-# docs/parallel.md), OpenMP over each node's cores; checkpointed and requeued until it
+# One Bogda simulation across nodes: one MPI rank per node (the grid split into 2-D blocks,
+# [run] decomposition, docs/parallel.md), OpenMP over each node's cores; checkpointed and requeued until it
 # finishes.  Submit:  sbatch --nodes=2 config/slurm/run_single.sh path/to/case.ini
 # (--nodes=1 runs on one node with OpenMP only; results are bitwise identical either way).
 #
