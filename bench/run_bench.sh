@@ -92,7 +92,8 @@ awk -v H="$H" -v cells="$cells" -v sp="$species" -v steps="$steps" -v w1="$w1" -
     -v a1="$(get run_t1 advection_s)" -v d1="$(get run_t1 diffusion_s)" -v m1="$(get run_t1 met_s)" -v o1="$(get run_t1 output_s)" \
     -v a2="$(get run_t2 advection_s)" -v d2="$(get run_t2 diffusion_s)" -v m2="$(get run_t2 met_s)" -v o2="$(get run_t2 output_s)" \
     -v r1="$(get run_t1 peak_rss_mb)" -v r2="$(get run_t2 peak_rss_mb)" -v msub="$(get run_t1 max_advection_substeps)" \
-    -v wr2="$(get run_r2 wall_s)" -v ar2="$(get run_r2 advection_s)" '
+    -v wr2="$(get run_r2 wall_s)" -v ar2="$(get run_r2 advection_s)" -v xr2="$(get run_r2 mpi_exchange_s)" \
+    -v gr2="$(get run_r2 mpi_gather_s)" '
 BEGIN {
     thr1 = cells * sp * steps / w1; thr2 = cells * sp * steps / w2
     printf "Bogda bench: tracer transport, %d cells (200 x 120 x 24), %d tracers, %g simulated h, %d sync steps of 300 s\n", cells, sp, H, steps
@@ -106,7 +107,7 @@ BEGIN {
     printf "%-28s %12.3g %12.3g\n", "cell-tracer-steps per s", thr1, thr2
     printf "%-28s %12.1f %12.1f\n", "peak memory, MB", r1, r2
     printf "%-28s %12s %12.2f\n", "speed-up 1 -> 2 threads", "", w1 / w2
-    if (wr2 > 0) printf "%-28s %12s %12.2f   (2 ranks x 1 thread: %.1f s, advection %.1f s)\n", "speed-up 1 -> 2 MPI ranks", "", w1 / wr2, wr2, ar2
+    if (wr2 > 0) printf "%-28s %12s %12.2f   (2 ranks x 1 thread: %.1f s, advection %.1f s of which exchanges %.1f s; gather to rank 0 %.1f s)\n", "speed-up 1 -> 2 MPI ranks", "", w1 / wr2, wr2, ar2, xr2, gr2
     # DESIGN 6 roofline floor on this machine: advection of 15 species on this grid 18 s per 10 days
     printf "%-28s %12.1f %12.1f   (floor %.2f ms, DESIGN 6)\n", "advection per sync step, ms", 1000 * a1 / steps, 1000 * a2 / steps, 18000 / 2880
     printf "%-28s %12d\n", "max advection sub-steps", msub
@@ -118,7 +119,7 @@ BEGIN {
     printf "  \"cell_species_steps_per_s\": %.4g,\n  \"peak_rss_mb\": %.1f,\n", thr1, r1 > f
     printf "  \"two_threads\": {\"wall_s\": %.3f, \"per_process_s\": {\"advection\": %.3f, \"diffusion\": %.3f, \"met\": %.3f, \"output\": %.3f}, \"cell_species_steps_per_s\": %.4g, \"peak_rss_mb\": %.1f},\n", w2, a2, d2, m2, o2, thr2, r2 > f
     printf "  \"speedup_1_to_2_threads\": %.3f,\n", w1 / w2 > f
-    if (wr2 > 0) printf "  \"speedup_1_to_2_mpi_ranks\": %.3f,\n  \"two_ranks_wall_s\": %.3f,\n", w1 / wr2, wr2 > f
+    if (wr2 > 0) printf "  \"speedup_1_to_2_mpi_ranks\": %.3f,\n  \"two_ranks_wall_s\": %.3f,\n  \"two_ranks_exchange_s\": %.3f,\n  \"two_ranks_gather_s\": %.3f,\n", w1 / wr2, wr2, xr2, gr2 > f
     printf "  \"advection_ms_per_sync_step\": {\"1_thread\": %.1f, \"2_threads\": %.1f, \"floor\": %.2f},\n", 1000 * a1 / steps, 1000 * a2 / steps, 18000 / 2880 > f
     printf "  \"max_advection_substeps\": %d\n}\n", msub > f
     print "wrote bench/results.json"

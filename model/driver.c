@@ -558,6 +558,9 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
     fprintf(m->log, "members_in_process %d\n", k);
     fprintf(m->log, "mpi_ranks %d\n", m->dec ? m->dec->nranks : 1);
+    if (m->dec && m->dec->nranks > 1)
+        fprintf(m->log, "mpi_grid %dx%d\ntiming mpi_exchange_s %.3f\ntiming mpi_gather_s %.3f\n", m->dec->px, m->dec->py,
+                m->dec->exchange_seconds, m->dec->gather_seconds);
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     fclose(m->log);
     m->log = NULL;

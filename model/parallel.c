@@ -327,6 +327,7 @@ int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, i
 {
 #ifdef BOGDA_MPI
     if (!g_active || d->nranks < 2 || d->same[from][to]) return 0;
+    const double w0 = MPI_Wtime();
     const int R = d->nranks, me = d->rank;
     const ParRect mine_from = d->rect[from][me], mine_to = d->rect[to][me];
     size_t need = (size_t)nf * nz * (rect_size(mine_from) > rect_size(mine_to) ? rect_size(mine_from) : rect_size(mine_to));
@@ -347,6 +348,7 @@ int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, i
                   MPI_COMM_WORLD);
     for (int p = 0; p < R; p++)
         if (p != me) rect_copy(d, f, nf, nz, meet(d->rect[from][p], mine_to), d->rbuf + d->rdispl[p], 0);
+    d->exchange_seconds += MPI_Wtime() - w0;
 #else
     (void)d; (void)f; (void)nf; (void)nz; (void)from; (void)to;
 #endif
@@ -357,6 +359,7 @@ int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz)
 {
 #ifdef BOGDA_MPI
     if (!g_active || d->nranks < 2) return 0;
+    const double w0 = MPI_Wtime();
     const int R = d->nranks, me = d->rank;
     const ParRect *rb = d->rect[PAR_BLOCKS];
     if (grow(d, (size_t)nz * d->ny * d->nx)) return -1;
@@ -372,6 +375,7 @@ int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz)
         if (me == 0)
             for (int p = 1; p < R; p++) rect_copy(d, f + v, 1, nz, rb[p], d->rbuf + d->rdispl[p], 0);
     }
+    d->gather_seconds += MPI_Wtime() - w0;
 #else
     (void)d; (void)f; (void)nf; (void)nz;
 #endif

@@ -62,6 +62,7 @@ typedef struct ParDecomp {
     double *sbuf, *rbuf;   /* exchange buffers, sized at set-up */
     size_t cap;            /* doubles in each buffer */
     int *scount, *sdispl, *rcount, *rdispl;
+    double exchange_seconds, gather_seconds; /* wall time in par_redistribute / par_gather_blocks */
 } ParDecomp;
 
 /* Sets up the decomposition over par_size() ranks if distributed, else one block of everything
