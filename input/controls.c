@@ -298,63 +298,21 @@ static int region_circle(Region *r, const char *value, const Grid *g, double ref
 
 static int region_mask(Region *r, const char *value, const Grid *g, char *why, size_t n)
 {
-    const char *colon = strrchr(value, ':');
-    if (!colon || colon == value || !colon[1])
-        return fail_why(why, n, BG_ECONFIG, "region '%s': mask must be 'file.nc:variable'",
-                        r->name);
-    char path[1024], var[NC_MAX_NAME + 1];
-    size_t lp = (size_t)(colon - value);
-    while (lp > 0 && isspace((unsigned char)value[lp - 1])) lp--;
-    const char *vs = colon + 1;
-    while (isspace((unsigned char)*vs)) vs++;
-    if (lp >= sizeof path || strlen(vs) > NC_MAX_NAME)
-        return fail_why(why, n, BG_ECONFIG, "region '%s': mask path or variable name too long",
-                        r->name);
-    memcpy(path, value, lp);
-    path[lp] = '\0';
-    snprintf(var, sizeof var, "%s", vs);
-    for (char *e = var + strlen(var); e > var && isspace((unsigned char)e[-1]);) *--e = '\0';
-    int nc, vid, nd, dims[NC_MAX_VAR_DIMS], st;
-    if ((st = nc_open(path, NC_NOWRITE, &nc)) != NC_NOERR)
-        return fail_why(why, n, BG_EINPUT, "%s: cannot open the mask of region '%s': %s", path,
-                        r->name, nc_strerror(st));
-    int rc = BG_OK;
-    if (nc_inq_varid(nc, var, &vid) != NC_NOERR) {
-        rc = fail_why(why, n, BG_EINPUT, "%s:%s: no such variable (mask of region '%s')", path,
-                      var, r->name);
-        goto done;
-    }
-    nc_inq_varndims(nc, vid, &nd);
-    nc_inq_vardimid(nc, vid, dims);
-    size_t len[NC_MAX_VAR_DIMS], lead = 1;
-    for (int d = 0; d < nd; d++) nc_inq_dimlen(nc, dims[d], &len[d]);
-    for (int d = 0; d + 2 < nd; d++) lead *= len[d];
-    if (nd < 2 || lead != 1 || len[nd - 2] != (size_t)g->ny || len[nd - 1] != (size_t)g->nx) {
-        rc = fail_why(why, n, BG_EINPUT, "%s:%s: the mask must be a (y, x) field of %d x %d "
-                      "cells on the model grid", path, var, g->ny, g->nx);
-        goto done;
-    }
-    if ((st = nc_get_var_double(nc, vid, r->frac)) != NC_NOERR) {
-        rc = fail_why(why, n, BG_EINPUT, "%s:%s: %s", path, var, nc_strerror(st));
-        goto done;
-    }
-    double fill;
-    int has_fill = nc_get_att_double(nc, vid, "_FillValue", &fill) == NC_NOERR;
+    char path[1024], var[NC_MAX_NAME + 1], what[300];
+    snprintf(what, sizeof what, "mask of region '%s'", r->name);
+    BgErr e = {0};
+    if (grid_read_field2d(g, value, what, r->frac, NULL, path, sizeof path, var, sizeof var, &e))
+        return fail_why(why, n, e.code, "%s", e.msg);
     size_t ncell = (size_t)g->nx * g->ny;
     for (size_t c = 0; c < ncell; c++) {
         double x = r->frac[c];
-        if (has_fill && x == fill) { r->frac[c] = 0; continue; }
         /* 1e-9: masks written in single precision round 1 and 0 within this */
-        if (!isfinite(x) || x < -1e-9 || x > 1.0 + 1e-9) {
-            rc = fail_why(why, n, BG_EINPUT, "%s:%s: value %g at (y %zu, x %zu) is outside "
-                          "[0, 1]", path, var, x, c / (size_t)g->nx, c % (size_t)g->nx);
-            goto done;
-        }
+        if (!isfinite(x) || x < -1e-9 || x > 1.0 + 1e-9)
+            return fail_why(why, n, BG_EINPUT, "%s:%s: value %g at (y %zu, x %zu) is outside [0, 1]", path, var, x,
+                            c / (size_t)g->nx, c % (size_t)g->nx);
         r->frac[c] = x < 0 ? 0 : x > 1 ? 1 : x;
     }
-done:
-    nc_close(nc);
-    return rc;
+    return BG_OK;
 }
 
 int region_parse(Region *r, const char *name, const char *kind, const char *value, const Grid *g,

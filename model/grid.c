@@ -516,3 +516,54 @@ int grid_locate(const Grid *g, double lon, double lat, double *fi, double *fj)
     *fj = (y - g->y0) / g->dy;
     return BG_OK;
 }
+
+int grid_read_field2d(const Grid *g, const char *spec, const char *what, double *out, unsigned char *is_fill,
+                      char *path, size_t npath, char *var, size_t nvar, BgErr *e)
+{
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon == spec || !colon[1])
+        return bg_fail(e, BG_ECONFIG, spec, what, "must be 'file.nc:variable'");
+    size_t lp = (size_t)(colon - spec);
+    while (lp > 0 && (spec[lp - 1] == ' ' || spec[lp - 1] == '\t')) lp--;
+    const char *vs = colon + 1;
+    while (*vs == ' ' || *vs == '\t') vs++;
+    if (lp >= npath || strlen(vs) >= nvar || strlen(vs) > NC_MAX_NAME)
+        return bg_fail(e, BG_ECONFIG, spec, what, "path or variable name too long");
+    memcpy(path, spec, lp);
+    path[lp] = '\0';
+    snprintf(var, nvar, "%s", vs);
+    for (char *t = var + strlen(var); t > var && (t[-1] == ' ' || t[-1] == '\t');) *--t = '\0';
+    int nc, vid, nd, dims[NC_MAX_VAR_DIMS], st;
+    if ((st = nc_open(path, NC_NOWRITE, &nc)) != NC_NOERR)
+        return bg_fail(e, BG_EINPUT, path, var, "cannot open the file of the %s: %s", what, nc_strerror(st));
+    int rc = BG_OK;
+    if (nc_inq_varid(nc, var, &vid) != NC_NOERR) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "no such variable (the %s)", what);
+        goto done;
+    }
+    nc_inq_varndims(nc, vid, &nd);
+    nc_inq_vardimid(nc, vid, dims);
+    size_t len[NC_MAX_VAR_DIMS], lead = 1;
+    for (int d = 0; d < nd; d++) nc_inq_dimlen(nc, dims[d], &len[d]);
+    for (int d = 0; d + 2 < nd; d++) lead *= len[d];
+    if (nd < 2 || lead != 1 || len[nd - 2] != (size_t)g->ny || len[nd - 1] != (size_t)g->nx) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "the %s must be a (y, x) field of %d x %d cells on the model grid", what,
+                     g->ny, g->nx);
+        goto done;
+    }
+    if ((st = nc_get_var_double(nc, vid, out)) != NC_NOERR) {
+        rc = bg_fail(e, BG_EINPUT, path, var, "%s", nc_strerror(st));
+        goto done;
+    }
+    double fill;
+    int has_fill = nc_get_att_double(nc, vid, "_FillValue", &fill) == NC_NOERR;
+    const size_t n = (size_t)g->nx * g->ny;
+    for (size_t c = 0; c < n; c++) {
+        int f = has_fill && out[c] == fill;
+        if (is_fill) is_fill[c] = (unsigned char)f;
+        if (f) out[c] = 0.0;
+    }
+done:
+    nc_close(nc);
+    return rc;
+}

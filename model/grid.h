@@ -41,6 +41,14 @@ void grid_free(Grid *g);
  * stored projection parameters with PROJ; not for use inside parallel regions.  Returns BG_OK,
  * BG_EINPUT if the point cannot be projected, BG_EFAIL if PROJ cannot be set up. */
 int grid_locate(const Grid *g, double lon, double lat, double *fi, double *fj);
+/* Reads spec = "file.nc:variable" (blanks around the colon ignored), a (y, x) field on this grid
+ * (leading dimensions of length 1 allowed), into out[ny * nx]; cells equal to _FillValue are
+ * returned in *is_fill (may be NULL: they become 0).  The values are not checked (the caller
+ * knows what they mean).  path and var receive the file and variable (for the caller's own
+ * messages).  Errors name the file, the variable and `what`: BG_ECONFIG for a malformed spec,
+ * BG_EINPUT for the file. */
+int grid_read_field2d(const Grid *g, const char *spec, const char *what, double *out, unsigned char *is_fill,
+                      char *path, size_t npath, char *var, size_t nvar, BgErr *e);
 
 /* Map factors of the stored projection (PROJ's meridional scale, equal to the parallel scale for
  * these conformal projections) at mass points [ny*nx], x faces [ny*(nx+1)] and y faces

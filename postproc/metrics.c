@@ -325,53 +325,16 @@ double metrics_emission_cut_t(const MemberMetrics *base, const MemberMetrics *sc
 
 int metrics_population_file(const Grid *g, const char *spec, double *pop, BgErr *e)
 {
-    const char *colon = strrchr(spec, ':');
-    if (!colon || colon == spec || !colon[1])
-        return bg_fail(e, BG_ECONFIG, spec, "[batch] population_file", "must be 'file.nc:variable'");
     char path[4096], var[NC_MAX_NAME + 1];
-    size_t lp = (size_t)(colon - spec);
-    if (lp >= sizeof path || strlen(colon + 1) > NC_MAX_NAME)
-        return bg_fail(e, BG_ECONFIG, spec, "[batch] population_file", "path or variable name too long");
-    memcpy(path, spec, lp);
-    path[lp] = '\0';
-    snprintf(var, sizeof var, "%s", colon + 1);
-    int nc, vid, nd, dims[NC_MAX_VAR_DIMS], st;
-    if ((st = nc_open(path, NC_NOWRITE, &nc)) != NC_NOERR)
-        return bg_fail(e, BG_EINPUT, path, var, "cannot open the population file: %s", nc_strerror(st));
-    int rc = BG_OK;
-    if (nc_inq_varid(nc, var, &vid) != NC_NOERR) {
-        rc = bg_fail(e, BG_EINPUT, path, var, "no such variable (population)");
-        goto done;
-    }
-    nc_inq_varndims(nc, vid, &nd);
-    nc_inq_vardimid(nc, vid, dims);
-    size_t len[NC_MAX_VAR_DIMS], lead = 1;
-    for (int d = 0; d < nd; d++) nc_inq_dimlen(nc, dims[d], &len[d]);
-    for (int d = 0; d + 2 < nd; d++) lead *= len[d];
-    if (nd < 2 || lead != 1 || len[nd - 2] != (size_t)g->ny || len[nd - 1] != (size_t)g->nx) {
-        rc = bg_fail(e, BG_EINPUT, path, var, "the population must be a (y, x) field of %d x %d cells on the model grid",
-                     g->ny, g->nx);
-        goto done;
-    }
-    if ((st = nc_get_var_double(nc, vid, pop)) != NC_NOERR) {
-        rc = bg_fail(e, BG_EINPUT, path, var, "%s", nc_strerror(st));
-        goto done;
-    }
-    double fill;
-    int has_fill = nc_get_att_double(nc, vid, "_FillValue", &fill) == NC_NOERR;
+    BG_TRY(grid_read_field2d(g, spec, "[batch] population_file", pop, NULL, path, sizeof path, var, sizeof var, e));
     const size_t n = (size_t)g->nx * g->ny;
     double total = 0.0;
     for (size_t c = 0; c < n; c++) {
-        if (has_fill && pop[c] == fill) pop[c] = 0.0;
-        if (!isfinite(pop[c]) || pop[c] < 0.0) {
-            rc = bg_fail(e, BG_EINPUT, path, var, "value %g at (y %zu, x %zu) is not a population",
-                         pop[c], c / (size_t)g->nx, c % (size_t)g->nx);
-            goto done;
-        }
+        if (!isfinite(pop[c]) || pop[c] < 0.0)
+            return bg_fail(e, BG_EINPUT, path, var, "value %g at (y %zu, x %zu) is not a population", pop[c],
+                           c / (size_t)g->nx, c % (size_t)g->nx);
         total += pop[c];
     }
-    if (total <= 0.0) rc = bg_fail(e, BG_EINPUT, path, var, "the population sums to zero");
-done:
-    nc_close(nc);
-    return rc;
+    if (total <= 0.0) return bg_fail(e, BG_EINPUT, path, var, "the population sums to zero");
+    return BG_OK;
 }
