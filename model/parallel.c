@@ -9,6 +9,13 @@
 #endif
 
 static int g_rank = 0, g_size = 1, g_active = 0;
+/* The ranks that advance one run together: all of them, or, inside a batch split into sets
+ * (par_split), this rank's set.  Every collective of a run goes over this communicator. */
+static int g_run_rank = 0, g_run_size = 1, g_set = 0, g_nsets = 1;
+#ifdef BOGDA_MPI
+static MPI_Comm g_run = MPI_COMM_NULL;
+#define RUNCOMM (g_run != MPI_COMM_NULL ? g_run : MPI_COMM_WORLD)
+#endif
 
 int par_init(int *argc, char ***argv)
 {
@@ -20,6 +27,8 @@ int par_init(int *argc, char ***argv)
             g_active = 1;
             MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
             MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+            g_run_rank = g_rank;
+            g_run_size = g_size;
         }
     }
 #else
@@ -31,6 +40,7 @@ int par_init(int *argc, char ***argv)
 
 void par_finalize(void)
 {
+    par_unsplit();
 #ifdef BOGDA_MPI
     if (g_active) MPI_Finalize();
 #endif
@@ -39,11 +49,43 @@ void par_finalize(void)
 
 int par_rank(void) { return g_rank; }
 int par_size(void) { return g_size; }
+int par_run_rank(void) { return g_run_rank; }
+int par_run_size(void) { return g_run_size; }
+int par_set(void) { return g_set; }
+int par_nsets(void) { return g_nsets; }
+
+int par_split(int nsets)
+{
+    if (nsets < 1 || g_size % nsets) return -1;
+    par_unsplit();
+    g_nsets = nsets;
+    g_set = g_rank / (g_size / nsets);
+#ifdef BOGDA_MPI
+    if (g_active && nsets > 1) {
+        if (MPI_Comm_split(MPI_COMM_WORLD, g_set, g_rank, &g_run) != MPI_SUCCESS) return -1;
+        MPI_Comm_rank(g_run, &g_run_rank);
+        MPI_Comm_size(g_run, &g_run_size);
+    }
+#endif
+    return 0;
+}
+
+void par_unsplit(void)
+{
+#ifdef BOGDA_MPI
+    if (g_run != MPI_COMM_NULL) MPI_Comm_free(&g_run);
+    g_run = MPI_COMM_NULL;
+#endif
+    g_run_rank = g_rank;
+    g_run_size = g_size;
+    g_set = 0;
+    g_nsets = 1;
+}
 
 void par_barrier(void)
 {
 #ifdef BOGDA_MPI
-    if (g_active) MPI_Barrier(MPI_COMM_WORLD);
+    if (g_active) MPI_Barrier(RUNCOMM);
 #endif
 }
 
@@ -52,7 +94,7 @@ int par_max_int(int v)
 #ifdef BOGDA_MPI
     if (g_active) {
         int r = v;
-        MPI_Allreduce(&v, &r, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        MPI_Allreduce(&v, &r, 1, MPI_INT, MPI_MAX, RUNCOMM);
         return r;
     }
 #endif
@@ -64,7 +106,7 @@ int par_sum_int(int v)
 #ifdef BOGDA_MPI
     if (g_active) {
         int r = v;
-        MPI_Allreduce(&v, &r, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        MPI_Allreduce(&v, &r, 1, MPI_INT, MPI_SUM, RUNCOMM);
         return r;
     }
 #endif
@@ -82,7 +124,7 @@ void par_abort(int code)
 void par_sum_doubles(double *v, size_t n)
 {
 #ifdef BOGDA_MPI
-    if (g_active && g_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    if (g_active && g_run_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_SUM, RUNCOMM);
 #else
     (void)v;
     (void)n;
@@ -92,7 +134,7 @@ void par_sum_doubles(double *v, size_t n)
 void par_sum_longs(long *v, size_t n)
 {
 #ifdef BOGDA_MPI
-    if (g_active && g_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    if (g_active && g_run_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_LONG, MPI_SUM, RUNCOMM);
 #else
     (void)v;
     (void)n;
@@ -102,7 +144,7 @@ void par_sum_longs(long *v, size_t n)
 void par_max_ints(int *v, size_t n)
 {
 #ifdef BOGDA_MPI
-    if (g_active && g_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (g_active && g_run_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_INT, MPI_MAX, RUNCOMM);
 #else
     (void)v;
     (void)n;
@@ -112,7 +154,7 @@ void par_max_ints(int *v, size_t n)
 void par_max_longs(long *v, size_t n)
 {
 #ifdef BOGDA_MPI
-    if (g_active && g_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_LONG, MPI_MAX, MPI_COMM_WORLD);
+    if (g_active && g_run_size > 1 && n > 0) MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_LONG, MPI_MAX, RUNCOMM);
 #else
     (void)v;
     (void)n;
@@ -122,7 +164,7 @@ void par_max_longs(long *v, size_t n)
 void par_bcast_doubles(double *v, size_t n, int root)
 {
 #ifdef BOGDA_MPI
-    if (g_active && g_size > 1 && n > 0) MPI_Bcast(v, (int)n, MPI_DOUBLE, root, MPI_COMM_WORLD);
+    if (g_active && g_run_size > 1 && n > 0) MPI_Bcast(v, (int)n, MPI_DOUBLE, root, RUNCOMM);
 #else
     (void)v;
     (void)n;
@@ -181,8 +223,8 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
                     int nf_max, char *why, size_t nwhy)
 {
     memset(d, 0, sizeof *d);
-    d->nranks = distributed ? g_size : 1;
-    d->rank = distributed ? g_rank : 0;
+    d->nranks = distributed ? g_run_size : 1;
+    d->rank = distributed ? g_run_rank : 0;
     d->nx = nx;
     d->ny = ny;
     d->nz = nz;
@@ -345,7 +387,7 @@ int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, i
         ro += nr;
     }
     MPI_Alltoallv(d->sbuf, d->scount, d->sdispl, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE,
-                  MPI_COMM_WORLD);
+                  RUNCOMM);
     for (int p = 0; p < R; p++)
         if (p != me) rect_copy(d, f, nf, nz, meet(d->rect[from][p], mine_to), d->rbuf + d->rdispl[p], 0);
     d->exchange_seconds += MPI_Wtime() - w0;
@@ -371,7 +413,7 @@ int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz)
             d->rdispl[p] = (int)ro;
             ro += (size_t)d->rcount[p];
         }
-        MPI_Gatherv(d->sbuf, (int)ns, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        MPI_Gatherv(d->sbuf, (int)ns, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE, 0, RUNCOMM);
         if (me == 0)
             for (int p = 1; p < R; p++) rect_copy(d, f + v, 1, nz, rb[p], d->rbuf + d->rdispl[p], 0);
     }

@@ -3,8 +3,8 @@
  *
  * MPI is initialised only when the launcher's environment says so (OMPI_COMM_WORLD_SIZE,
  * PMI_SIZE or PMIX_RANK): a plain `bogda run` never starts an MPI singleton (which OpenMPI
- * refuses as root).  The rank and size are the one piece of process-wide state of this module;
- * they are set once at start-up and only read afterwards. */
+ * refuses as root).  The rank and size are set once at start-up and only read afterwards; the
+ * set a rank belongs to (par_split) changes only between a batch's runs. */
 #ifndef BOGDA_PARALLEL_H
 #define BOGDA_PARALLEL_H
 
@@ -16,9 +16,19 @@ void par_finalize(void);
 int par_rank(void);
 int par_size(void);
 void par_barrier(void);
-/* The largest (or the sum) of v over the ranks; v without MPI. */
+/* The largest (or the sum) of v over the ranks of this rank's set (all ranks unless split); v
+ * without MPI. */
 int par_max_int(int v);
 int par_sum_int(int v);
+/* A batch's ranks in nsets sets of size / nsets consecutive ranks (collective; nsets must divide
+ * the size): each set advances its own runs, and every collective below, and the domain
+ * decomposition, then work within the set.  par_unsplit returns to one set of all ranks. */
+int par_split(int nsets);
+void par_unsplit(void);
+int par_run_rank(void); /* this rank within its set (= par_rank() unless split) */
+int par_run_size(void);
+int par_set(void);
+int par_nsets(void);
 /* Stops every rank (MPI_Abort) after a fatal error on one. */
 void par_abort(int code);
 

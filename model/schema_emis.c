@@ -16,6 +16,7 @@ const CfgKey bg_schema_emis[] = {
     {"scenario *", "description", "", "text", "what the scenario does"},
     {"scenario *", "cost_million_cny", "0", "million CNY", "cost of the measures"},
     {"batch", "members_per_process", "0", "count", "bogda batch: members advanced together in one process, sharing meteorology, advection and diffusion (0 = all)"},
+    {"batch", "ranks_per_group", "auto", "auto or count", "bogda batch under mpirun: MPI ranks that advance one group together, splitting its grid into blocks (auto: ranks / the most sets, up to one per group, that divide the ranks)"},
     {"batch", "rank_by", "d_pwm_PM25", "column", "bogda batch/rank: the ranking.csv column sorted on (d_pwm_PM25, d_exceed_days, d_heavy_days, d_O3_8h, d_pwm_PM25_per_kt, d_pwm_PM25_per_billion_cny, d_mean_PM25_<station>)"},
     {"batch", "population_file", "", "file.nc:var", "population per grid cell (persons) on the model grid for the population-weighted PM2.5, instead of the cities' populations"},
     {"scenario *", "control", "", "SECTOR SPECIES REGION FACTOR [START/END]", "an emission control (repeatable; DESIGN 2.2)"},

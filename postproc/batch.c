@@ -32,7 +32,9 @@ static const char batch_usage[] =
     "  from its newest checkpoint, and a failed member does not stop the others.\n"
     "  [batch] members_per_process members (default all) are advanced together in one\n"
     "  process: they share the meteorology, advection and diffusion; results are those of\n"
-    "  separate runs bit for bit.\n";
+    "  separate runs bit for bit.  Under mpirun the groups are spread over sets of\n"
+    "  [batch] ranks_per_group ranks (auto: as many ranks per group as keep every set busy),\n"
+    "  each set splitting its group's grid into blocks.\n";
 
 static const char rank_usage[] =
     "usage: bogda rank BATCHDIR [--by COLUMN]\n"
@@ -144,8 +146,8 @@ static void remove_manifest_parts(const char *dir)
     }
 }
 
-/* The whole manifest; under MPI with several ranks (rank >= 0) each rank writes the rows of its
- * own groups to batch_manifest.rank<R>.csv, merged by rank 0 at the end. */
+/* The whole manifest; under MPI with several sets of ranks (set >= 0) the first rank of each set
+ * writes the rows of the set's groups to batch_manifest.rank<set>.csv, merged by rank 0 at the end. */
 static int write_manifest_rank(const char *dir, const Member *m, int n, int rank, int nranks, BgErr *e)
 {
     char path[PATH_LEN + 64], tmp[PATH_LEN + 80];
@@ -172,8 +174,9 @@ static int write_manifest_rank(const char *dir, const Member *m, int n, int rank
 
 static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
 {
-    int nr = par_size();
-    return write_manifest_rank(dir, m, n, nr > 1 ? par_rank() : -1, nr, e);
+    if (par_size() == 1) return write_manifest_rank(dir, m, n, -1, 1, e);
+    if (par_run_rank() != 0) return BG_OK; /* the set's first rank writes its part */
+    return write_manifest_rank(dir, m, n, par_set(), par_nsets(), e);
 }
 
 int batch_main(int argc, char **argv, BgErr *e)
@@ -211,10 +214,19 @@ int batch_main(int argc, char **argv, BgErr *e)
     int nsc = rc == BG_OK ? config_sections(&base.cfg, "scenario", sn, MAX_MEMBERS) : 0;
     if (rc == BG_OK && (nsc < 0 || !mem)) rc = bg_fail(e, BG_ECONFIG, config, NULL, "more than %d scenarios", MAX_MEMBERS);
     char dir[PATH_LEN] = "", info[PATH_LEN + 64], rank_by[96] = RANKING_DEFAULT_PRIMARY, popfile[PATH_LEN] = "";
-    int nm = 0, mpp = 0;
+    int nm = 0, mpp = 0, rpg = 0;
     if (rc == BG_OK) rc = config_int(&base.cfg, "batch", "members_per_process", &mpp, e);
     if (rc == BG_OK && mpp < 0)
         rc = bg_fail(e, BG_ECONFIG, config, "[batch] members_per_process", "must be 0 (all) or a positive count");
+    if (rc == BG_OK) {
+        const char *rp = config_get(&base.cfg, "batch", "ranks_per_group");
+        char tail;
+        if (rp && strcmp(rp, "auto") && (sscanf(rp, "%d%c", &rpg, &tail) != 1 || rpg < 1))
+            rc = bg_fail(e, BG_ECONFIG, config, "[batch] ranks_per_group", "'%s': must be auto or a positive count", rp);
+        else if (rpg > 0 && par_size() % rpg)
+            rc = bg_fail(e, BG_ECONFIG, config, "[batch] ranks_per_group", "%d does not divide the %d MPI ranks", rpg,
+                         par_size());
+    }
     if (rc == BG_OK) {
         const char *rb = config_get(&base.cfg, "batch", "rank_by");
         if (rb && rb[0]) snprintf(rank_by, sizeof rank_by, "%s", rb);
@@ -285,17 +297,27 @@ int batch_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK) read_manifest(dir, mem, nm);
     par_barrier(); /* every rank has read the manifest before any rewrites its part */
     /* members in groups of members_per_process, each group advanced together in one process */
-    int per = mpp > 0 && mpp < nm ? mpp : nm;
+    int per = mpp > 0 && mpp < nm ? mpp : nm, ngroups = (nm + per - 1) / per;
     for (int q = 0; q < nm; q++) mem[q].group = q / per;
+    /* the ranks in sets, one group at a time on each set (group g on set g mod S): auto takes
+     * the most sets that divide the ranks and have a group each, so no set idles while groups
+     * wait, and any ranks beyond one per group split the groups' grids */
+    int nsets = nr;
+    if (rpg > 0) nsets = nr / rpg;
+    else
+        while (nsets > 1 && (nsets > ngroups || nr % nsets)) nsets--;
+    if (rc == BG_OK && par_split(nsets)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "cannot split the MPI ranks into %d sets", nsets);
+    const int set = par_set(), setroot = par_run_rank() == 0;
     if (nr > 1 && me == 0)
-        fprintf(stderr, "batch: %d member groups over %d MPI ranks (group g on rank g mod %d)\n", (nm + per - 1) / per, nr, nr);
+        fprintf(stderr, "batch: %d member groups over %d MPI ranks: %d set(s) of %d rank(s), group g on set g mod %d\n",
+                ngroups, nr, nsets, nr / nsets, nsets);
     Model *ms = calloc((size_t)per + 1, sizeof *ms);
     Model **mp = calloc((size_t)per + 1, sizeof *mp);
     BgErr *errs = calloc((size_t)per + 1, sizeof *errs);
     int *idx = calloc((size_t)per + 1, sizeof *idx);
     if (rc == BG_OK && (!ms || !mp || !errs || !idx)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     for (int g0 = 0; g0 < nm && rc == BG_OK; g0 += per) {
-        if ((g0 / per) % nr != me) continue;
+        if ((g0 / per) % nsets != set) continue;
         int g1 = g0 + per < nm ? g0 + per : nm, k = 0;
         /* set up the group's unfinished members; resume only if they all stopped at the same
          * checkpoint (they write them at the same steps, but a kill can fall between two) */
@@ -311,7 +333,7 @@ int batch_main(int argc, char **argv, BgErr *e)
                 Model *m = &ms[k];
                 int mrc = model_setup(m, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
                 if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash)) {
-                    fprintf(stderr, "batch: %s already done\n", mem[q].name);
+                    if (setroot) fprintf(stderr, "batch: %s already done\n", mem[q].name);
                     model_free(m);
                     continue;
                 }
@@ -321,6 +343,7 @@ int batch_main(int argc, char **argv, BgErr *e)
                     snprintf(mem[q].status, sizeof mem[q].status, "failed: %s", me.msg);
                     continue;
                 }
+                m->distributed = par_run_size() > 1; /* the set splits the grid */
                 idx[k] = q;
                 mp[k] = m;
                 errs[k] = (BgErr){0};
@@ -329,7 +352,7 @@ int batch_main(int argc, char **argv, BgErr *e)
             int same = 1;
             for (int i = 1; i < k; i++) same &= !strcmp(base_name(mp[i]->rc.restart), base_name(mp[0]->rc.restart));
             if (same || pass == 1) break;
-            fprintf(stderr, "batch: the group's members stopped at different checkpoints: running them from the start\n");
+            if (setroot) fprintf(stderr, "batch: the group's members stopped at different checkpoints: running them from the start\n");
             for (int i = 0; i < k; i++) model_free(mp[i]);
         }
         if (rc != BG_OK) break;
@@ -337,10 +360,14 @@ int batch_main(int argc, char **argv, BgErr *e)
         rc = write_manifest(dir, mem, nm, e);
         double w0 = omp_get_wtime();
         if (rc == BG_OK && k > 0) {
-            if (nr > 1) fprintf(stderr, "[rank %d] ", me);
-            fprintf(stderr, "batch: running");
-            for (int i = 0; i < k; i++) fprintf(stderr, " %s (%d of %d)", mem[idx[i]].name, idx[i] + 1, nm);
-            fprintf(stderr, k > 1 ? " together\n" : "\n");
+            if (setroot) {
+                if (nsets > 1) fprintf(stderr, "[set %d] ", set);
+                fprintf(stderr, "batch: running");
+                for (int i = 0; i < k; i++) fprintf(stderr, " %s (%d of %d)", mem[idx[i]].name, idx[i] + 1, nm);
+                fprintf(stderr, k > 1 ? " together" : "");
+                if (nr / nsets > 1) fprintf(stderr, " on %d ranks", nr / nsets);
+                fputc('\n', stderr);
+            }
             BgErr ge = {0};
             model_run_group(mp, k, errs, &ge); /* a shared failure is in every errs[i] */
         }
@@ -357,8 +384,10 @@ int batch_main(int argc, char **argv, BgErr *e)
                 char odir[PATH_LEN + 80];
                 snprintf(odir, sizeof odir, "%s/%s", dir, mm->name);
                 snprintf(mm->status, sizeof mm->status, "done");
-                dir_checksum(odir, mm->checksum);
-                fprintf(stderr, "batch: %s done (%.1f s wall for the group of %d)\n", mm->name, wall, k);
+                if (setroot) {
+                    dir_checksum(odir, mm->checksum);
+                    fprintf(stderr, "batch: %s done (%.1f s wall for the group of %d)\n", mm->name, wall, k);
+                }
             } else {
                 /* one failed member does not stop the others */
                 snprintf(mm->status, sizeof mm->status, "failed: %s", errs[i].msg);
@@ -372,6 +401,7 @@ int batch_main(int argc, char **argv, BgErr *e)
     free(mp);
     free(errs);
     free(idx);
+    par_unsplit();
     /* every rank done: rank 0 merges the manifest parts and ranks */
     int bad = par_max_int(rc != BG_OK);
     if (nr > 1) {

@@ -1,10 +1,13 @@
 #!/bin/bash
 # A scenario batch over several nodes: `bogda batch` under MPI spreads the member groups
 # ([batch] members_per_process members each, advanced together sharing met and transport)
-# over the ranks (group g on rank g mod R); each rank uses OpenMP on its cores.
+# over sets of ranks (group g on set g mod sets; [batch] ranks_per_group, auto by default:
+# as many sets as keep each busy, a set of several ranks splitting its group's grid into
+# blocks); each rank uses OpenMP on its cores.
 # Submit:  sbatch --nodes=4 config/slurm/batch.sh path/to/case.ini
-# Choose members_per_process so that the groups divide evenly over the ranks (8 members on
-# 4 ranks: members_per_process = 2).  A batch stopped by the time limit (SIGTERM: every member
+# Choose members_per_process so that the groups divide evenly over the sets (8 members on
+# 4 ranks: members_per_process = 2 gives 4 sets of one rank; members_per_process = 0, one group
+# of all 8, gives one set of 4 ranks).  A batch stopped by the time limit (SIGTERM: every member
 # checkpoints) or killed resumes when submitted again: finished members are skipped
 # (batch_manifest.csv), the others continue from their checkpoints.
 #SBATCH --job-name=bogda-batch

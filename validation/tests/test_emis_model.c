@@ -723,6 +723,23 @@ static void test_batch(void **st)
     struct stat sp;
     assert_int_not_equal(stat(p2, &sp), 0); /* the ranks' parts are merged and removed */
     print_message("batch over 2 MPI ranks: the same ranking and member files as the serial batch\n");
+    /* one group of every member on 2 ranks as 2 x 1 blocks (ranks_per_group auto = 2: one set) */
+    snprintf(dir3, sizeof dir3, "%s/batch_mpi_blocks", tmpdir);
+    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+            "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+            "mpirun --oversubscribe -np 2 %s batch %s --set run.output_dir=%s --set run.hours=2 "
+            "--set run.decomposition=2x1 > /dev/null", bogda, cfg, dir3);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(err, "1 set(s) of 2 rank(s)"));
+    snprintf(r4, sizeof r4, "%s/ranking.csv", dir3);
+    assert_int_equal(sh("cmp -s %s %s", r1, r4), 0);
+    snprintf(a, sizeof a, "%s/nox/conc_2024-01-10.nc", dir3);
+    assert_int_equal(nc_compare_files(a, b, skip, &nd, rep, sizeof rep), 0);
+    assert_int_equal(nd, 0);
+    snprintf(p2, sizeof p2, "%s/baseline/run.log", dir3);
+    assert_int_equal(sh("grep -q 'process grid 2 x 1' %s", p2), 0);
+    print_message("batch of one group on 2 MPI ranks (2 x 1 blocks): the same ranking and member files\n");
     /* the baseline as one run split over 3 ranks (emissions, point-free): the batch's baseline */
     char dir4[700];
     snprintf(dir4, sizeof dir4, "%s/run_mpi", tmpdir);
