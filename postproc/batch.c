@@ -297,7 +297,7 @@ int batch_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK) read_manifest(dir, mem, nm);
     par_barrier(); /* every rank has read the manifest before any rewrites its part */
     /* members in groups of members_per_process, each group advanced together in one process */
-    int per = mpp > 0 && mpp < nm ? mpp : nm, ngroups = (nm + per - 1) / per;
+    int per = mpp > 0 && mpp < nm ? mpp : nm > 0 ? nm : 1, ngroups = (nm + per - 1) / per;
     for (int q = 0; q < nm; q++) mem[q].group = q / per;
     /* the ranks in sets, one group at a time on each set (group g on set g mod S): auto takes
      * the most sets that divide the ranks and have a group each, so no set idles while groups

@@ -688,6 +688,11 @@ static void test_batch(void **st)
     assert_int_equal(nc_compare_files(a, b, skip, &nd, rep, sizeof rep), 0);
     assert_int_equal(nd, 0);
     print_message("batch: grouped, one member per process on 1 thread, and killed + resumed: identical rankings\n");
+    /* a malformed [batch] ranks_per_group is refused before anything runs */
+    rc = sh("%s batch %s --set run.output_dir=%s/batch_bad --set batch.ranks_per_group=two > /dev/null", bogda, cfg, tmpdir);
+    print_message("ranks_per_group = two: exit %d: %s", rc, err);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "[batch] ranks_per_group"));
 #ifdef BOGDA_MPI
     /* ... and spread over 2 MPI ranks (groups of one member: ranks take members 0, 2 and 1, 3).
      * Leak checking is off for the ranks only: OpenMPI's components are unloaded at
