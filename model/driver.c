@@ -85,8 +85,9 @@ typedef struct Group {
     AdvectWork *adv;
     VdiffWork *vdiff;
     ParDecomp dec;                       /* this rank's block (all of the grid unless distributed) */
-    double **gfields, **gdiag;           /* what rank 0 gathers each step: states, flux diagnostics */
-    int ngather, ndiag;
+    double **gfields, **gacc;            /* what rank 0 gathers: the states, the output sums */
+    int ngather, nacc[2];                /* species fields; output sums of [0] nz layers, [1] one */
+    int want_surface;                    /* a member samples stations: layer 0 every step */
 } Group;
 
 static int group_advection(Group *gr, double t, double dt, BgErr *e)
@@ -485,6 +486,24 @@ static int member_begin(Model *m, BgErr *e)
 }
 
 /* Outputs, station samples, diagnostics and checkpoints after a step. */
+/* The step's samples of the output means.  Every rank of a distributed run accumulates those
+ * of its own block (element by element, so the sums are those of the serial run) before rank 0
+ * gathers the sums and the state (model_run_group) and alone writes (member_after_step). */
+static int member_sample(Model *m, BgErr *e)
+{
+    const MetFields *f = model_met(m, m->state.time, e); /* cached: the advection's end time */
+    if (!f) return e->code;
+    memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
+    output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
+    if (m->diag_on) {
+        diag_step(m, m->rc.sync_dt);
+        output_accumulate(&m->dout, &m->dstate);
+    }
+    return BG_OK;
+}
+
+/* Stations, output records, budget rows and checkpoints of a step (rank 0); the other ranks
+ * mirror the resets of the sums that rank 0's writes make. */
 static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
 {
     RunConfig *rc = &m->rc;
@@ -492,17 +511,15 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
     char ts[32];
     const MetFields *f = model_met(m, t, e); /* cached: the advection's end time */
     if (!f) return e->code;
-    if (!writes_files(m)) {
-        /* another rank of a distributed run: rank 0 (which gathered the state) writes */
-        if (m->diag_on) diag_step(m, rc->sync_dt);
+    const int root = writes_files(m);
+    if (root && m->stations && t > out_start + 1e-6)
+        BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
+    if (!root) {
+        if (on_grid(t, rc->t_start, rc->out_dt)) {
+            if (rc->average ? t > out_start + 1e-6 : t >= out_start - 1e-6) output_discard(&m->out, t);
+            if (m->diag_on && t > out_start + 1e-6) output_discard(&m->dout, t);
+        }
         return BG_OK;
-    }
-    memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
-    output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
-    if (m->stations && t > out_start + 1e-6) BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
-    if (m->diag_on) {
-        diag_step(m, rc->sync_dt);
-        output_accumulate(&m->dout, &m->dstate);
     }
     if (on_grid(t, rc->t_start, rc->out_dt)) {
         /* means start after the spin-up; instantaneous output includes its end */
@@ -584,7 +601,7 @@ static void group_free(Group *gr)
     if (gr->adv) advect_work_set_decomp(gr->adv, NULL);
     par_decomp_free(&gr->dec);
     free(gr->gfields);
-    free(gr->gdiag);
+    free(gr->gacc);
     free(gr->q); free(gr->sflux); free(gr->vdep); free(gr->depf);
     free(gr->bc_west); free(gr->bc_east); free(gr->bc_south); free(gr->bc_north); free(gr->bc_top);
     free(gr->tin); free(gr->tout); free(gr->removed);
@@ -645,11 +662,11 @@ static int group_alloc(Group *gr, BgErr *e)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
     if (gr->vdiff) vdiff_work_set_decomp(gr->vdiff, &gr->dec);
     if (gr->adv) advect_work_set_decomp(gr->adv, &gr->dec);
-    /* rank 0 gathers each member's state and flux diagnostics every step */
+    /* rank 0 gathers each member's state (and, member_begin having set up the outputs, their
+     * sums: model_run_group) when it writes */
     int nsp = m0->state.nspec;
     gr->gfields = calloc((size_t)gr->k * nsp + 1, sizeof *gr->gfields);
-    gr->gdiag = calloc((size_t)gr->k * 3 * ns + 1, sizeof *gr->gdiag);
-    if (!gr->gfields || !gr->gdiag) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    if (!gr->gfields) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
         m->dec = &gr->dec;
@@ -676,6 +693,51 @@ static int group_alloc(Group *gr, BgErr *e)
     return BG_OK;
 }
 
+/* The pointers to the members' output sums, for the gathers at the steps that write. */
+static int group_gather_setup(Group *gr, BgErr *e)
+{
+    size_t n = 0;
+    const size_t plane = (size_t)gr->m[0]->grid.nx * gr->m[0]->grid.ny;
+    for (int i = 0; i < gr->k; i++) n += (size_t)gr->m[i]->out.cfg.nout + (size_t)gr->m[i]->dout.cfg.nout;
+    gr->gacc = calloc(n + 1, sizeof *gr->gacc);
+    if (!gr->gacc) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    /* [0, nacc[0]): sums of nz layers; then nacc[1] sums of one layer */
+    int idx = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < gr->k; i++) {
+            Model *m = gr->m[i];
+            Output *outs[2] = {&m->out, m->diag_on ? &m->dout : NULL};
+            for (int o = 0; o < 2; o++) {
+                Output *op = outs[o];
+                if (!op || !op->acc || (op->nlev > 1) != (pass == 0)) continue;
+                for (int s = 0; s < op->cfg.nout; s++) gr->gacc[idx++] = op->acc + (size_t)s * op->nlev * plane;
+            }
+            if (m->stations) gr->want_surface = 1;
+        }
+        if (pass == 0) gr->nacc[0] = idx;
+    }
+    gr->nacc[1] = idx - gr->nacc[0];
+    return BG_OK;
+}
+
+/* After a step of a distributed run: rank 0 gathers the species (and the output sums) at the
+ * steps where a member writes or checkpoints (or at the end, or when stopping), and only the
+ * surface layer, for the stations, at the others. */
+static int group_gather(Group *gr, int last)
+{
+    const double t = gr->m[0]->state.time;
+    int full = last;
+    for (int i = 0; i < gr->k; i++) {
+        const RunConfig *rc = &gr->m[i]->rc;
+        full |= on_grid(t, rc->t_start, rc->out_dt) || on_grid(t, rc->t_start, rc->checkpoint_s);
+    }
+    const int nz = gr->m[0]->grid.nz;
+    if (!full) return gr->want_surface ? par_gather_blocks(&gr->dec, gr->gfields, gr->ngather, 1) : 0;
+    if (par_gather_blocks(&gr->dec, gr->gfields, gr->ngather, nz)) return -1;
+    if (par_gather_blocks(&gr->dec, gr->gacc, gr->nacc[0], nz)) return -1;
+    return par_gather_blocks(&gr->dec, gr->gacc + gr->nacc[0], gr->nacc[1], 1);
+}
+
 int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
 {
     Group gr;
@@ -700,9 +762,8 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
     int nalive = 0;
     for (int i = 0; i < k; i++) nalive += gr.alive[i];
     const int dist = gr.dec.nranks > 1;
-    for (int i = 0; i < k && rc == BG_OK; i++)
-        if (ms[i]->diag_on && ms[i]->dg) /* allocated by member_begin */
-            for (int f = 0; f < 3 * gr.ns; f++) gr.gdiag[gr.ndiag++] = ms[i]->dg + (size_t)f * ms[i]->grid.nx * ms[i]->grid.ny;
+    /* the output sums (allocated by member_begin): a field per species and layer set */
+    if (rc == BG_OK && dist) rc = group_gather_setup(&gr, e);
     if (dist && par_max_int(rc != BG_OK || nalive < k) && rc == BG_OK)
         rc = bg_fail(e, BG_EFAIL, ms[0]->rc.output_dir, NULL, "another MPI rank failed to start the run");
 
@@ -726,8 +787,11 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             if (par_max_int(rc != BG_OK) && rc == BG_OK) rc = bg_fail(e, BG_EFAIL, r0->output_dir, NULL, "another MPI rank failed");
             if (rc != BG_OK) break;
             stop_signal = par_max_int(stop_signal);
-            if (par_gather_blocks(&gr.dec, gr.gfields, gr.ngather, m0->grid.nz) ||
-                par_gather_blocks(&gr.dec, gr.gdiag, gr.ndiag, 1))
+        }
+        for (int i = 0; i < k && rc == BG_OK; i++)
+            if (gr.alive[i] && member_sample(ms[i], &errs[i]) != BG_OK) gr.alive[i] = 0;
+        if (dist && rc == BG_OK) {
+            if (group_gather(&gr, n == nsteps - 1 || stop_signal))
                 rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
         }
         for (int i = 0; i < k && rc == BG_OK; i++)

@@ -718,9 +718,14 @@ done:
             rc = bg_fail(e, BG_EFAIL, path, NULL, "%s", nc_strerror(crc));
     }
     if (rc != BG_OK) return rc;
+    output_discard(o, t);
+    return BG_OK;
+}
+
+void output_discard(Output *o, double t)
+{
     if (o->acc) memset(o->acc, 0, o->nacc * sizeof *o->acc);
     o->nsamples = 0;
     o->acc_start = t;
     o->last_sample = t;
-    return BG_OK;
 }

@@ -72,6 +72,9 @@ int output_write(Output *o, const State *s, BgErr *e);
 int output_finish(Output *o, BgErr *e);
 void output_free(Output *o);
 
+/* What output_write does to the accumulator after writing, without writing: the other ranks of a
+ * distributed run keep their sums in step with rank 0's. */
+void output_discard(Output *o, double t);
 /* Restores the accumulator saved in a restart (acc may alias o->acc).  nacc must equal o->nacc.
  * BG_EINPUT when it does not. */
 int output_restore(Output *o, const double *acc, size_t nacc, long nsamples, double acc_start,
