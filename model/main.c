@@ -148,12 +148,14 @@ static int dispatch(int argc, char **argv)
         printf("bogda %s\n", BOGDA_VERSION);
         return 0;
     }
-    /* Under mpirun: `run` splits the grid over the ranks, `batch` spreads member groups over
-     * them; every other verb would run R identical copies writing the same files. */
-    if (par_size() > 1 && strcmp(verb, "batch") && strcmp(verb, "run") && strcmp(verb, "check")) {
+    /* Under mpirun: `run` and `forecast` split the grid over the ranks, `batch` spreads member
+     * groups over them; every other verb would run R identical copies writing the same files. */
+    if (par_size() > 1 && strcmp(verb, "batch") && strcmp(verb, "run") && strcmp(verb, "check") &&
+        strcmp(verb, "forecast")) {
         if (par_rank() == 0)
-            fprintf(stderr, "bogda: error: %s under mpirun with %d ranks: only `bogda run` (domain decomposition) "
-                            "and `bogda batch` (member groups over ranks) use MPI; run it with one rank\n",
+            fprintf(stderr, "bogda: error: %s under mpirun with %d ranks: only `bogda run` and `bogda forecast` "
+                            "(domain decomposition) and `bogda batch` (member groups over ranks) use MPI; run it "
+                            "with one rank\n",
                     verb, par_size());
         return BG_ECONFIG;
     }
@@ -170,6 +172,7 @@ static int dispatch(int argc, char **argv)
         BgErr e = {0};
         int rc = forecast_main(argc - 1, argv + 1, &e); /* argv[0] is the verb */
         fig_release_static(); /* the chart's cairo and fontconfig caches */
+        if (rc != BG_OK && par_size() > 1 && par_rank() != 0) return e.code ? e.code : BG_EFAIL; /* rank 0 reports */
         return rc == BG_OK ? 0 : report(&e);
     }
     if (!strcmp(verb, "evaluate")) {

@@ -1,4 +1,5 @@
 #include "forecast.h"
+#include "parallel.h"
 
 #include <limits.h>
 #include <math.h>
@@ -544,7 +545,16 @@ int forecast_main(int argc, char **argv, BgErr *e)
             rc = bg_fail(e, BG_EINPUT, restart, "time", "restart at %s, but the cycle starts at %s", isfinite(tr) ? a : "unknown", b);
         }
     }
-    if (rc == BG_OK) rc = model_run(&m, e);
+    /* under mpirun the run splits its grid over the ranks; rank 0 alone makes the products */
+    if (rc == BG_OK) {
+        m.distributed = par_size() > 1;
+        rc = model_run(&m, e);
+    }
+    if (par_size() > 1 && par_rank() != 0) {
+        if (setup) model_free(&m);
+        free(sets);
+        return rc;
+    }
     CitySeries *cs = calloc(64, sizeof *cs);
     int ncs = 0;
     if (rc == BG_OK && !cs) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");

@@ -4,6 +4,8 @@
 # output_dir/cycle_YYYY-MM-DDT12.  Run every day after the WRF files arrive, e.g. with
 # scrontab:   30 17 * * *  sbatch /path/to/bogda/config/slurm/forecast_daily.sh /path/to/forecast.ini
 # Without yesterday's restart the cycle cold-starts with [forecast] spinup_h of spin-up.
+# On several nodes (--nodes=N --ntasks-per-node=1) the cycle's run is split over the ranks
+# (2-D blocks, docs/parallel.md) and rank 0 makes the products; results are identical.
 #SBATCH --job-name=bogda-forecast
 #SBATCH --nodes=1
 #SBATCH --ntasks=1
@@ -20,9 +22,11 @@ START=$(date -u +%Y-%m-%dT12)
 PREV=$(date -u -d yesterday +%Y-%m-%dT12)
 OUT=$(dirname "$CONFIG")/$(grep -E '^output_dir' "$CONFIG" | head -1 | sed 's/.*= *//')
 RESTART="$OUT/cycle_$PREV/restart_$(date -u +%Y-%m-%dT1200).nc"
+LAUNCH=""
+if [ "${SLURM_NTASKS:-1}" -gt 1 ]; then LAUNCH="srun"; fi
 if [ -f "$RESTART" ]; then
-    exec $BOGDA forecast "$CONFIG" --start "$START" --days "$DAYS" --restart "$RESTART"
+    exec $LAUNCH $BOGDA forecast "$CONFIG" --start "$START" --days "$DAYS" --restart "$RESTART"
 else
     echo "no restart from the $PREV cycle ($RESTART): cold start"
-    exec $BOGDA forecast "$CONFIG" --start "$START" --days "$DAYS"
+    exec $LAUNCH $BOGDA forecast "$CONFIG" --start "$START" --days "$DAYS"
 fi
