@@ -187,8 +187,11 @@ double aerosol_so2_aq_rates(double T, double p, double rh, double lwc_g_m3, doub
         k.o3 = r_o3 * L / ntot;
     }
     if (pm_ug_m3 > 0.0 && rh > RH_EFFLORESCENCE) {
-        double area = aerosol_surface_area(pm_ug_m3, rh);
-        k.aerosol = aerosol_uptake_rate(aerosol_so2_gamma(rh), T, p, M_SO2, area, aerosol_wet_radius(rh));
+        /* aerosol_surface_area and aerosol_wet_radius, sharing one growth factor (one cube root
+         * instead of two; the same values) */
+        const double gf = aerosol_growth_factor(rh, AEROSOL_KAPPA_DEFAULT);
+        const double area = 3.0 * (pm_ug_m3 * 1e-9 / AER_DENSITY) / AER_RDRY * gf * gf;
+        k.aerosol = aerosol_uptake_rate(aerosol_so2_gamma(rh), T, p, M_SO2, area, AER_RDRY * gf);
     }
     if (r) *r = k;
     return k.h2o2 + k.o3 + k.aerosol;
@@ -212,8 +215,11 @@ double aerosol_n2o5_gamma(double T, double rh, double so4_frac, double no3_frac)
     double rhp = 100.0 * clamp(rh, 0.0, 1.0);
     if (rhp > 50.0) rhp = 50.0;
     double g = 2.79e-4 + rhp * (1.30e-4 + rhp * (-3.43e-6 + rhp * 7.52e-8));
+    /* below 282 K (most winter cells) the factor is the constant 10^0.48, folded by the
+     * compiler rather than a pow per cell */
+    static const double F282 = 3.0199517204020161; /* 10^(-0.04 (282 - 294)) = 10^0.48 */
     double tt = T < 282.0 ? 282.0 : T;
-    g *= pow(10.0, -0.04 * (tt - 294.0));
+    g *= tt == 282.0 ? F282 : pow(10.0, -0.04 * (tt - 294.0));
     /* nitrate suppression: gamma = f g1 + (1 - f) g2 with g2/g1 = 0.002/0.02 and f the sulfate
      * share of sulfate + nitrate mass (Riemer et al. 2003, JGR 108, 4144) */
     double s = so4_frac + no3_frac;

@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,116 @@ const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  
 #define P_STD 101325.0
 /* GRS constants are in ppm-1 min-1: x (1/60 min s-1) x (1e-3 ppm ppb-1). */
 #define PPM_MIN_TO_PPB_S (1.0 / 60000.0)
+
+/* Lane kernels are one loop over the lanes each.  Their selects (den < 0 ? ... : ...) must
+ * become blends for the loop to vectorise, which GCC does only when it may assume that no
+ * floating-point operation traps, and sqrt must be the instruction rather than a call (no errno;
+ * sqrt is correctly rounded either way); every operation and its result are unchanged (IEEE, no
+ * reassociation: -std=c11 also keeps FMA contraction off, and the objects hold no FMA). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+/* and, as in rosenbrock.c, an AVX2 and a portable version picked at load time */
+#define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx2", "default")))
+/* The rate kernel (chem_vexp, chem_vlog: bit operations through memcpy) vectorises only without
+ * the optimize attribute (with it GCC 12 does not vectorise the inlined bit casts); it has no
+ * selects, so it needs no trapping-math licence. */
+#define RATE_KERNEL __attribute__((target_clones("avx2", "default")))
+#elif defined(__GNUC__) && !defined(__clang__)
+#define LANE_KERNEL __attribute__((optimize("no-trapping-math")))
+#define RATE_KERNEL
+#else
+#define LANE_KERNEL
+#define RATE_KERNEL
+#endif
+
+/* ---- exp and log for lane loops ------------------------------------------------------------
+ * libm's exp and log are calls (errno, special cases), which stop a loop over the cells
+ * vectorising; these two are plain arithmetic and bit operations that GCC vectorises, accurate
+ * to about 1 ulp for the arguments the rate constants take (|x| < 700 for exp: no range check,
+ * larger arguments give wrong values instead of inf or 0; positive normal x for log).  Against glibc they differ by at most 2 ulp (4.4e-16 relative), checked over
+ * 1e6 arguments in test_chem (test_vmath), far inside the 1e-14 that the rate constants must
+ * hold against libm. */
+static inline uint64_t vm_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline double vm_double(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* exp: x = n ln2 + r with |r| <= ln2/2 (Cody & Waite 1980: ln2 in two parts, the high part with
+ * 32 significant bits so that n ln2_hi is exact), exp(r) by its Taylor series to r^13 (the
+ * remainder r^14/14! < 5e-18 relative), 2^n put into the exponent bits.  n is rounded with the
+ * 1.5 * 2^52 shifter, whose low bits then hold n as an integer (Muller 2006, Elementary
+ * Functions, 11.3; as in glibc's own exp). */
+static inline double chem_vexp(double x)
+{
+    const double LOG2E = 1.4426950408889634074;        /* 1 / ln 2 */
+    const double LN2_HI = 6.93147180369123816490e-01;  /* fdlibm's ln2_hi: 32 bits */
+    const double LN2_LO = 1.90821492927058770002e-10;  /* ln 2 - LN2_HI */
+    const double SHIFT = 6755399441055744.0;            /* 1.5 * 2^52 */
+    const double kd = x * LOG2E + SHIFT;
+    const uint64_t ki = vm_bits(kd);
+    const double n = kd - SHIFT;
+    const double r = (x - n * LN2_HI) - n * LN2_LO;
+    /* Taylor coefficients 1/k! */
+    double p = 1.6059043836821614599e-10;             /* 1/13! */
+    p = p * r + 2.0876756987868098979e-09;            /* 1/12! */
+    p = p * r + 2.5052108385441718775e-08;            /* 1/11! */
+    p = p * r + 2.7557319223985890653e-07;            /* 1/10! */
+    p = p * r + 2.7557319223985890653e-06;            /* 1/9! */
+    p = p * r + 2.4801587301587301587e-05;            /* 1/8! */
+    p = p * r + 1.9841269841269841270e-04;            /* 1/7! */
+    p = p * r + 1.3888888888888888889e-03;            /* 1/6! */
+    p = p * r + 8.3333333333333333333e-03;            /* 1/5! */
+    p = p * r + 4.1666666666666666667e-02;            /* 1/4! */
+    p = p * r + 1.6666666666666666667e-01;            /* 1/3! */
+    p = p * r + 0.5;
+    const double er = 1.0 + (r + r * r * p);          /* the small part added last */
+    /* 2^n: (n + 1023) in the exponent field; n + 1023 is in [14, 2033] for |x| < 700 */
+    const double scale = vm_double((ki + 1023u) << 52);
+    return er * scale;
+}
+
+/* log of a positive normal x: x = 2^k m with m in [sqrt(2)/2, sqrt(2)), f = m - 1, s = f/(2+f),
+ * log(m) = f - s (f - R(s^2)) with the minimax polynomial R of fdlibm's e_log.c (Sun
+ * Microsystems 1993; error below 1 ulp), the two forms of fdlibm selected without a branch. */
+static inline double chem_vlog(double x)
+{
+    const double LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+    const double LG1 = 6.666666666666735130e-01, LG2 = 3.999999999940941908e-01,
+                 LG3 = 2.857142874366239149e-01, LG4 = 2.222219843214978396e-01,
+                 LG5 = 1.818357216161805012e-01, LG6 = 1.531383769920937332e-01,
+                 LG7 = 1.479819860511658591e-01;
+    const uint64_t u = vm_bits(x);
+    const uint64_t hx = (u >> 32) & 0x000fffffu;               /* high word of the mantissa */
+    const uint64_t i = (hx + 0x95f64u) & 0x100000u;            /* m >= sqrt(2): one more */
+    const uint64_t mb = (u & 0x000fffffffffffffu) | ((i ^ 0x100000u) << 32 | 0x3fe0000000000000u);
+    const double m = vm_double(mb);
+    /* k = biased exponent - 1023 + (i != 0), as a double through the 2^52 shifter */
+    const uint64_t kb = (u >> 52) + (i >> 20);                 /* k + 1023 */
+    const double dk = vm_double(0x4330000000000000u | kb) - (4503599627370496.0 + 1023.0);
+    const double f = m - 1.0;
+    const double s = f / (2.0 + f);
+    const double z = s * s, w = z * z;
+    const double t1 = w * (LG2 + w * (LG4 + w * LG6));
+    const double t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+    const double R = t2 + t1;
+    const double hfsq = 0.5 * f * f;
+    const double a = dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+    const double b = dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+    /* fdlibm takes the hfsq form when 0x6147a <= hx <= 0x6b851 (hx - 0x6147a and 0x6b851 - hx
+     * both >= 0); selected with a bit mask (the sign bits of the two differences) rather than a
+     * compare and a branch, which keeps the loop vectorisable under trapping math and in SSE2
+     * (no 64-bit integer compare) */
+    const uint64_t outside = ((hx - 0x6147au) | (0x6b851u - hx)) >> 63; /* 1: the other form */
+    const uint64_t mask = outside - 1u;                                /* all ones: a */
+    return vm_double((vm_bits(a) & mask) | (vm_bits(b) & ~mask));
+}
 
 /* Troe fall-off with ln(fc) given: the rate functions pass it as a constant (ln Fc of IUPAC's
  * Fc, the value log() gives) so that no logarithm of a constant is taken per cell. */
@@ -234,7 +345,12 @@ int chem_mech_init(ChemMech *m, const SpeciesTable *t, BgErr *e)
      * relative or 1e-6 ppb of a GSL reference at rtol 1e-8 (test_chem). */
     m->rtol = 1e-5;
     m->atol = 1e-7;
-    m->h0 = 0.0;
+    /* First trial step of every call: 20 s rather than the whole 300-s step.  On the 4-km
+     * case nearly every cell rejected a 300-s first step twice (the error estimate then asks
+     * for less than FAC_MIN x h, and the second rejection cuts tenfold) and climbed back from
+     * 6 s; from 20 s it rarely rejects and needs fewer steps in all: 8.2 instead of 11.3
+     * attempts per cell-step at noon, 12.0-12.5 instead of 14.8 at sunrise (docs/chemistry.md). */
+    m->h0 = 20.0;
     m->hmin = 1e-6;
     m->max_steps = 5000;
     m->oh_scale = 1.0;
@@ -328,11 +444,86 @@ void chem_env_heterogeneous_m(ChemEnv *env, const ChemMech *m, const SpeciesTabl
     env_heterogeneous(env, t, c, m->i_pso4, m->i_pno3, m->i_o3, m->pm_idx, m->npm);
 }
 
-void chem_rate_constants(const ChemEnv *env, double *k)
+void chem_rate_constants_ref(const ChemEnv *env, double *k)
 {
     ChemKin kin = {env, env->T, env->M, 1e-9 * env->M, env->p / P_STD, log(env->T / 300.0)};
     for (int r = 0; r < NR; r++) k[r] = chem_reactions[r].k(&kin);
 }
+
+/* troe_ln with chem_vexp / chem_vlog, for the lane loop of rates_lanes */
+static inline double troe_v(double k0, double kinf, double lnfc, double M)
+{
+    const double LN10 = 2.302585092994046;
+    double k0m = k0 * M;
+    double r = k0m / kinf;
+    double n = 0.75 - 1.27 * lnfc / LN10;
+    double x = chem_vlog(r) / (LN10 * n);
+    return k0m / (1.0 + r) * chem_vexp(lnfc / (1.0 + x * x));
+}
+
+/* The rate functions of chem_reactions[] (k_r1 ... k_a1) for ROS_W cells at once, the same
+ * expressions with chem_vexp / chem_vlog for exp / log so that the loop vectorises (9 exp and 3
+ * log per cell, 4 more of each where the sun is up).  Written for this mechanism: the reaction
+ * order is chem_reactions'; test_chem checks every k against chem_rate_constants_ref (libm)
+ * to 1e-14 relative. */
+enum { RW = ROS_W };
+RATE_KERNEL static void rates_lanes(const double *restrict T, const double *restrict M,
+                                    const double *restrict P, const double *restrict jno2,
+                                    const double *restrict jno3a, const double *restrict jno3b,
+                                    const double *restrict oh, const double *restrict khet,
+                                    const double *restrict kaq, int nl, double *restrict k)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double t = T[l], m = M[l], ppb = 1e-9 * m, fp = P[l] / P_STD;
+        const double ln_t = chem_vlog(t / 300.0);
+        const double j = jno2[l], o = oh[l];
+        /* dark (J = 0): 0 exactly, since 0 x a finite exponential is the 0 that k_r1 returns
+         * (J >= 0 always; no select, which GCC would turn into a branch around the exp) */
+        k[0 * RW + l] = j * 1.0e4 * chem_vexp(-4710.0 / t);
+        k[1 * RW + l] = 5482.0 * chem_vexp(242.0 / t) * fp * PPM_MIN_TO_PPB_S;
+        k[2 * RW + l] = j;
+        k[3 * RW + l] = 2643.0 * chem_vexp(-1370.0 / t) * fp * PPM_MIN_TO_PPB_S;
+        k[4 * RW + l] = 1.0e4 * fp * PPM_MIN_TO_PPB_S;
+        k[5 * RW + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
+        k[6 * RW + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
+        k[7 * RW + l] = 1.4e-13 * chem_vexp(-2470.0 / t) * ppb;
+        k[8 * RW + l] = 1.8e-11 * chem_vexp(110.0 / t) * ppb;
+        k[9 * RW + l] = jno3a[l];
+        k[10 * RW + l] = jno3b[l];
+        k[11 * RW + l] = troe_v(3.6e-30 * chem_vexp(-4.1 * ln_t), 1.9e-12 * chem_vexp(0.2 * ln_t), LN_FC_035, m) * ppb;
+        k[12 * RW + l] = troe_v(1.3e-3 * chem_vexp(-3.5 * ln_t - 11000.0 / t),
+                                9.7e14 * chem_vexp(0.1 * ln_t - 11080.0 / t), LN_FC_035, m);
+        k[13 * RW + l] = khet[l];
+        /* no OH at night: 0 exactly (a finite fall-off constant x 0 is the 0 x OH of k_o1;
+         * OH >= 0 always) */
+        k[14 * RW + l] = troe_v(3.2e-30 * chem_vexp(-4.5 * ln_t), 3.0e-11, LN_FC_041, m) * o;
+        k[15 * RW + l] = troe_v(2.8e-31 * chem_vexp(-2.6 * ln_t), 2.0e-12, LN_FC_053, m) * o;
+        k[16 * RW + l] = kaq[l];
+    }
+}
+
+void chem_rate_constants_n(const ChemEnv *env, int n, double *k)
+{
+    for (int c0 = 0; c0 < n; c0 += RW) {
+        const int nl = n - c0 < RW ? n - c0 : RW;
+        double T[RW], M[RW], P[RW], j2[RW], ja[RW], jb[RW], oh[RW], kh[RW], ka[RW], kl[NR * RW];
+        for (int l = 0; l < nl; l++) {
+            const ChemEnv *e = &env[c0 + l];
+            T[l] = e->T, M[l] = e->M, P[l] = e->p;
+            j2[l] = e->j.jno2, ja[l] = e->j.jno3_no2, jb[l] = e->j.jno3_no;
+            oh[l] = e->oh, kh[l] = e->k_n2o5_het, ka[l] = e->k_so2_aq;
+        }
+        rates_lanes(T, M, P, j2, ja, jb, oh, kh, ka, nl, kl);
+        for (int l = 0; l < nl; l++)
+            for (int r = 0; r < NR; r++) k[(size_t)(c0 + l) * NR + r] = kl[r * RW + l];
+    }
+}
+
+void chem_rate_constants(const ChemEnv *env, double *k) { chem_rate_constants_n(env, 1, k); }
+
+double chem_exp(double x) { return chem_vexp(x); }
+double chem_log(double x) { return chem_vlog(x); }
 
 /* ---- rate law, RP steady state, Jacobian ----------------------------------------------------
  * RP obeys d RP/dt = C + B RP + A RP^2 with A, B <= 0 <= C from the reactions' net RP yields;
@@ -426,6 +617,8 @@ struct ChemWork {
     double srcl[NS * W];             /* its sources */
     double one[W];
     int lane_cell[W];                /* the cell each lane holds */
+    double rp[W], rpB[W], rpA[W];    /* RP and its quadratic's B, A at rp_y (rhs_w for jac_w) */
+    const double *rp_y;
     /* the cells being integrated */
     double *y;
     const double *kc, *src;
@@ -443,18 +636,7 @@ struct ChemWork {
  * ros_work_create's operation lists (docs/chemistry.md, "The lane solver"); chem_mech_init
  * refuses a mechanism table whose lists no longer have their sizes (CHEM_FIXED_*). */
 
-/* Lane kernels are one loop over the lanes each.  Their selects (den < 0 ? ... : ...) must
- * become blends for the loop to vectorise, which GCC does only when it may assume that no
- * floating-point operation traps; every operation and its result are unchanged (IEEE, no
- * reassociation: -std=c11 also keeps FMA contraction off). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-/* and, as in rosenbrock.c, an AVX2 and a portable version picked at load time */
-#define LANE_KERNEL __attribute__((optimize("no-trapping-math"), target_clones("avx2", "default")))
-#elif defined(__GNUC__) && !defined(__clang__)
-#define LANE_KERNEL __attribute__((optimize("no-trapping-math")))
-#else
-#define LANE_KERNEL
-#endif
+/* (LANE_KERNEL: see the top of the file) */
 
 /* The steady-state RP of every lane with the quadratic's B and A (rp_solve).  sqrt stays in a
  * scalar loop of its own: with errno handling it is a call, which stops a loop vectorising. */
@@ -760,20 +942,22 @@ LANE_KERNEL static void solve_fixed(const double *restrict g, const double *rest
     }
 }
 
+/* ros3_integrate_w asks for f(y) and then J(y) at the same y (the same array, unchanged in
+ * between): the RP steady state of f(y) is kept for J(y) rather than solved twice. */
 static void rhs_w(void *ctx, const double *y, double *f)
 {
-    const ChemWork *w = ctx;
-    double rp[W], B[W], A[W];
-    rp_lanes(w->kl, y, rp, B, A);
-    rhs_fixed(w->kl, y, rp, w->srcl, f);
+    ChemWork *w = ctx;
+    rp_lanes(w->kl, y, w->rp, w->rpB, w->rpA);
+    w->rp_y = y;
+    rhs_fixed(w->kl, y, w->rp, w->srcl, f);
 }
 
 static void jac_w(void *ctx, const double *y, double *jac)
 {
-    const ChemWork *w = ctx;
-    double rp[W], B[W], A[W];
-    rp_lanes(w->kl, y, rp, B, A);
-    jac_fixed(w->kl, y, rp, B, A, jac);
+    ChemWork *w = ctx;
+    if (w->rp_y != y) rp_lanes(w->kl, y, w->rp, w->rpB, w->rpA);
+    w->rp_y = NULL;
+    jac_fixed(w->kl, y, w->rp, w->rpB, w->rpA, jac);
 }
 
 LANE_KERNEL static void check_pivots(const double *restrict G, int *restrict bad)
@@ -861,8 +1045,9 @@ static void run_lanes(const ChemMech *m, double *y, const double *k, const doubl
     w->pos = first;
     w->end = end;
     memset(w->kl, 0, sizeof w->kl);
+    w->rp_y = NULL;
     memset(w->srcl, 0, sizeof w->srcl);
-    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w};
+    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL};
     ros3_integrate_w(NS, &ops, w, span, o, w->ros);
 }
 

@@ -85,7 +85,7 @@ typedef struct ChemMech {
     double jt_c[CHEM_MAX_TERMS];
     unsigned char pattern[CH_NSPEC * CH_NSPEC]; /* nonzeros of the Jacobian */
     double rtol, atol;      /* solver tolerances (relative; absolute in ppb) */
-    double h0;              /* first trial step, s (0: the whole chemistry step) */
+    double h0;              /* first trial step, s (0: the whole chemistry step); 20 s */
     double hmin;            /* s */
     int max_steps;
     double oh_scale;        /* multiplies the parameterised OH */
@@ -124,8 +124,19 @@ double chem_oh(const PhotRates *j);
  * cm3 molecule-1 s-1 and kinf in s-1) at number density M (IUPAC form, DESIGN 4.2). */
 double chem_troe(double k0, double kinf, double fc, double M);
 
-/* Rate constants of every reaction (ppb-based units) for env into k[chem_nreactions]. */
+/* Rate constants of every reaction (ppb-based units) for env into k[chem_nreactions].  The
+ * exponentials and logarithms are chem_exp / chem_log (vectorisable, within 2 ulp of libm):
+ * every k is within 1e-14 relative of chem_rate_constants_ref, which evaluates the table's rate
+ * functions with libm (test_chem).  chem_rate_constants_n does n cells (env[c] into
+ * k[c * chem_nreactions + r]) ROS_W at a time in vector lanes, each cell's values the same bits
+ * as chem_rate_constants gives it alone. */
 void chem_rate_constants(const ChemEnv *env, double *k);
+void chem_rate_constants_n(const ChemEnv *env, int n, double *k);
+void chem_rate_constants_ref(const ChemEnv *env, double *k);
+/* exp (|x| <= 700) and log (positive normal x) as plain arithmetic that loops over cells
+ * vectorise; within 2 ulp of glibc's (test_chem). */
+double chem_exp(double x);
+double chem_log(double x);
 /* The steady-state RP (ppb) of the concentrations c (mechanism order, CH_NSPEC values). */
 double chem_rp(const ChemMech *m, const double *k, const double *c);
 /* d c / dt (ppb s-1) of the mechanism species (CH_NSPEC values, mechanism order) and its

@@ -17,17 +17,38 @@ struct ChemProc {
     int i_nh3, i_pnh4, i_hno3, i_pno3, i_pso4; /* table indices (-1 if absent) */
     int nthreads;
     ChemWork **work;          /* per thread */
-    /* per thread, one row j of cells (nx * nz, i outer, k inner): the chemistry's vectors
-     * (ntab values, ppb), the mechanism vectors, rate constants, relative humidity, status */
+    /* per thread: the chemistry's vectors (ntab values, ppb) of one level of a row (nx cells,
+     * small enough to stay in cache while the State rows are transposed into it and back);
+     * for the whole row j (nx * nz cells, level by level): the mechanism vectors, rate
+     * constants, relative humidity, status */
     double **c, **y, **k, **rh;
     int **status;
     ChemEnv **env;            /* per thread: the environment of each column of the row (nx) */
+    ChemEnv **envc;           /* per thread: the environment of each cell of one level (nx) */
+    ChemStats *stats;         /* per thread: solver counts since chemproc_create (diagnostics) */
     double *row_change;       /* [ny][chunk][nspec_state]: per chunk of PAR_CHUNK columns */
     long *row_failed, *row_retried, *row_first;
     const ParDecomp *dec;     /* a distributed run: this rank's rows (NULL: all) */
 };
 
 void chemproc_set_decomp(ChemProc *p, const ParDecomp *d) { p->dec = d; }
+
+void chemproc_stats(const ChemProc *p, ChemStats *st)
+{
+    memset(st, 0, sizeof *st);
+    for (int t = 0; t < p->nthreads; t++) {
+        const ChemStats *a = &p->stats[t];
+        st->cells += a->cells;
+        st->retried += a->retried;
+        st->failed += a->failed;
+        st->ros.accepted += a->ros.accepted;
+        st->ros.rejected += a->ros.rejected;
+        st->ros.rejected_negative += a->ros.rejected_negative;
+        st->ros.fcn += a->ros.fcn;
+        st->ros.jac += a->ros.jac;
+        st->ros.lu += a->ros.lu;
+    }
+}
 
 double chemproc_rh(double qv, double T, double p)
 {
@@ -78,21 +99,24 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->rh = calloc((size_t)p->nthreads, sizeof *p->rh);
     p->status = calloc((size_t)p->nthreads, sizeof *p->status);
     p->env = calloc((size_t)p->nthreads, sizeof *p->env);
+    p->envc = calloc((size_t)p->nthreads, sizeof *p->envc);
+    p->stats = calloc((size_t)p->nthreads, sizeof *p->stats);
     p->row_change = calloc((size_t)g->ny * par_nchunks(g->nx) * (maxs > 0 ? maxs : 1), sizeof *p->row_change);
     p->row_failed = calloc((size_t)g->ny, sizeof *p->row_failed);
     p->row_retried = calloc((size_t)g->ny, sizeof *p->row_retried);
     p->row_first = calloc((size_t)g->ny, sizeof *p->row_first);
-    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->env && p->row_change && p->row_failed && p->row_retried && p->row_first;
+    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->env && p->envc && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
     for (int t = 0; ok && t < p->nthreads; t++) {
         p->work[t] = chem_work_create(mech);
         const size_t nrow = (size_t)g->nx * g->nz;
-        p->c[t] = malloc(nrow * tab->n * sizeof(double));
+        p->c[t] = malloc((size_t)g->nx * tab->n * sizeof(double));
         p->y[t] = malloc(nrow * CH_NSPEC * sizeof(double));
         p->k[t] = malloc(nrow * chem_nreactions * sizeof(double));
         p->rh[t] = malloc(nrow * sizeof(double));
         p->status[t] = malloc(nrow * sizeof(int));
         p->env[t] = malloc((size_t)g->nx * sizeof(ChemEnv));
-        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->env[t];
+        p->envc[t] = malloc((size_t)g->nx * sizeof(ChemEnv));
+        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->env[t] && p->envc[t];
     }
     if (!ok) {
         bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the chemistry workspaces");
@@ -113,6 +137,7 @@ void chemproc_free(ChemProc *p)
         if (p->rh) free(p->rh[t]);
         if (p->status) free(p->status[t]);
         if (p->env) free(p->env[t]);
+        if (p->envc) free(p->envc[t]);
     }
     free(p->work);
     free(p->c);
@@ -121,6 +146,8 @@ void chemproc_free(ChemProc *p)
     free(p->rh);
     free(p->status);
     free(p->env);
+    free(p->envc);
+    free(p->stats);
     free(p->map);
     free(p->row_change);
     free(p->row_failed);
@@ -155,6 +182,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         double *cb = p->c[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
         int *stb = p->status[th];
         ChemEnv *envb = p->env[th];
+        ChemEnv *envl = p->envc[th];
         double *rc = p->row_change + (size_t)j * nch * ns;
         memset(rc + (size_t)(ia / PAR_CHUNK) * ns, 0, (size_t)par_nchunks(nw) * ns * sizeof *rc);
         long nfail = 0, nretry = 0;
@@ -175,30 +203,37 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
             const size_t off = k * plane + (size_t)j * nx + ia;
             for (int q = 0; q < ntab; q++) {
                 const double *src = s->q + (size_t)p->map[q] * ncell + off;
-                for (int i = 0; i < nw; i++) cb[(size_t)(n + i) * ntab + q] = src[i] * 1e9;
+                for (int i = 0; i < nw; i++) cb[(size_t)i * ntab + q] = src[i] * 1e9;
             }
             for (int i = 0; i < nw; i++, n++) {
                 const size_t cell = off + i;
-                double *c = cb + (size_t)n * ntab;
+                double *c = cb + (size_t)i * ntab;
                 const double T = f->t[cell], pr = f->p[cell];
                 const double rh = chemproc_rh(f->qv[cell], T, pr);
                 rhb[n] = rh;
                 if (!p->do_chem) continue;
                 const double lwc = f->qc[cell] * f->rho[cell] * 1e3; /* g m-3 */
-                ChemEnv env = envb[i];
-                chem_env_set_cell(&env, T, pr, rh, lwc);
-                chem_env_heterogeneous_m(&env, p->mech, p->tab, c);
-                chem_rate_constants(&env, kb + (size_t)n * nreact);
+                ChemEnv *env = &envl[i];
+                *env = envb[i];
+                chem_env_set_cell(env, T, pr, rh, lwc);
+                chem_env_heterogeneous_m(env, p->mech, p->tab, c);
                 for (int q = 0; q < CH_NSPEC; q++) yb[(size_t)n * CH_NSPEC + q] = c[idx[q]];
             }
+            /* the level's rate constants in vector lanes (each cell's the bits it gets alone) */
+            if (p->do_chem) chem_rate_constants_n(envl, nw, kb + (size_t)(n - nw) * nreact);
         }
-        if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, NULL);
+        if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, &p->stats[th]);
         n = 0;
         for (int k = 0; k < nz; k++) {
             const size_t off = k * plane + (size_t)j * nx + ia;
+            /* the level again (the same values as before the solver) */
+            for (int q = 0; q < ntab; q++) {
+                const double *src = s->q + (size_t)p->map[q] * ncell + off;
+                for (int i = 0; i < nw; i++) cb[(size_t)i * ntab + q] = src[i] * 1e9;
+            }
             for (int i = 0; i < nw; i++, n++) {
                 const size_t cell = off + i;
-                double *c = cb + (size_t)n * ntab;
+                double *c = cb + (size_t)i * ntab;
                 if (p->do_chem) {
                     if (stb[n] == CHEM_RETRIED) nretry++;
                     if (stb[n] == CHEM_FAILED) {
@@ -216,7 +251,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
              * PAR_CHUNK columns (ia is a chunk boundary) */
             for (int q = 0; q < ntab; q++) {
                 double *dst = s->q + (size_t)p->map[q] * ncell + off;
-                const double *c = cb + (size_t)(n - nw) * ntab + q;
+                const double *c = cb + q;
                 for (int c0 = 0; c0 < nw; c0 += PAR_CHUNK) {
                     double sum = 0.0;
                     for (int i = c0; i < nw && i < c0 + PAR_CHUNK; i++) {

@@ -29,6 +29,10 @@ void chemproc_set_decomp(ChemProc *p, const ParDecomp *d);
 void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, double dt, State *s,
                    double *change, long *failed, long *retried, long *first_fail);
 
+/* The solver counts (cells, steps, rejections) summed over the threads since chemproc_create:
+ * diagnostics for the log and the benchmarks (the sum of integers is order-independent). */
+void chemproc_stats(const ChemProc *p, ChemStats *st);
+
 /* Relative humidity (0..1, over liquid water) from qv (kg kg-1), T (K), p (Pa): Bolton (1980)
  * saturation vapour pressure. */
 double chemproc_rh(double qv, double T, double p);

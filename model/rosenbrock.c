@@ -31,8 +31,8 @@ static const double FAC_NEG = 0.5;
  * portable build carries both and picks at load time.  The same IEEE operations in the same
  * order either way (-std=c11 keeps FMA contraction off), so the results are the same bits. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define LANE_CLONES __attribute__((optimize("no-trapping-math"), target_clones("avx2", "default")))
-#define LANE_HELPER __attribute__((optimize("no-trapping-math"))) /* inlines into the clones */
+#define LANE_CLONES __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx2", "default")))
+#define LANE_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno"))) /* inlines into the clones (the same options, or GCC will not inline) */
 #elif defined(__GNUC__) && !defined(__clang__)
 #define LANE_CLONES __attribute__((optimize("no-trapping-math")))
 #define LANE_HELPER __attribute__((optimize("no-trapping-math")))
@@ -60,10 +60,16 @@ LANE_HELPER static inline double step_factor(double e)
     x *= down;                               /* [8, 92] -> [0.125, 1.44) */
     const double s = (up > 1.0 ? 0.125 : 1.0) * (down < 1.0 ? 4.0 : 1.0);
     double y = 0.55 + 0.25 * x - 0.0125 * x * x; /* within 21 % of cbrt on [0.125, 8] */
-    for (int it = 0; it < 4; it++) {
-        const double y3 = y * y * y;
-        y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
-    }
+    /* the four iterations written out: a loop left in here kept the lane loop that calls this
+     * from vectorising ("control flow in loop"), which made it a quarter of the solver's time */
+    double y3 = y * y * y;
+    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
+    y3 = y * y * y;
+    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
+    y3 = y * y * y;
+    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
+    y3 = y * y * y;
+    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
     const double fac = FAC_SAFE / (y * s);
     return e < lo ? FAC_MAX : e > hi ? FAC_MIN : fac < FAC_MIN ? FAC_MIN : fac > FAC_MAX ? FAC_MAX : fac;
 }
@@ -449,7 +455,8 @@ static void lane_load(int n, const RosLaneOps *ops, void *ctx, double span,
             return;
         }
         for (int i = 0; i < n; i++) y0[(size_t)i * ROS_W + l] = y[(size_t)i * ROS_W + l];
-        double h = o->h0 > 0 ? o->h0 : span / 100.0;
+        const double hc = ops->h0 ? ops->h0(ctx, l) : 0.0;
+        double h = hc > 0 ? hc : o->h0 > 0 ? o->h0 : span / 100.0;
         if (h > span) h = span;
         if (h < o->hmin) h = o->hmin;
         a->h = land(0.0, h, span);
@@ -592,6 +599,7 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
                     if (a->rejected_last && hnew > h) hnew = h;
                     a->rejected_last = 0;
                     a->h = hnew;
+                    a->st.h_next = hnew;
                     if (!(a->t < span)) finished = 1;
                 } else {
                     a->st.rejected++;

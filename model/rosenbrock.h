@@ -21,6 +21,7 @@ typedef struct RosOptions {
 
 typedef struct RosStats {
     long accepted, rejected, rejected_negative, fcn, jac, lu;
+    double h_next; /* ros3_integrate_w's done(): the step size the controller proposed last */
 } RosStats;
 
 enum { ROS_OK = 0, ROS_EHMIN = 1, ROS_EMAXSTEPS = 2, ROS_ESINGULAR = 3 };
@@ -101,6 +102,9 @@ typedef struct RosLaneOps {
     RosSolveW solve; /* NULL: the generic sparse solve */
     RosNextW next;
     RosDoneW done;
+    /* optional: the first trial step of the problem next() just gave the lane (> 0), or <= 0
+     * for o->h0 */
+    double (*h0)(void *ctx, int lane);
 } RosLaneOps;
 
 /* Integrates every problem ops->next() hands out over span.  Each problem's result and status
