@@ -571,6 +571,15 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     fprintf(m->log, "timing met_s %.3f\ntiming output_s %.3f\n", lead->met_seconds / k, m->io_seconds);
     if (m->has_src) fprintf(m->log, "timing plume_rise_s %.3f\n", m->src.plume_seconds);
     if (m->chem) fprintf(m->log, "chemistry_cells_retried %ld\nchemistry_cells_failed %ld\n", m->chem_retried, m->chem_failed);
+    if (m->chem) {
+        /* the ROS3 effort (this rank's cells in a distributed run): what the chemistry time scales with */
+        ChemStats cst;
+        chemproc_stats(m->chem, &cst);
+        if (cst.cells > 0)
+            fprintf(m->log, "chemistry_attempts_per_cell %.2f\nchemistry_rejected_per_cell %.2f\n",
+                    (double)(cst.ros.accepted + cst.ros.rejected) / (double)cst.cells,
+                    (double)cst.ros.rejected / (double)cst.cells);
+    }
     fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
     fprintf(m->log, "members_in_process %d\n", k);
