@@ -104,6 +104,13 @@ static double viscosity(double T) { return 1.458e-6 * T * sqrt(T) / (T + 110.4);
 /* water-vapour diffusivity in air, m2 s-1 (Massman 1998: 0.2178 cm2 s-1 at 273.15 K, 1 atm) */
 static double dh2o(double T, double p) { return 0.2178e-4 * pow(T / 273.15, 1.81) * (P_ATM / p); }
 
+/* particle mechanics (Seinfeld & Pandis 2006, ch. 9): mean free path eq. 9.6, Cunningham
+ * correction eq. 9.34, Stokes settling eq. 9.42, Stokes-Einstein diffusivity eq. 9.73 */
+static double mean_free_path(double T, double p)
+{
+    return 2.0 * viscosity(T) / (p * sqrt(8.0 * M_AIR / (PI * R_GAS * T)));
+}
+
 double drydep_inv_obukhov(double ust, double hfx, double t, double rho)
 {
     double u = ust > DRYDEP_UST_MIN ? ust : DRYDEP_UST_MIN;
@@ -160,11 +167,32 @@ double drydep_ra(const DryDepSurface *s)
     return r / (KARMAN * s->ust);
 }
 
+void drydep_shared_init(const DryDepSurface *s, DryDepShared *c)
+{
+    c->ra = drydep_ra(s);
+    c->mu = viscosity(s->t);
+    c->nu = c->mu / s->rho;
+    c->dh2o = dh2o(s->t, s->p);
+    c->lam = mean_free_path(s->t, s->p);
+    double tc = s->t - 273.15;
+    /* external surfaces take up less below freezing: factor min(2, exp(0.2(-1 - Tc))) for
+     * Tc < -1 C (Zhang et al. 2003, ACP 3, 2067, eq. 10b) instead of Wesely's 1000 exp(-Tc - 4)
+     * s m-1, which shuts every external path below -10 C and with it the observed deposition of
+     * SO2 and HNO3 to cold surfaces */
+    c->cold = tc < -1.0 ? fmin(2.0, exp(0.2 * (-1.0 - tc))) : 1.0;
+}
+
+static double rb_gas(const DryDepSurface *s, const DryDepShared *c, double molar_mass_g_mol)
+{
+    double dx = c->dh2o * sqrt(M_H2O / molar_mass_g_mol); /* Graham's law (Wesely 1989) */
+    return 2.0 / (KARMAN * s->ust) * pow(c->nu / dx / PRANDTL, 2.0 / 3.0); /* Wesely & Hicks 1977 */
+}
+
 double drydep_rb_gas(const DryDepSurface *s, double molar_mass_g_mol)
 {
-    double nu = viscosity(s->t) / s->rho;
-    double dx = dh2o(s->t, s->p) * sqrt(M_H2O / molar_mass_g_mol); /* Graham's law (Wesely 1989) */
-    return 2.0 / (KARMAN * s->ust) * pow(nu / dx / PRANDTL, 2.0 / 3.0); /* Wesely & Hicks 1977 */
+    DryDepShared c;
+    drydep_shared_init(s, &c);
+    return rb_gas(s, &c, molar_mass_g_mol);
 }
 
 /* 1 / (a / rS + b / rO): uptake through a path parametrised by its SO2 and O3 resistances
@@ -216,15 +244,12 @@ static double rc_wesely(int lu, int season, double tc, double G, double hstar, d
     return rc > RC_MIN ? rc : RC_MIN;
 }
 
-double drydep_rc_gas(const DryDepSurface *s, double henry_m_atm, double f0, double molar_mass_g_mol)
+static double rc_gas(const DryDepSurface *s, const DryDepShared *c, double henry_m_atm, double f0,
+                     double molar_mass_g_mol)
 {
     double tc = s->t - 273.15, G = s->swdown;
     double dratio = sqrt(molar_mass_g_mol / M_H2O); /* D_H2O / D_x */
-    /* external surfaces take up less below freezing: factor min(2, exp(0.2(-1 - Tc))) for
-     * Tc < -1 C (Zhang et al. 2003, ACP 3, 2067, eq. 10b) instead of Wesely's 1000 exp(-Tc - 4)
-     * s m-1, which shuts every external path below -10 C and with it the observed deposition of
-     * SO2 and HNO3 to cold surfaces */
-    double cold = tc < -1.0 ? fmin(2.0, exp(0.2 * (-1.0 - tc))) : 1.0;
+    double cold = c->cold; /* drydep_shared_init: Zhang et al. (2003) eq. 10b */
     double f = s->snow_frac, g = 0.0;
     if (f < 1.0) g += (1.0 - f) / rc_wesely(s->lu, s->season, tc, G, henry_m_atm, f0, dratio, cold, 0, 0, 0);
     if (f > 0.0) {
@@ -238,24 +263,32 @@ double drydep_rc_gas(const DryDepSurface *s, double henry_m_atm, double f0, doub
     return rc > RC_MIN ? rc : RC_MIN;
 }
 
+double drydep_rc_gas(const DryDepSurface *s, double henry_m_atm, double f0, double molar_mass_g_mol)
+{
+    DryDepShared c;
+    drydep_shared_init(s, &c);
+    return rc_gas(s, &c, henry_m_atm, f0, molar_mass_g_mol);
+}
+
+double drydep_gas_vd_shared(const DryDepSurface *s, const DryDepShared *c, double henry_m_atm,
+                            double f0, double molar_mass_g_mol)
+{
+    return 1.0 / (c->ra + rb_gas(s, c, molar_mass_g_mol) + rc_gas(s, c, henry_m_atm, f0, molar_mass_g_mol));
+}
+
 double drydep_gas_vd(const DryDepSurface *s, double henry_m_atm, double f0, double molar_mass_g_mol)
 {
-    return 1.0 / (drydep_ra(s) + drydep_rb_gas(s, molar_mass_g_mol) +
-                  drydep_rc_gas(s, henry_m_atm, f0, molar_mass_g_mol));
+    DryDepShared c;
+    drydep_shared_init(s, &c);
+    return drydep_gas_vd_shared(s, &c, henry_m_atm, f0, molar_mass_g_mol);
 }
 
-/* particle mechanics (Seinfeld & Pandis 2006, ch. 9): mean free path eq. 9.6, Cunningham
- * correction eq. 9.34, Stokes settling eq. 9.42, Stokes-Einstein diffusivity eq. 9.73 */
-static double mean_free_path(double T, double p)
+static double cunningham_lam(double dp, double lam)
 {
-    return 2.0 * viscosity(T) / (p * sqrt(8.0 * M_AIR / (PI * R_GAS * T)));
-}
-
-static double cunningham(double dp, double T, double p)
-{
-    double lam = mean_free_path(T, p);
     return 1.0 + 2.0 * lam / dp * (1.257 + 0.4 * exp(-1.1 * dp / (2.0 * lam)));
 }
+
+static double cunningham(double dp, double T, double p) { return cunningham_lam(dp, mean_free_path(T, p)); }
 
 double drydep_settling_velocity(double diameter_um, double density_kg_m3, double T, double p)
 {
@@ -279,8 +312,16 @@ static double zhang_rs(const ZhangLuc *z, int leafy, double ust, double dp, doub
 
 double drydep_aerosol_vd(const DryDepSurface *s, double diameter_um, double density_kg_m3)
 {
-    double dp = diameter_um * 1e-6, T = s->t, mu = viscosity(T), nu = mu / s->rho;
-    double cc = cunningham(dp, T, s->p);
+    DryDepShared c;
+    drydep_shared_init(s, &c);
+    return drydep_aerosol_vd_shared(s, &c, diameter_um, density_kg_m3);
+}
+
+double drydep_aerosol_vd_shared(const DryDepSurface *s, const DryDepShared *c, double diameter_um,
+                                double density_kg_m3)
+{
+    double dp = diameter_um * 1e-6, T = s->t, mu = c->mu, nu = c->nu;
+    double cc = cunningham_lam(dp, c->lam);
     double vg = density_kg_m3 * dp * dp * GRAV * cc / (18.0 * mu);
     double db = K_BOLTZ * T * cc / (3.0 * PI * mu * dp);
     double sc = nu / db;
@@ -288,7 +329,7 @@ double drydep_aerosol_vd(const DryDepSurface *s, double diameter_um, double dens
     double f = s->snow_frac, g = 0.0;
     if (f < 1.0) g += (1.0 - f) / zhang_rs(&ZHANG[s->lu], leafy, s->ust, dp, vg, sc, nu);
     if (f > 0.0) g += f / zhang_rs(&ZHANG[DD_ICE], 0, s->ust, dp, vg, sc, nu);
-    return vg + 1.0 / (drydep_ra(s) + 1.0 / g);
+    return vg + 1.0 / (c->ra + 1.0 / g);
 }
 
 double drydep_effective_henry(const char *name, double henry_phys_m_atm)

@@ -8,7 +8,8 @@
  * functions on plain arguments; SI units.  docs/deposition.md has the formulas and sources.
  *
  * Coupling (the driver's job): per surface column, fill a DryDepSurface once with
- * drydep_surface_init(), then vd for each depositing species; vdiff_column takes the
+ * drydep_surface_init() (and a DryDepShared with drydep_shared_init() when many species share
+ * the surface), then vd for each depositing species; vdiff_column takes the
  * conductance vdep = vd * rho * area (kg s-1) of the lowest layer. */
 #ifndef BOGDA_DRYDEP_H
 #define BOGDA_DRYDEP_H
@@ -86,6 +87,24 @@ double drydep_rb_gas(const DryDepSurface *s, double molar_mass_g_mol);
 /* Bulk surface resistance of a gas (s m-1): henry_m_atm is Wesely's effective H* (M atm-1, see
  * drydep_effective_henry), f0 the reactivity factor 0..1. */
 double drydep_rc_gas(const DryDepSurface *s, double henry_m_atm, double f0, double molar_mass_g_mol);
+
+/* What every species of one surface shares: the aerodynamic resistance, the air's viscosity, the
+ * diffusivity of water vapour, the mean free path and the cold factor of the external surfaces.
+ * The _shared velocity functions give exactly (bit for bit) the values of drydep_gas_vd and
+ * drydep_aerosol_vd; a caller with many species per surface fills this once per surface. */
+typedef struct DryDepShared {
+    double ra;   /* aerodynamic resistance, s m-1 (drydep_ra) */
+    double mu;   /* dynamic viscosity of air, kg m-1 s-1 */
+    double nu;   /* kinematic viscosity, m2 s-1 */
+    double dh2o; /* diffusivity of water vapour, m2 s-1 */
+    double lam;  /* mean free path of air molecules, m */
+    double cold; /* factor on the external resistances below -1 C (Zhang et al. 2003) */
+} DryDepShared;
+void drydep_shared_init(const DryDepSurface *s, DryDepShared *c);
+double drydep_gas_vd_shared(const DryDepSurface *s, const DryDepShared *c, double henry_m_atm,
+                            double f0, double molar_mass_g_mol);
+double drydep_aerosol_vd_shared(const DryDepSurface *s, const DryDepShared *c, double diameter_um,
+                                double density_kg_m3);
 
 /* Dry deposition velocity of a gas, m s-1. */
 double drydep_gas_vd(const DryDepSurface *s, double henry_m_atm, double f0, double molar_mass_g_mol);

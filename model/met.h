@@ -57,6 +57,8 @@ typedef struct Met {
     int has_exch_h, has_w, has_qcloud, has_qrain, has_qsnow, has_rainc, has_snowc, has_psfc;
     MetFields rec[2];      /* bracketing records currently loaded (fields of each record) */
     int loaded[2];         /* record indices in recs of rec[0], rec[1]; -1 if none */
+    unsigned zero[2];      /* MET_* bits of the fields of rec[0], rec[1] that are +0 everywhere
+                              (no rain, no snow): their interpolation is a clear */
     float *buf;            /* read buffer, sized for the largest variable */
     size_t nbuf;
     double *hgt;           /* [ny*nx] HGT of the record being derived */
@@ -92,7 +94,26 @@ int met_fields_at(Met *m, double t, MetFields *out, BgErr *e);
 #define MET_ZF (1u << 4)
 #define MET_KZ (1u << 5)
 #define MET_P (1u << 6)
+#define MET_T (1u << 7)
+#define MET_THETA (1u << 8)
+#define MET_U (1u << 9)
+#define MET_V (1u << 10)
+#define MET_QV (1u << 11)
+#define MET_QC (1u << 12)
+#define MET_QR (1u << 13)
+#define MET_QS (1u << 14)
+#define MET_PBLH (1u << 15)
+#define MET_UST (1u << 16)
+#define MET_HFX (1u << 17)
+#define MET_SWDOWN (1u << 18)
+#define MET_T2 (1u << 19)
+#define MET_RAIN (1u << 20)
+#define MET_SNOWC (1u << 21)
+#define MET_PSFC (1u << 22)
 #define MET_ALL ((1u << 23) - 1u)
+/* What the column processes (emissions with plume rise, diffusion and dry deposition, chemistry,
+ * wet deposition) read: everything but the face mass fluxes, which only advection uses. */
+#define MET_COLUMN (MET_ALL & ~(MET_FX | MET_FY))
 int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e);
 
 int met_fields_alloc(MetFields *f, const Grid *g);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "drydep.h"
+#include "processes.h"
 
 #define MAX_TRACERS 512 /* [tracers] names */
 #include "restart.h"
@@ -528,7 +529,9 @@ static int setup_chemical_model(Model *m, BgErr *e)
     m->removed = calloc((size_t)nt, sizeof *m->removed);
     m->chg = calloc((size_t)m->state.nspec, sizeof *m->chg);
     /* per thread: a column's T, qc, qr, qs and rates; then per row sums [ny][nt] */
-    m->wet_rate = calloc((size_t)omp_get_max_threads() * nt * (g->nz + 4) * 4 + (size_t)g->ny * par_nchunks(g->nx) * nt, sizeof *m->wet_rate);
+    m->wet_rate = calloc((size_t)omp_get_max_threads() * process_wetdep_per_thread(nt, g->nz) +
+                             (size_t)g->ny * par_nchunks(g->nx) * (nt > 0 ? nt : 1),
+                         sizeof *m->wet_rate);
     if (!m->dd_henry || !m->dd_f0 || !m->dd_diam || !m->wet || !m->wet_on || !m->vdep || !m->removed || !m->chg || !m->wet_rate)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     for (int t = 0; t < m->tab.n; t++) {

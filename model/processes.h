@@ -11,6 +11,13 @@ int process_emissions(Model *m, double t, double dt, BgErr *e);
 /* Chemistry and aerosol of every cell over dt with the met at t + dt/2. */
 int process_chemistry(Model *m, double t, double dt, BgErr *e);
 /* First-order wet scavenging of every column over dt with the met at t + dt/2. */
+/* Wet deposition's work space per thread (doubles): a column's temperature and condensates and
+ * the loss factors of WET_CHUNK columns of every species (model_setup allocates it). */
+#define WET_CHUNK 8
+static inline size_t process_wetdep_per_thread(int nt, int nz)
+{
+    return 4 * (size_t)nz + (size_t)(nt > 0 ? nt : 1) * (size_t)nz * WET_CHUNK;
+}
 int process_wetdep(Model *m, double t, double dt, BgErr *e);
 /* Dry-deposition conductances (kg s-1) of every transported species and column into m->vdep. */
 void process_drydep_velocities(Model *m, const MetFields *f, double t);

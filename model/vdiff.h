@@ -6,7 +6,10 @@
  * with conductances D = rho_face Kz A / dz_c (kg s-1).  Surface emissions S and dry deposition V
  * enter as the lower boundary flux (DESIGN 4.1), so that a strong surface source is mixed
  * implicitly, not piled into the lowest layer. The tridiagonal system is solved with the Thomas
- * algorithm, which is stable here because the matrix is diagonally dominant. */
+ * algorithm run from the top down, which is stable here because the matrix is diagonally
+ * dominant, and which leaves the deposition conductance (ground row only) to the last pivot: the
+ * elimination is shared by every species, a depositing one costs a division per column
+ * (docs/transport.md). */
 #ifndef BOGDA_VDIFF_H
 #define BOGDA_VDIFF_H
 
@@ -37,7 +40,8 @@ void vdiff_work_set_decomp(VdiffWork *w, const ParDecomp *d);
 /* Every column of the nvar fields q[v] (each [k][j][i]) with the met fields f (airm, rho, zf,
  * kz); OpenMP over rows of columns, bitwise identical for any thread count and to vdiff_column
  * per column.  The fields are independent: the species of several scenario members share one
- * call (and one factorisation of the deposition-free matrix per row).  sflux[v] ([ny][nx]
+ * call (and the elimination, computed once per chunk of a row), and each field's values do not
+ * depend on the other fields of the call.  sflux[v] ([ny][nx]
  * surface sources, kg * mixing ratio s-1) and vdep[v] ([ny][nx] deposition conductances, kg s-1)
  * may be NULL, as may the arrays of pointers; removed[v] (may be NULL) accumulates the deposited
  * amounts (kg * mixing ratio), summed in a fixed order; dep_field[v] ([ny][nx], may be NULL)

@@ -299,6 +299,26 @@ static void test_record_times_exact_and_linear_between(void **state)
         }
     print_message("mid-interval vs mean of the records: max relative difference %.2e\n", worst);
 
+    /* any time between: exactly (1-w) a + w b, every field (the streaming-store kernel, with its
+     * unaligned ends, and the clear of fields that are 0 in both records, as the plain formula) */
+    const double t0 = T0 + 2 * 10800, tw = t0 + 0.3 * 10800, w = (tw - t0) / 10800.0;
+    assert_int_equal(met_fields_at(&m, tw, &mid, &e), BG_OK);
+    long nval = 0, nzero = 0;
+    for (int q = 0; q < nf; q++) {
+        int allzero = 1;
+        for (size_t s = 0; s < fa[q].n; s++) {
+            double want = (1.0 - w) * fa[q].p[s] + w * fb[q].p[s];
+            if (memcmp(&want, &fm[q].p[s], sizeof want)) {
+                print_error("%s[%zu]: %.17g vs (1-w) a + w b %.17g\n", fm[q].name, s, fm[q].p[s], want);
+                fail();
+            }
+            allzero &= fa[q].p[s] == 0 && fb[q].p[s] == 0;
+            nval++;
+        }
+        nzero += allzero;
+    }
+    print_message("w = 0.3: %ld values equal (1-w) a + w b bit for bit (%ld fields 0 in both records)\n", nval, nzero);
+
     /* outside the records */
     assert_int_equal(met_fields_at(&m, T9 + 1, &mid, &e), BG_EINPUT);
     assert_non_null(strstr(e.msg, "time not covered"));
@@ -649,6 +669,57 @@ static void test_exch_h_used_when_present(void **state)
 }
 
 /* Several problems in one file come in one message: pressure in hPa and T2 in Celsius. */
+/* A field that is 0 in both bracketing records (no rain: QRAIN written as 0) is interpolated by
+ * a clear: +0 bit for bit, like (1-w) 0 + w 0; the others still follow (1-w) a + w b exactly. */
+static void test_zero_field_interpolation(void **state)
+{
+    (void)state;
+    char path[128];
+    tmp_path(path, sizeof path, "norain.nc");
+    copy_bytes(SAMPLE, path, -1);
+    int ncid, vq;
+    NC(nc_open(path, NC_WRITE, &ncid));
+    NC(nc_inq_varid(ncid, "QRAIN", &vq));
+    const size_t n = 4 * (size_t)grid.nz * grid.ny * grid.nx;
+    float *z = calloc(n, sizeof *z);
+    NC(nc_put_var_float(ncid, vq, z));
+    NC(nc_close(ncid));
+    free(z);
+    Met m;
+    BgErr e;
+    char *files[] = {path};
+    assert_int_equal(open_met(&m, files, 1, T0, T9, &e), BG_OK);
+    MetFields a, b, f;
+    assert_int_equal(met_fields_alloc(&a, &grid), BG_OK);
+    assert_int_equal(met_fields_alloc(&b, &grid), BG_OK);
+    assert_int_equal(met_fields_alloc(&f, &grid), BG_OK);
+    assert_int_equal(met_fields_at(&m, T0 + 10800, &a, &e), BG_OK);
+    assert_int_equal(met_fields_at(&m, T0 + 2 * 10800, &b, &e), BG_OK);
+    for (size_t q = 0; q < (size_t)grid.nz * grid.ny * grid.nx; q++) f.qr[q] = 1.0; /* must be cleared */
+    const double tw = T0 + 1.7 * 10800, w = (tw - (T0 + 10800)) / 10800.0;
+    assert_int_equal(met_fields_at(&m, tw, &f, &e), BG_OK);
+    assert_true((m.zero[0] & MET_QR) && (m.zero[1] & MET_QR));
+    Field fa[32], fb[32], fm[32];
+    int nf = fields(&a, fa);
+    fields(&b, fb);
+    fields(&f, fm);
+    long nval = 0;
+    for (int q = 0; q < nf; q++)
+        for (size_t s = 0; s < fa[q].n; s++, nval++) {
+            double want = (1.0 - w) * fa[q].p[s] + w * fb[q].p[s];
+            if (memcmp(&want, &fm[q].p[s], sizeof want)) {
+                print_error("%s[%zu]: %.17g vs %.17g\n", fm[q].name, s, fm[q].p[s], want);
+                fail();
+            }
+        }
+    print_message("QRAIN 0 in both records: zero-field bits %#x, %ld values equal (1-w) a + w b\n",
+                  m.zero[0] & m.zero[1], nval);
+    met_fields_free(&a);
+    met_fields_free(&b);
+    met_fields_free(&f);
+    met_close(&m);
+}
+
 static void test_units_problems_in_one_message(void **state)
 {
     (void)state;
@@ -735,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_celsius_t2_refused),
         cmocka_unit_test(test_split_files_read_as_one_series),
         cmocka_unit_test(test_exch_h_used_when_present),
+        cmocka_unit_test(test_zero_field_interpolation),
         cmocka_unit_test(test_units_problems_in_one_message),
         cmocka_unit_test(test_inconsistent_dimensions_refused),
         cmocka_unit_test(test_other_domain_refused),
