@@ -133,7 +133,7 @@ static int group_diffusion(Group *gr, double t, double dt, BgErr *e)
     Model *m0 = gr->m[0];
     /* the air mass of the state is the met's at the end of the first transport half step */
     double tm = t == m0->state.time ? t + dt : t;
-    const MetFields *f = model_met(m0, tm, e);
+    const MetFields *f = model_met_mask(m0, tm, MET_COLUMN, e); /* no face winds */
     if (!f) return e->code;
     const int ns = gr->ns, dep = m0->rc.drydep_on;
     const size_t plane = (size_t)m0->grid.nx * m0->grid.ny;
@@ -491,7 +491,8 @@ static int member_begin(Model *m, BgErr *e)
  * gathers the sums and the state (model_run_group) and alone writes (member_after_step). */
 static int member_sample(Model *m, BgErr *e)
 {
-    const MetFields *f = model_met(m, m->state.time, e); /* cached: the advection's end time */
+    /* only the output density and the budget's air mass: the advection's end time has the latter */
+    const MetFields *f = model_met_mask(m, m->state.time, MET_AIRM | MET_RHO, e);
     if (!f) return e->code;
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
@@ -509,7 +510,7 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
     RunConfig *rc = &m->rc;
     double t = m->state.time, out_start = rc->t_start + rc->spinup_s;
     char ts[32];
-    const MetFields *f = model_met(m, t, e); /* cached: the advection's end time */
+    const MetFields *f = model_met_mask(m, t, MET_AIRM | MET_RHO, e);
     if (!f) return e->code;
     const int root = writes_files(m);
     if (root && m->stations && t > out_start + 1e-6)
