@@ -74,6 +74,10 @@ void advect_work_set_decomp(AdvectWork *w, ParDecomp *d);
 /* on = 1: the 3-D sweeps go line by line through advect_line (the reference the tests compare the
  * default tiled sweeps with, bit for bit); 0: tiles of ADVECT_TILE lines (default). */
 void advect_work_set_reference(AdvectWork *w, int on);
+/* on = 1 (default): in a serial run with at least two layers per thread, the x and y sweeps go
+ * layer by layer (each layer's y sweep right after its x sweep, from cache); 0: one whole sweep
+ * after the other.  The results are the same bits either way (tested). */
+void advect_work_set_layer_fusion(AdvectWork *w, int on);
 
 /* Advances the nvar fields q[v] (each [nz][ny][nx]; any set of arrays, e.g. the species of
  * several scenario members advected together with one set of Courant numbers) over dt.  m0: air mass at the start, m1: air mass at the end (from the

@@ -293,6 +293,30 @@ typedef struct {
     double *m0, *m1, *fx, *fy, *bw, *be, *bs, *bn, *bt, **q;
 } Case3D;
 
+/* the end air mass: half the flux convergence over the step and a perturbation */
+static void case3d_m1(Case3D *c)
+{
+    const int nx = c->nx, ny = c->ny, nz = c->nz;
+    const double dt = 300.0;
+    for (int k = 0; k < nz; k++)
+        for (int j = 0; j < ny; j++)
+            for (int i = 0; i < nx; i++) {
+                size_t cc = ((size_t)k * ny + j) * nx + i;
+                double conv = c->fx[((size_t)k * ny + j) * (nx + 1) + i] - c->fx[((size_t)k * ny + j) * (nx + 1) + i + 1] +
+                              c->fy[((size_t)k * (ny + 1) + j) * nx + i] - c->fy[((size_t)k * (ny + 1) + j + 1) * nx + i];
+                c->m1[cc] = c->m0[cc] + dt * conv * 0.5 + 1e6 * cos(i + j + k);
+            }
+}
+
+/* Winds of one direction only (x: towards +i, y: towards -j), so whole tiles have every face
+ * flowing one way (the face kernels' one-direction paths). */
+static void case3d_one_way(Case3D *c)
+{
+    for (size_t a = 0; a < (size_t)c->nz * c->ny * (c->nx + 1); a++) c->fx[a] = fabs(c->fx[a]) + 1e3;
+    for (size_t a = 0; a < (size_t)c->nz * (c->ny + 1) * c->nx; a++) c->fy[a] = -fabs(c->fy[a]) - 1e3;
+    case3d_m1(c);
+}
+
 static void case3d_init(Case3D *c, int nvar)
 {
     const int nx = 13, ny = 11, nz = 7;
@@ -323,14 +347,7 @@ static void case3d_init(Case3D *c, int nvar)
             for (int i = 0; i < nx; i++)
                 c->fy[((size_t)k * (ny + 1) + j) * nx + i] =
                     1e9 / dt * (0.05 + 0.3 * k) * cos(0.7 * i - 0.1 * j + 0.5 * k);
-    for (int k = 0; k < nz; k++)
-        for (int j = 0; j < ny; j++)
-            for (int i = 0; i < nx; i++) {
-                size_t cc = ((size_t)k * ny + j) * nx + i;
-                double conv = c->fx[((size_t)k * ny + j) * (nx + 1) + i] - c->fx[((size_t)k * ny + j) * (nx + 1) + i + 1] +
-                              c->fy[((size_t)k * (ny + 1) + j) * nx + i] - c->fy[((size_t)k * (ny + 1) + j + 1) * nx + i];
-                c->m1[cc] = c->m0[cc] + dt * conv * 0.5 + 1e6 * cos(i + j + k);
-            }
+    case3d_m1(c);
     for (int v = 0; v < nvar; v++) {
         c->q[v] = malloc(nc * sizeof(double));
         for (size_t cc = 0; cc < nc; cc++) c->q[v][cc] = 1e-9 * (1.5 + sin(0.37 * cc * (v + 1)) + (cc % 17 == 3 ? 4 : 0));
@@ -354,7 +371,8 @@ static void case3d_free(Case3D *c)
 }
 
 /* nsteps alternating steps over the fields fields[0..nf-1] (each variable vi of the case, with
- * its own boundary values) with the tiled or the reference sweeps; in/out per field. */
+ * its own boundary values) with the tiled (reference 0: x and y sweeps layer by layer; 2: one
+ * whole sweep after the other) or the reference sweeps (1); in/out per field. */
 static int case3d_run(const Case3D *c, const AdvectScheme *sch, int reference, int nf, const int *vi,
                       double **fields, double *in, double *out, int nsteps, double cfl)
 {
@@ -372,7 +390,8 @@ static int case3d_run(const Case3D *c, const AdvectScheme *sch, int reference, i
     AdvectBC bc = {bw, be, bs, bn, bt};
     AdvectWork *w = advect_work_create(sch, c->nx, c->ny, c->nz, nf, cfl);
     assert_non_null(w);
-    advect_work_set_reference(w, reference);
+    advect_work_set_reference(w, reference == 1);
+    advect_work_set_layer_fusion(w, reference != 2);
     BgErr e = {0};
     int maxsub = 0, ms;
     for (int s = 0; s < nsteps; s++) {
@@ -422,26 +441,37 @@ static void test_tiled_equals_reference(void **st)
     const int vi[3] = {0, 1, 2};
     const size_t nc = (size_t)c.nx * c.ny * c.nz;
     /* cfl_max 0.9: up to 4 sub-steps (coefficients kept for all fields); 0.15: more sub-steps
-     * than the tile keeps (recomputed per field) */
-    const AdvectScheme *schemes[3] = {&advect_ppm, &advect_upwind, &advect_ppm};
-    const double cfl[3] = {0.9, 0.9, 0.15};
-    for (int s = 0; s < 3; s++) {
-        double **a = case3d_copy(&c, 3, vi), **b = case3d_copy(&c, 3, vi);
-        double ina[3] = {0}, outa[3] = {0}, inb[3] = {0}, outb[3] = {0};
+     * than the tile keeps (recomputed per field); the last two: winds of one direction */
+    const AdvectScheme *schemes[5] = {&advect_ppm, &advect_upwind, &advect_ppm, &advect_ppm, &advect_ppm};
+    const double cfl[5] = {0.9, 0.9, 0.15, 0.9, 0.15};
+    for (int s = 0; s < 5; s++) {
+        if (s == 3) case3d_one_way(&c);
+        double **a = case3d_copy(&c, 3, vi), **b = case3d_copy(&c, 3, vi), **u = case3d_copy(&c, 3, vi);
+        double ina[3] = {0}, outa[3] = {0}, inb[3] = {0}, outb[3] = {0}, inu[3] = {0}, outu[3] = {0};
         int sa = case3d_run(&c, schemes[s], 0, 3, vi, a, ina, outa, 6, cfl[s]);
         int sb = case3d_run(&c, schemes[s], 1, 3, vi, b, inb, outb, 6, cfl[s]);
-        long nd = 0;
-        for (int v = 0; v < 3; v++) nd += count_diff(a[v], b[v], nc);
-        print_message("%s, cfl_max %.2f: tiled vs line-by-line sweeps, 13x11x7, 3 fields, 6 steps, up "
-                      "to %d sub-steps: %ld differing values, inflow %.17g vs %.17g\n",
-                      schemes[s]->name, cfl[s], sa, nd, ina[0], inb[0]);
-        assert_true(sa >= (s == 2 ? 10 : 3));
+        int su = case3d_run(&c, schemes[s], 2, 3, vi, u, inu, outu, 6, cfl[s]);
+        long nd = 0, nu = 0;
+        for (int v = 0; v < 3; v++) {
+            nd += count_diff(a[v], b[v], nc);
+            nu += count_diff(u[v], b[v], nc);
+        }
+        print_message("%s%s, cfl_max %.2f: tiled (x and y layer by layer / sweep after sweep) vs "
+                      "line-by-line sweeps, 13x11x7, 3 fields, 6 steps, up to %d sub-steps: %ld / %ld "
+                      "differing values, inflow %.17g vs %.17g\n",
+                      schemes[s]->name, s >= 3 ? " (one-way winds)" : "", cfl[s], sa, nd, nu, ina[0], inb[0]);
+        assert_true(sa >= (s == 2 || s == 4 ? 10 : 3));
         assert_int_equal(sa, sb);
+        assert_int_equal(su, sb);
         assert_int_equal(nd, 0);
+        assert_int_equal(nu, 0);
         assert_memory_equal(ina, inb, sizeof ina);
         assert_memory_equal(outa, outb, sizeof outa);
+        assert_memory_equal(inu, inb, sizeof inu);
+        assert_memory_equal(outu, outb, sizeof outu);
         fields_free(a, 3);
         fields_free(b, 3);
+        fields_free(u, 3);
     }
     case3d_free(&c);
 }
