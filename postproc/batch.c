@@ -18,6 +18,7 @@
 #include "model.h"
 #include "parallel.h"
 #include "ranking.h"
+#include "restart.h"
 #include "timeutil.h"
 
 #define MAX_MEMBERS 256
@@ -179,6 +180,17 @@ static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
     return write_manifest_rank(dir, m, n, par_set(), par_nsets(), e);
 }
 
+/* The run window is not part of the configuration hash (a run may be continued), so a member
+ * finished by an earlier batch counts as done only if it reached this batch's end: its final
+ * restart file is there.  Otherwise it runs again from the start. */
+static int reached_end(const Model *m)
+{
+    char path[PATH_LEN + 64];
+    struct stat st;
+    restart_path(m->rc.output_dir, m->rc.t_end, path, sizeof path);
+    return stat(path, &st) == 0;
+}
+
 int batch_main(int argc, char **argv, BgErr *e)
 {
     const char *config = NULL;
@@ -332,7 +344,8 @@ int batch_main(int argc, char **argv, BgErr *e)
                 int resume = pass == 0 && !strcmp(mem[q].status, "running");
                 Model *m = &ms[k];
                 int mrc = model_setup(m, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
-                if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash)) {
+                if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash) &&
+                    reached_end(m)) {
                     if (setroot) fprintf(stderr, "batch: %s already done\n", mem[q].name);
                     model_free(m);
                     continue;

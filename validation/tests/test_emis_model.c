@@ -617,6 +617,19 @@ static void test_batch(void **st)
     after[na] = 0;
     fclose(f);
     assert_string_equal(before, after);
+    /* ... but a finished batch asked for another run window runs its members again (the window
+     * is not in the configuration hash) */
+    {
+        char dh[700], rh[800];
+        snprintf(dh, sizeof dh, "%s/batch_h1", tmpdir);
+        assert_int_equal(sh("cp -r %s %s", dir, dh), 0);
+        rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=1 > /dev/null", bogda, cfg, dh);
+        assert_int_equal(rc, 0);
+        assert_null(strstr(err, "already done"));
+        snprintf(rh, sizeof rh, "%s/baseline/restart_2024-01-10T0100.nc", dh);
+        assert_int_equal(sh("test -f %s", rh), 0);
+        print_message("a finished 2-h batch asked for 1 h: every member runs again\n");
+    }
     /* bogda rank recomputes it */
     rc = sh("%s rank %s > /dev/null", bogda, dir);
     assert_int_equal(rc, 0);
