@@ -29,7 +29,7 @@ static const char batch_usage[] =
     "  Runs the baseline and every [scenario NAME] of CONFIG, each in [run] output_dir/NAME\n"
     "  (the baseline in output_dir/baseline), then writes ranking.csv, ranking.md and the\n"
     "  figures in output_dir.  An interrupted batch resumes: finished members (same\n"
-    "  configuration hash in batch_manifest.csv) are not run again, a killed member continues\n"
+    "  configuration hash in batch_manifest.csv, same end) are not run again, a killed member continues\n"
     "  from its newest checkpoint, and a failed member does not stop the others.\n"
     "  [batch] members_per_process members (default all) are advanced together in one\n"
     "  process: they share the meteorology, advection and diffusion; results are those of\n"
