@@ -765,8 +765,11 @@ LANE_KERNEL static void jac_fixed(const double *restrict k, const double *restri
     }
 }
 
+/* bad[l]: a zero or non-finite pivot in lane l, from the pivots while they are in registers
+ * (a separate pass over G's diagonal cost half as much as the factorisation) */
+#define BADPIV(x) ((x == 0.0) | !(fabs(x) <= DBL_MAX))
 LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restrict gh, double *restrict g,
-                     double *restrict dinv)
+                     double *restrict dinv, int *restrict bad)
 {
 #pragma omp simd
     for (int l = 0; l < W; l++) {
@@ -900,45 +903,107 @@ LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restric
         dinv[7 * W + l] = i7;
         dinv[8 * W + l] = i8;
         dinv[9 * W + l] = i9;
+        bad[l] = BADPIV(g0) | BADPIV(g11) | BADPIV(g22) | BADPIV(g33) | BADPIV(g44) | BADPIV(g55) |
+                 BADPIV(g66) | BADPIV(g77) | BADPIV(g88) | BADPIV(g99);
     }
 }
+#undef BADPIV
 
+/* The solves with the stage sums of their right-hand sides fused in (RosLaneOps.stage):
+ * b = f [+ ca ka [+ cb kb]] summed in that order, as the driver's own loops formed it, x = G^-1 b,
+ * and after the first stage ynew = y + x (ROS_A21 = 1).  One pass over the lane rows where the
+ * driver made three (sum, solve, ynew), with the same operations in the same order: the same
+ * bits.  The three stages are three functions from one body, so that each has straight-line
+ * code without the terms it does not use. */
+#define SOLVE_B(i, KA, KB)                                                                             \
+    double b##i = f[i * W + l];                                                                    \
+    if (KA) b##i = b##i + ca[l] * ka[i * W + l];                                                   \
+    if (KB) b##i = b##i + cb[l] * kb[i * W + l];
+#define SOLVE_BODY(KA, KB, YN)                                                                     \
+    _Pragma("omp simd") for (int l = 0; l < W; l++)                                                \
+    {                                                                                              \
+        SOLVE_B(0, KA, KB) SOLVE_B(1, KA, KB) SOLVE_B(2, KA, KB) SOLVE_B(3, KA, KB)                \
+        SOLVE_B(4, KA, KB) SOLVE_B(5, KA, KB) SOLVE_B(6, KA, KB) SOLVE_B(7, KA, KB)                \
+        SOLVE_B(8, KA, KB) SOLVE_B(9, KA, KB)                                                      \
+        SOLVE_CORE                                                                                 \
+        SOLVE_STORE                                                                                \
+        if (YN) {                                                                                  \
+            ynew[0 * W + l] = y[0 * W + l] + b0;                                                   \
+            ynew[1 * W + l] = y[1 * W + l] + b1;                                                   \
+            ynew[2 * W + l] = y[2 * W + l] + b2;                                                   \
+            ynew[3 * W + l] = y[3 * W + l] + b3;                                                   \
+            ynew[4 * W + l] = y[4 * W + l] + b4;                                                   \
+            ynew[5 * W + l] = y[5 * W + l] + b5;                                                   \
+            ynew[6 * W + l] = y[6 * W + l] + b6;                                                   \
+            ynew[7 * W + l] = y[7 * W + l] + b7;                                                   \
+            ynew[8 * W + l] = y[8 * W + l] + b8;                                                   \
+            ynew[9 * W + l] = y[9 * W + l] + b9;                                                   \
+        }                                                                                          \
+    }
+
+#define SOLVE_CORE \
+        b2 -= g[20 * W + l] * b0; \
+        b3 -= g[30 * W + l] * b0; \
+        b3 -= g[32 * W + l] * b2; \
+        b4 -= g[42 * W + l] * b2; \
+        b5 -= g[52 * W + l] * b2; \
+        b4 -= g[43 * W + l] * b3; \
+        b5 -= g[53 * W + l] * b3; \
+        b6 -= g[63 * W + l] * b3; \
+        b5 -= g[54 * W + l] * b4; \
+        b6 -= g[64 * W + l] * b4; \
+        b6 -= g[65 * W + l] * b5; \
+        b6 = (b6) * dinv[6 * W + l]; \
+        b5 = (b5 - g[56 * W + l] * b6) * dinv[5 * W + l]; \
+        b4 = (b4 - g[45 * W + l] * b5 - g[46 * W + l] * b6) * dinv[4 * W + l]; \
+        b3 = (b3 - g[34 * W + l] * b4 - g[35 * W + l] * b5 - g[36 * W + l] * b6) * dinv[3 * W + l]; \
+        b2 = (b2 - g[23 * W + l] * b3 - g[24 * W + l] * b4 - g[25 * W + l] * b5) * dinv[2 * W + l]; \
+        b1 = (b1) * dinv[1 * W + l]; \
+        b0 = (b0) * dinv[0 * W + l]; \
+        b7 = (b7 - g[70 * W + l] * b0 - g[72 * W + l] * b2 - g[73 * W + l] * b3 - g[76 * W + l] * b6) * dinv[7 * W + l]; \
+        b8 = (b8 - g[81 * W + l] * b1) * dinv[8 * W + l]; \
+        b9 = (b9 - g[90 * W + l] * b0 - g[92 * W + l] * b2 - g[93 * W + l] * b3) * dinv[9 * W + l];
+
+#define SOLVE_STORE \
+        x[0 * W + l] = b0; x[1 * W + l] = b1; x[2 * W + l] = b2; x[3 * W + l] = b3; x[4 * W + l] = b4; \
+        x[5 * W + l] = b5; x[6 * W + l] = b6; x[7 * W + l] = b7; x[8 * W + l] = b8; x[9 * W + l] = b9;
+
+/* stage 1: x = G^-1 f, ynew = y + x */
+LANE_KERNEL static void solve_s1(const double *restrict g, const double *restrict dinv, const double *restrict f,
+                                 double *restrict x, const double *restrict y, double *restrict ynew)
+{
+    const double *ka = NULL, *kb = NULL, *ca = NULL, *cb = NULL;
+    SOLVE_BODY(0, 0, 1)
+}
+
+/* stage 2: x = G^-1 (f + ca ka) */
+LANE_KERNEL static void solve_s2(const double *restrict g, const double *restrict dinv, const double *restrict f,
+                                 const double *restrict ka, const double *restrict ca, double *restrict x)
+{
+    const double *kb = NULL, *cb = NULL, *y = NULL;
+    double *ynew = NULL;
+    SOLVE_BODY(1, 0, 0)
+}
+
+/* stage 3: x = G^-1 (f + ca ka + cb kb) */
+LANE_KERNEL static void solve_s3(const double *restrict g, const double *restrict dinv, const double *restrict f,
+                                 const double *restrict ka, const double *restrict ca, const double *restrict kb,
+                                 const double *restrict cb, double *restrict x)
+{
+    const double *y = NULL;
+    double *ynew = NULL;
+    SOLVE_BODY(1, 1, 0)
+}
+
+/* the plain solve (x = G^-1 x), for the generic RosSolveW */
 LANE_KERNEL static void solve_fixed(const double *restrict g, const double *restrict dinv, double *restrict x)
 {
 #pragma omp simd
     for (int l = 0; l < W; l++) {
         double b0 = x[0 * W + l], b1 = x[1 * W + l], b2 = x[2 * W + l], b3 = x[3 * W + l], b4 = x[4 * W + l], b5 = x[5 * W + l], b6 = x[6 * W + l], b7 = x[7 * W + l], b8 = x[8 * W + l], b9 = x[9 * W + l];
-        b2 -= g[20 * W + l] * b0;
-        b3 -= g[30 * W + l] * b0;
-        b3 -= g[32 * W + l] * b2;
-        b4 -= g[42 * W + l] * b2;
-        b5 -= g[52 * W + l] * b2;
-        b4 -= g[43 * W + l] * b3;
-        b5 -= g[53 * W + l] * b3;
-        b6 -= g[63 * W + l] * b3;
-        b5 -= g[54 * W + l] * b4;
-        b6 -= g[64 * W + l] * b4;
-        b6 -= g[65 * W + l] * b5;
-        b6 = (b6) * dinv[6 * W + l];
-        b5 = (b5 - g[56 * W + l] * b6) * dinv[5 * W + l];
-        b4 = (b4 - g[45 * W + l] * b5 - g[46 * W + l] * b6) * dinv[4 * W + l];
-        b3 = (b3 - g[34 * W + l] * b4 - g[35 * W + l] * b5 - g[36 * W + l] * b6) * dinv[3 * W + l];
-        b2 = (b2 - g[23 * W + l] * b3 - g[24 * W + l] * b4 - g[25 * W + l] * b5) * dinv[2 * W + l];
-        b1 = (b1) * dinv[1 * W + l];
-        b0 = (b0) * dinv[0 * W + l];
-        b7 = (b7 - g[70 * W + l] * b0 - g[72 * W + l] * b2 - g[73 * W + l] * b3 - g[76 * W + l] * b6) * dinv[7 * W + l];
-        b8 = (b8 - g[81 * W + l] * b1) * dinv[8 * W + l];
-        b9 = (b9 - g[90 * W + l] * b0 - g[92 * W + l] * b2 - g[93 * W + l] * b3) * dinv[9 * W + l];
-        x[0 * W + l] = b0;
-        x[1 * W + l] = b1;
-        x[2 * W + l] = b2;
-        x[3 * W + l] = b3;
-        x[4 * W + l] = b4;
-        x[5 * W + l] = b5;
-        x[6 * W + l] = b6;
-        x[7 * W + l] = b7;
-        x[8 * W + l] = b8;
-        x[9 * W + l] = b9;
+        SOLVE_CORE
+        x[0 * W + l] = b0; x[1 * W + l] = b1; x[2 * W + l] = b2; x[3 * W + l] = b3; x[4 * W + l] = b4;
+        x[5 * W + l] = b5; x[6 * W + l] = b6; x[7 * W + l] = b7; x[8 * W + l] = b8; x[9 * W + l] = b9;
     }
 }
 
@@ -960,22 +1025,10 @@ static void jac_w(void *ctx, const double *y, double *jac)
     jac_fixed(w->kl, y, w->rp, w->rpB, w->rpA, jac);
 }
 
-LANE_KERNEL static void check_pivots(const double *restrict G, int *restrict bad)
-{
-    for (int l = 0; l < W; l++) bad[l] = 0;
-    for (int k = 0; k < NS; k++) {
-        const double *piv = G + (k * NS + k) * W;
-#pragma omp simd
-        for (int l = 0; l < W; l++) bad[l] |= (piv[l] == 0.0) | !(fabs(piv[l]) <= DBL_MAX);
-    }
-}
-
 static void lu_w(void *ctx, const double *J, const double *gh, double *G, double *dinv, int *bad)
 {
     (void)ctx;
-    lu_fixed(J, gh, G, dinv);
-    /* the pivots stay on the diagonal of G */
-    check_pivots(G, bad);
+    lu_fixed(J, gh, G, dinv, bad);
 }
 
 static void solve_w(void *ctx, const double *G, const double *dinv, double *b)
@@ -984,16 +1037,32 @@ static void solve_w(void *ctx, const double *G, const double *dinv, double *b)
     solve_fixed(G, dinv, b);
 }
 
+static void stage_w(void *ctx, int stage, const double *G, const double *dinv, const double *f,
+                    const double *k1, const double *c1, const double *k2, const double *c2, double *x,
+                    const double *y, double *ynew)
+{
+    (void)ctx;
+    if (stage == 1) solve_s1(G, dinv, f, x, y, ynew);
+    else if (stage == 2) solve_s2(G, dinv, f, k1, c1, x);
+    else solve_s3(G, dinv, f, k1, c1, k2, c2, x);
+}
+
 static int next_w(void *ctx, int lane, double *y)
 {
     ChemWork *w = ctx;
     if (w->pos >= w->end) return 0;
     const int c = w->pos++;
     w->lane_cell[lane] = c;
-    const double *yc = w->y + (size_t)c * NS, *kc = w->kc + (size_t)c * NR;
+    const double *restrict yc = w->y + (size_t)c * NS, *restrict kc = w->kc + (size_t)c * NR;
+    double *restrict kl = w->kl + lane, *restrict sl = w->srcl + lane;
     for (int s = 0; s < NS; s++) y[s * W] = yc[s];
-    for (int r = 0; r < NR; r++) w->kl[r * W + lane] = kc[r];
-    for (int s = 0; s < NS; s++) w->srcl[s * W + lane] = w->src ? w->src[(size_t)c * NS + s] : 0.0;
+    for (int r = 0; r < NR; r++) kl[r * W] = kc[r];
+    if (w->src) {
+        const double *restrict sc = w->src + (size_t)c * NS;
+        for (int s = 0; s < NS; s++) sl[s * W] = sc[s];
+    } else {
+        for (int s = 0; s < NS; s++) sl[s * W] = 0.0;
+    }
     return 1;
 }
 
@@ -1047,7 +1116,7 @@ static void run_lanes(const ChemMech *m, double *y, const double *k, const doubl
     memset(w->kl, 0, sizeof w->kl);
     w->rp_y = NULL;
     memset(w->srcl, 0, sizeof w->srcl);
-    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL};
+    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL, stage_w};
     ros3_integrate_w(NS, &ops, w, span, o, w->ros);
 }
 

@@ -255,6 +255,22 @@ void ros_lu_solve(const RosWork *w, const double *lu, const double *dinv, double
     }
 }
 
+/* The max norm max_i |err_i| / sc_i without a division per component: the largest ratio is
+ * kept as its numerator en and denominator ed (both >= 0, sc_i > 0) and a candidate a / sc
+ * replaces it when a ed > en sc; the one division en / ed comes after the loop.  A division per
+ * species and lane was the largest single item of the lane driver (vdivpd: ~8 cycles per 4
+ * lanes, against one multiply per cycle).  The products round, so two ratios within an ulp or
+ * so of each other may be ranked either way: the norm is then the other of two nearly equal
+ * values, which the step control cannot tell apart.  NaN candidates never win (as before: a
+ * NaN ratio failed its comparison), and a = inf beats every finite pair.  The scalar and the
+ * lane solver call this same function, so they take the same steps. */
+LANE_HELPER static inline void norm_update(double a, double sc, double *en, double *ed)
+{
+    const int take = a * *ed > *en * sc;
+    *en = take ? a : *en;
+    *ed = take ? sc : *ed;
+}
+
 int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double span,
                    const RosOptions *o, RosWork *w, RosStats *st)
 {
@@ -308,17 +324,16 @@ int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double spa
 
         /* max norm: every component meets its own tolerance (KPP's RMS norm lets one species'
          * error hide among the others) */
-        double emax2 = 0.0;
+        double en = 0.0, ed = 1.0;
         int negative = 0;
         for (int i = 0; i < n; i++) {
             ynew[i] = y[i] + ROS_M[0] * k1[i] + ROS_M[1] * k2[i] + ROS_M[2] * k3[i];
             err[i] = ROS_E[0] * k1[i] + ROS_E[1] * k2[i] + ROS_E[2] * k3[i];
             double ymax = fabs(y[i]) > fabs(ynew[i]) ? fabs(y[i]) : fabs(ynew[i]);
-            double r = err[i] / (o->atol + o->rtol * ymax);
-            if (r * r > emax2) emax2 = r * r;
+            norm_update(fabs(err[i]), o->atol + o->rtol * ymax, &en, &ed);
             if (ynew[i] < 0.0 && ynew[i] < y[i]) negative = 1; /* never pushes a value below 0 */
         }
-        double e = sqrt(emax2);
+        double e = en / ed;
         if (!(e == e)) e = 1e30; /* NaN from an overflowing trial step: reject */
         double fac = step_factor(e); /* err^(1/ELO), ELO = 3 */
         double hnew = h * fac;
@@ -492,7 +507,9 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
          * values again (same y), which costs less than splitting the lanes */
         if (!ops->jac_full)
             for (int p = 0; p < w->nnz; p++) memset(J + (size_t)w->nzidx[p] * ROS_W, 0, ROS_W * sizeof *J);
-        ops->f(ctx, y, f0);
+        /* without a stage kernel, f(y) goes straight into k1, which the first solve overwrites
+         * in place (f(y) is not needed afterwards: every attempt evaluates it again) */
+        ops->f(ctx, y, ops->stage ? f0 : k1);
         ops->jac(ctx, y, J);
         double gh[ROS_W], c21[ROS_W], c31[ROS_W], c32[ROS_W];
         double hl[ROS_W];
@@ -504,12 +521,14 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
             c31[l] = ROS_C31 / hl[l];
             c32[l] = ROS_C32 / hl[l];
         }
+        int act[ROS_W];
         LANES {
-            if (L[l].active && L[l].st.jac == L[l].st.accepted) { /* the scalar need_jac */
-                L[l].st.fcn++;
-                L[l].st.jac++;
-            }
-            L[l].st.lu += L[l].active;
+            act[l] = L[l].active;
+            /* the scalar need_jac, without a branch per lane */
+            const int nj = act[l] & (L[l].st.jac == L[l].st.accepted);
+            L[l].st.fcn += nj;
+            L[l].st.jac += nj;
+            L[l].st.lu += act[l];
         }
         int bad[ROS_W];
         if (ops->lu) {
@@ -528,55 +547,71 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
             }
             ros_lu_decomp_w(w, G, dinv, bad);
         }
-        memcpy(k1, f0, nw * sizeof *k1);
-        SOLVE(k1);
+        if (ops->stage) {
+            ops->stage(ctx, 1, G, dinv, f0, NULL, NULL, NULL, NULL, k1, y, ynew);
+            ops->f(ctx, ynew, fcn);
+            ops->stage(ctx, 2, G, dinv, fcn, k1, c21, NULL, NULL, k2, NULL, NULL);
+            ops->stage(ctx, 3, G, dinv, fcn, k1, c31, k2, c32, k3, NULL, NULL);
+        } else {
+            SOLVE(k1);
 #pragma omp simd
-        for (size_t q = 0; q < nw; q++) ynew[q] = y[q] + ROS_A21 * k1[q];
-        ops->f(ctx, ynew, fcn);
-        for (int i = 0; i < n; i++) {
-            const size_t o_ = (size_t)i * ROS_W;
+            for (size_t q = 0; q < nw; q++) ynew[q] = y[q] + ROS_A21 * k1[q];
+            ops->f(ctx, ynew, fcn);
+            for (int i = 0; i < n; i++) {
+                const size_t o_ = (size_t)i * ROS_W;
 #pragma omp simd
-            LANES k2[o_ + l] = fcn[o_ + l] + c21[l] * k1[o_ + l];
+                LANES k2[o_ + l] = fcn[o_ + l] + c21[l] * k1[o_ + l];
+            }
+            SOLVE(k2);
+            for (int i = 0; i < n; i++) {
+                const size_t o_ = (size_t)i * ROS_W;
+#pragma omp simd
+                LANES k3[o_ + l] = fcn[o_ + l] + c31[l] * k1[o_ + l] + c32[l] * k2[o_ + l];
+            }
+            SOLVE(k3);
         }
-        SOLVE(k2);
-        for (int i = 0; i < n; i++) {
-            const size_t o_ = (size_t)i * ROS_W;
-#pragma omp simd
-            LANES k3[o_ + l] = fcn[o_ + l] + c31[l] * k1[o_ + l] + c32[l] * k2[o_ + l];
-        }
-        SOLVE(k3);
 
-        double emax2[ROS_W];
-        int neg[ROS_W];
-        LANES emax2[l] = 0.0, neg[l] = 0;
+        /* "a component went below 0 and below its old value" as the minimum mn of those
+         * components (0 when none): doubles only, where an int flag per lane had GCC pack every
+         * comparison mask down and back (a third of this loop's instructions) */
+        double en[ROS_W], ed[ROS_W], mn[ROS_W];
+        LANES en[l] = 0.0, ed[l] = 1.0, mn[l] = 0.0;
+        const double atol = o->atol, rtol = o->rtol;
         for (int i = 0; i < n; i++) {
             const size_t o_ = (size_t)i * ROS_W;
-            double r[ROS_W];
 #pragma omp simd
             LANES {
                 const size_t q = o_ + l;
-                ynew[q] = y[q] + ROS_M[0] * k1[q] + ROS_M[1] * k2[q] + ROS_M[2] * k3[q];
+                const double yn = y[q] + ROS_M[0] * k1[q] + ROS_M[1] * k2[q] + ROS_M[2] * k3[q];
                 const double err = ROS_E[0] * k1[q] + ROS_E[1] * k2[q] + ROS_E[2] * k3[q];
-                const double ymax = fabs(y[q]) > fabs(ynew[q]) ? fabs(y[q]) : fabs(ynew[q]);
-                r[l] = err / (o->atol + o->rtol * ymax);
-            }
-#pragma omp simd
-            LANES {
-                const size_t q = o_ + l;
-                const double r2 = r[l] * r[l];
-                emax2[l] = r2 > emax2[l] ? r2 : emax2[l];
-                neg[l] |= (ynew[q] < 0.0) & (ynew[q] < y[q]);
+                const double ymax = fabs(y[q]) > fabs(yn) ? fabs(y[q]) : fabs(yn);
+                ynew[q] = yn;
+                norm_update(fabs(err), atol + rtol * ymax, &en[l], &ed[l]);
+                const double dn = yn < y[q] ? yn : 0.0;
+                mn[l] = dn < mn[l] ? dn : mn[l];
             }
         }
 
-        /* the error norms and step-size factors of all lanes at once */
+        /* the error norms, step-size factors and acceptances of all lanes at once */
         double el[ROS_W], facl[ROS_W];
-        LANES {
-            el[l] = sqrt(emax2[l]);
-            if (!(el[l] == el[l])) el[l] = 1e30;
-        }
+        int acc[ROS_W];
 #pragma omp simd
-        LANES facl[l] = step_factor(el[l]);
+        LANES {
+            const double e = en[l] / ed[l];
+            el[l] = e == e ? e : 1e30;
+            facl[l] = step_factor(el[l]);
+        }
+        const int pos = o->positive != 0;
+        int neg[ROS_W];
+        LANES neg[l] = mn[l] < 0.0;
+        LANES acc[l] = act[l] & !bad[l] & (el[l] <= 1.0) & !(pos & neg[l]);
+        /* the accepted lanes' new values in one pass over the rows, before the decisions below
+         * hand finished lanes to done() */
+        for (int i = 0; i < n; i++) {
+            const size_t o_ = (size_t)i * ROS_W;
+#pragma omp simd
+            LANES y[o_ + l] = acc[l] ? ynew[o_ + l] : y[o_ + l];
+        }
         /* the scalar solver's decisions, lane by lane */
         nact = 0;
         LANES {
@@ -592,8 +627,7 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
                 const double e = el[l];
                 const double fac = facl[l];
                 double hnew = h * fac;
-                if (e <= 1.0 && !(o->positive && neg[l])) {
-                    for (int i = 0; i < n; i++) y[(size_t)i * ROS_W + l] = ynew[(size_t)i * ROS_W + l];
+                if (acc[l]) {
                     a->t += h;
                     a->st.accepted++;
                     if (a->rejected_last && hnew > h) hnew = h;

@@ -105,6 +105,14 @@ typedef struct RosLaneOps {
     /* optional: the first trial step of the problem next() just gave the lane (> 0), or <= 0
      * for o->h0 */
     double (*h0)(void *ctx, int lane);
+    /* optional: the three stage solves with their right-hand sides formed inside, in one pass
+     * (NULL: the driver forms them and calls solve).  stage 1: x = G^-1 f and ynew = y + x;
+     * stage 2: x = G^-1 (f + c1 k1); stage 3: x = G^-1 (f + c1 k1 + c2 k2), each sum from the
+     * left and c1, c2 per lane ([ROS_W]); it must give the bits of those sums followed by
+     * solve.  x does not alias f, k1, k2, y or ynew. */
+    void (*stage)(void *ctx, int stage, const double *G, const double *dinv, const double *f,
+                  const double *k1, const double *c1, const double *k2, const double *c2, double *x,
+                  const double *y, double *ynew);
 } RosLaneOps;
 
 /* Integrates every problem ops->next() hands out over span.  Each problem's result and status
