@@ -858,18 +858,24 @@ int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m
         if (w->nz > 1 || m1) BG_TRY(sweep(w, 2, q, NULL, m1, dt, bc, in, out, max_sub, e));
         return BG_OK;
     }
-    int layout = PAR_BLOCKS;
+    /* the fields arrive where the previous process left them; the first half step of a sync step
+     * (x first) ends where the column processes run between the half steps (the columns on a
+     * 1 x R grid, so that the second half step, y first, starts there), the second in blocks */
+    const int end = dist && x_first && w->dec->mid == PAR_COLS ? PAR_COLS : PAR_BLOCKS;
+    int layout = dist ? w->dec->cur : PAR_BLOCKS;
     for (int pass = 0; pass < 3; pass++) {
         int dir = pass == 2 ? 2 : pass == 0 ? first : 1 - first;
         if (dir == 2 && !(w->nz > 1 || m1)) break;
-        int need = dir == 0 ? PAR_ROWS : dir == 1 ? PAR_COLS : PAR_BLOCKS;
+        int need = dir == 0 ? PAR_ROWS : dir == 1 ? PAR_COLS : end;
         if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, need))
             return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+        if (dist) par_set_layout(w->dec, need);
         layout = need;
         BG_TRY(sweep(w, dir, q, dir == 0 ? fx : dir == 1 ? fy : NULL, dir == 2 ? m1 : NULL, dt, bc, in, out,
                      max_sub, e));
     }
-    if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, PAR_BLOCKS))
+    if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, end))
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+    if (dist) par_set_layout(w->dec, end);
     return BG_OK;
 }

@@ -86,7 +86,7 @@ typedef struct Group {
     VdiffWork *vdiff;
     ParDecomp dec;                       /* this rank's block (all of the grid unless distributed) */
     double **gfields, **gacc;            /* what rank 0 gathers: the states, the output sums */
-    int ngather, nacc[2];                /* species fields; output sums of [0] nz layers, [1] one */
+    int ngather, nacc[3];                /* species fields; output sums: [0] nz layers, [1] surface, [2] flux diagnostics */
     int want_surface;                    /* a member samples stations: layer 0 every step */
 } Group;
 
@@ -465,9 +465,10 @@ static int member_begin(Model *m, BgErr *e)
     }
     if (m->dec && m->dec->nranks > 1)
         fprintf(m->log, "MPI: %d ranks, process grid %d x %d (decomposition %s); rank 0: block of columns %d-%d x "
-                        "rows %d-%d\n",
+                        "rows %d-%d; column processes on the %s\n",
                 m->dec->nranks, m->dec->px, m->dec->py, m->rc.mpi_px ? "as configured" : "auto", m->dec->bi0,
-                m->dec->bi1 - 1, m->dec->bj0, m->dec->bj1 - 1);
+                m->dec->bi1 - 1, m->dec->bj0, m->dec->bj1 - 1,
+                m->dec->mid == PAR_COLS ? "column slabs between the transport half steps" : "blocks");
     if (continuing) {
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
@@ -711,22 +712,19 @@ static int group_gather_setup(Group *gr, BgErr *e)
     for (int i = 0; i < gr->k; i++) n += (size_t)gr->m[i]->out.cfg.nout + (size_t)gr->m[i]->dout.cfg.nout;
     gr->gacc = calloc(n + 1, sizeof *gr->gacc);
     if (!gr->gacc) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-    /* [0, nacc[0]): sums of nz layers; then nacc[1] sums of one layer */
+    /* [0, nacc[0]): the means of the state over nz layers, then nacc[1] of its surface, then
+     * nacc[2] of the flux diagnostics (one layer, tallied where the column processes ran) */
     int idx = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
         for (int i = 0; i < gr->k; i++) {
             Model *m = gr->m[i];
-            Output *outs[2] = {&m->out, m->diag_on ? &m->dout : NULL};
-            for (int o = 0; o < 2; o++) {
-                Output *op = outs[o];
-                if (!op || !op->acc || (op->nlev > 1) != (pass == 0)) continue;
+            Output *op = pass < 2 ? &m->out : m->diag_on ? &m->dout : NULL;
+            if (op && op->acc && (pass == 2 || (op->nlev > 1) == (pass == 0)))
                 for (int s = 0; s < op->cfg.nout; s++) gr->gacc[idx++] = op->acc + (size_t)s * op->nlev * plane;
-            }
             if (m->stations) gr->want_surface = 1;
         }
-        if (pass == 0) gr->nacc[0] = idx;
+        gr->nacc[pass] = idx - (pass > 0 ? gr->nacc[0] : 0) - (pass > 1 ? gr->nacc[1] : 0);
     }
-    gr->nacc[1] = idx - gr->nacc[0];
     return BG_OK;
 }
 
@@ -742,10 +740,13 @@ static int group_gather(Group *gr, int last)
         full |= on_grid(t, rc->t_start, rc->out_dt) || on_grid(t, rc->t_start, rc->checkpoint_s);
     }
     const int nz = gr->m[0]->grid.nz;
-    if (!full) return gr->want_surface ? par_gather_blocks(&gr->dec, gr->gfields, gr->ngather, 1) : 0;
-    if (par_gather_blocks(&gr->dec, gr->gfields, gr->ngather, nz)) return -1;
-    if (par_gather_blocks(&gr->dec, gr->gacc, gr->nacc[0], nz)) return -1;
-    return par_gather_blocks(&gr->dec, gr->gacc + gr->nacc[0], gr->nacc[1], 1);
+    /* the state and its means are current in the blocks; the flux diagnostics were tallied by the
+     * column processes in their layout (dec.mid) */
+    if (!full) return gr->want_surface ? par_gather(&gr->dec, gr->gfields, gr->ngather, 1, PAR_BLOCKS) : 0;
+    if (par_gather(&gr->dec, gr->gfields, gr->ngather, nz, PAR_BLOCKS)) return -1;
+    if (par_gather(&gr->dec, gr->gacc, gr->nacc[0], nz, PAR_BLOCKS)) return -1;
+    if (par_gather(&gr->dec, gr->gacc + gr->nacc[0], gr->nacc[1], 1, PAR_BLOCKS)) return -1;
+    return par_gather(&gr->dec, gr->gacc + gr->nacc[0] + gr->nacc[1], gr->nacc[2], 1, gr->dec.mid);
 }
 
 int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)

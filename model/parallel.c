@@ -263,6 +263,7 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
         par_decomp_free(d);
         return -1;
     }
+    int aligned = 1;
     for (int r = 0; r < R; r++) {
         int bx = r % px, by = r / px, ja, jb, ia, ib, a, b;
         par_block(ny, by, py, &ja, &jb);
@@ -270,7 +271,17 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
         d->rect[PAR_BLOCKS][r] = (ParRect){ja, jb, ia, ib};
         par_block(jb - ja, bx, px, &a, &b);
         d->rect[PAR_ROWS][r] = (ParRect){ja + a, ja + b, 0, nx};
-        par_block(ib - ia, by, py, &a, &b);
+        /* whole chunks where the block column has enough of them (ia is a chunk boundary), so
+         * the column processes may run on this layout too */
+        int nchb = par_nchunks(ib - ia);
+        if (nchb >= py) {
+            par_block(nchb, by, py, &a, &b);
+            a *= PAR_CHUNK;
+            b = b * PAR_CHUNK < ib - ia ? b * PAR_CHUNK : ib - ia;
+        } else {
+            par_block(ib - ia, by, py, &a, &b);
+            aligned = 0;
+        }
         d->rect[PAR_COLS][r] = (ParRect){0, ny, ia + a, ia + b};
     }
     for (int l = 0; l < PAR_NLAYOUT; l++)
@@ -286,10 +297,9 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
     d->j1 = rw->j1;
     d->i0 = cl->i0;
     d->i1 = cl->i1;
-    d->bj0 = bk->j0;
-    d->bj1 = bk->j1;
-    d->bi0 = bk->i0;
-    d->bi1 = bk->i1;
+    (void)bk;
+    d->mid = R > 1 && px == 1 && aligned ? PAR_COLS : PAR_BLOCKS;
+    par_set_layout(d, PAR_BLOCKS);
     if (R > 1) {
         /* the largest exchange: nf_max fields of this rank's largest rectangle, and one whole
          * field for the gather on rank 0 */
@@ -311,6 +321,16 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
         d->cap = need;
     }
     return 0;
+}
+
+void par_set_layout(ParDecomp *d, int l)
+{
+    const ParRect *q = &d->rect[l][d->rank];
+    d->cur = l;
+    d->bj0 = q->j0;
+    d->bj1 = q->j1;
+    d->bi0 = q->i0;
+    d->bi1 = q->i1;
 }
 
 void par_decomp_free(ParDecomp *d)
@@ -397,13 +417,13 @@ int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, i
     return 0;
 }
 
-int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz)
+int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout)
 {
 #ifdef BOGDA_MPI
     if (!g_active || d->nranks < 2) return 0;
     const double w0 = MPI_Wtime();
     const int R = d->nranks, me = d->rank;
-    const ParRect *rb = d->rect[PAR_BLOCKS];
+    const ParRect *rb = d->rect[layout];
     if (grow(d, (size_t)nz * d->ny * d->nx)) return -1;
     /* one field at a time: the buffers stay one field large however many members a group has */
     for (int v = 0; v < nf; v++) {
@@ -419,7 +439,7 @@ int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz)
     }
     d->gather_seconds += MPI_Wtime() - w0;
 #else
-    (void)d; (void)f; (void)nf; (void)nz;
+    (void)d; (void)f; (void)nf; (void)nz; (void)layout;
 #endif
     return 0;
 }

@@ -66,13 +66,20 @@ typedef struct ParDecomp {
     int nx, ny, nz;
     int j0, j1;            /* PAR_ROWS: this rank's rows */
     int i0, i1;            /* PAR_COLS: this rank's columns */
-    int bj0, bj1, bi0, bi1; /* PAR_BLOCKS: this rank's block */
+    int bj0, bj1, bi0, bi1; /* the rectangle the column processes and z sweeps work on now: the
+                               rank's block, or, between the two transport half steps of a
+                               sync step on a 1 x R grid, its columns (mid below) */
+    int mid;               /* layout of the column processes between the transport half steps:
+                              PAR_COLS where the columns are split in whole chunks on a 1 x R
+                              grid (the first half step then ends there, the second starts there:
+                              two exchanges a step fewer), else PAR_BLOCKS */
+    int cur;               /* the layout the fields are in now */
     ParRect *rect[PAR_NLAYOUT]; /* every rank's rectangle in each layout */
     int same[PAR_NLAYOUT][PAR_NLAYOUT]; /* 1: the two layouts coincide on every rank */
     double *sbuf, *rbuf;   /* exchange buffers, sized at set-up */
     size_t cap;            /* doubles in each buffer */
     int *scount, *sdispl, *rcount, *rdispl;
-    double exchange_seconds, gather_seconds; /* wall time in par_redistribute / par_gather_blocks */
+    double exchange_seconds, gather_seconds; /* wall time in par_redistribute / par_gather */
 } ParDecomp;
 
 /* Sets up the decomposition over par_size() ranks if distributed, else one block of everything
@@ -84,11 +91,13 @@ typedef struct ParDecomp {
 int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int px, int py, int min_rows,
                     int nf_max, char *why, size_t nwhy);
 void par_decomp_free(ParDecomp *d);
+/* Records that the fields are now in layout l (bj0..bi1 follow). */
+void par_set_layout(ParDecomp *d, int l);
 /* Moves nf fields of nz layers ([nz][ny][nx] each) from layout `from` to layout `to`: each rank
  * receives the part of its new rectangle that other ranks held; only what changes owner moves
  * (one MPI_Alltoallv; nothing when the layouts coincide).  Nonzero if the buffers cannot grow. */
 int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, int to);
-/* Collects every rank's block of nf fields of nz layers on rank 0, field by field. */
-int par_gather_blocks(ParDecomp *d, double *const *f, int nf, int nz);
+/* Collects every rank's rectangle of `layout` of nf fields of nz layers on rank 0, field by field. */
+int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout);
 
 #endif
