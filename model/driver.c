@@ -667,6 +667,8 @@ static int group_alloc(Group *gr, BgErr *e)
     if (par_decomp_init(&gr->dec, g->nx, g->ny, g->nz, m0->distributed, m0->rc.mpi_px, m0->rc.mpi_py, 2,
                         nv + 1, why, sizeof why))
         return bg_fail(e, BG_ECONFIG, m0->cfg.path, m0->rc.mpi_px ? "[run] decomposition" : "MPI ranks", "%s", why);
+    /* the column processes leave the blocks only between the two transport half steps */
+    if (!m0->rc.adv_on) gr->dec.mid = PAR_BLOCKS;
     if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
         !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
         !gr->adv || !gr->vdiff)

@@ -292,12 +292,11 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
                 if (u->j0 != v->j0 || u->j1 != v->j1 || u->i0 != v->i0 || u->i1 != v->i1) d->same[l][m] = 0;
             }
         }
-    const ParRect *rw = &d->rect[PAR_ROWS][d->rank], *cl = &d->rect[PAR_COLS][d->rank], *bk = &d->rect[PAR_BLOCKS][d->rank];
+    const ParRect *rw = &d->rect[PAR_ROWS][d->rank], *cl = &d->rect[PAR_COLS][d->rank];
     d->j0 = rw->j0;
     d->j1 = rw->j1;
     d->i0 = cl->i0;
     d->i1 = cl->i1;
-    (void)bk;
     d->mid = R > 1 && px == 1 && aligned ? PAR_COLS : PAR_BLOCKS;
     par_set_layout(d, PAR_BLOCKS);
     if (R > 1) {

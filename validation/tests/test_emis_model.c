@@ -356,6 +356,30 @@ static void test_full_chemistry(void **st)
         assert_int_equal(tot, 0);
         assert_int_equal(same, 3);
     }
+    {
+        /* without advection the column processes stay on the blocks (no half steps to sit between):
+         * the flux diagnostics they tally are gathered from there */
+        char sa[700], sm[700], qa[800], qb[800];
+        snprintf(sa, sizeof sa, "%s/noadv1", tmpdir);
+        snprintf(sm, sizeof sm, "%s/noadv2", tmpdir);
+        assert_int_equal(sh("%s run %s --set run.output_dir=%s --set run.hours=1 --set processes.advection=off", bogda,
+                            cfg, sa), 0);
+        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s run %s "
+                "--set run.threads=1 --set run.output_dir=%s --set run.hours=1 --set processes.advection=off > /dev/null 2>&1",
+                bogda, cfg, sm);
+        assert_int_equal(rc, 0);
+        long tot = 0;
+        const char *ncf[] = {"conc_2024-01-10.nc", "diag_2024-01-10.nc"};
+        for (int q = 0; q < 2; q++) {
+            snprintf(qa, sizeof qa, "%s/%s", sa, ncf[q]);
+            snprintf(qb, sizeof qb, "%s/%s", sm, ncf[q]);
+            assert_int_equal(nc_compare_files(qa, qb, NULL, &nd, rep, sizeof rep), 0);
+            tot += nd;
+        }
+        print_message("full model without advection on 2 MPI ranks vs serial: %ld differing values (conc, diag)\n", tot);
+        assert_int_equal(tot, 0);
+    }
 #endif
     /* 3 h = 1 h + restart + 2 h, bit for bit, with every process on */
     char c[600], rst[800];
