@@ -1152,16 +1152,22 @@ void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, 
         nfailed += status[c] == CHEM_FAILED;
     }
     if (st) {
-        st->cells += n;
-        st->retried += nretried;
-        st->failed += nfailed;
-        st->ros.accepted += w->rs.accepted;
-        st->ros.rejected += w->rs.rejected;
-        st->ros.rejected_negative += w->rs.rejected_negative;
-        st->ros.fcn += w->rs.fcn;
-        st->ros.jac += w->rs.jac;
-        st->ros.lu += w->rs.lu;
+        const ChemStats a = {.ros = w->rs, .cells = n, .retried = nretried, .failed = nfailed};
+        chem_stats_add(st, &a);
     }
+}
+
+void chem_stats_add(ChemStats *st, const ChemStats *a)
+{
+    st->cells += a->cells;
+    st->retried += a->retried;
+    st->failed += a->failed;
+    st->ros.accepted += a->ros.accepted;
+    st->ros.rejected += a->ros.rejected;
+    st->ros.rejected_negative += a->ros.rejected_negative;
+    st->ros.fcn += a->ros.fcn;
+    st->ros.jac += a->ros.jac;
+    st->ros.lu += a->ros.lu;
 }
 
 int chem_integrate(const ChemMech *m, const ChemEnv *env, double *c, const double *src, double dt,

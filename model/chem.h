@@ -154,6 +154,9 @@ typedef struct ChemStats {
     long cells, retried, failed;
 } ChemStats;
 
+/* Adds the counts of a to st (ros.h_next is not a count and is left alone). */
+void chem_stats_add(ChemStats *st, const ChemStats *a);
+
 enum { CHEM_OK = 0, CHEM_RETRIED = 1, CHEM_FAILED = 2 };
 
 /* Advances the concentration vector c (all table species, ppb) by dt seconds of chemistry with

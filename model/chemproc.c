@@ -36,18 +36,7 @@ void chemproc_set_decomp(ChemProc *p, const ParDecomp *d) { p->dec = d; }
 void chemproc_stats(const ChemProc *p, ChemStats *st)
 {
     memset(st, 0, sizeof *st);
-    for (int t = 0; t < p->nthreads; t++) {
-        const ChemStats *a = &p->stats[t];
-        st->cells += a->cells;
-        st->retried += a->retried;
-        st->failed += a->failed;
-        st->ros.accepted += a->ros.accepted;
-        st->ros.rejected += a->ros.rejected;
-        st->ros.rejected_negative += a->ros.rejected_negative;
-        st->ros.fcn += a->ros.fcn;
-        st->ros.jac += a->ros.jac;
-        st->ros.lu += a->ros.lu;
-    }
+    for (int t = 0; t < p->nthreads; t++) chem_stats_add(st, &p->stats[t]);
 }
 
 double chemproc_rh(double qv, double T, double p)
@@ -156,6 +145,17 @@ void chemproc_free(ChemProc *p)
     free(p);
 }
 
+/* The table species of nw cells of one level, from offset off of the State, into cb (ppb,
+ * cell-major). */
+static void level_load(const ChemProc *p, const State *s, size_t off, int nw, double *cb)
+{
+    const size_t ncell = state_ncell(s);
+    for (int q = 0; q < p->ntab; q++) {
+        const double *src = s->q + (size_t)p->map[q] * ncell + off;
+        for (int i = 0; i < nw; i++) cb[(size_t)i * p->ntab + q] = src[i] * 1e9;
+    }
+}
+
 void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, double dt, State *s,
                    double *change, long *failed, long *retried, long *first_fail)
 {
@@ -201,10 +201,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         int n = 0;
         for (int k = 0; k < nz; k++) {
             const size_t off = k * plane + (size_t)j * nx + ia;
-            for (int q = 0; q < ntab; q++) {
-                const double *src = s->q + (size_t)p->map[q] * ncell + off;
-                for (int i = 0; i < nw; i++) cb[(size_t)i * ntab + q] = src[i] * 1e9;
-            }
+            level_load(p, s, off, nw, cb);
             for (int i = 0; i < nw; i++, n++) {
                 const size_t cell = off + i;
                 double *c = cb + (size_t)i * ntab;
@@ -227,10 +224,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         for (int k = 0; k < nz; k++) {
             const size_t off = k * plane + (size_t)j * nx + ia;
             /* the level again (the same values as before the solver) */
-            for (int q = 0; q < ntab; q++) {
-                const double *src = s->q + (size_t)p->map[q] * ncell + off;
-                for (int i = 0; i < nw; i++) cb[(size_t)i * ntab + q] = src[i] * 1e9;
-            }
+            level_load(p, s, off, nw, cb);
             for (int i = 0; i < nw; i++, n++) {
                 const size_t cell = off + i;
                 double *c = cb + (size_t)i * ntab;
