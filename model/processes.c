@@ -69,9 +69,13 @@ void process_drydep_velocities(Model *m, const MetFields *f, double t)
     int same[DD_MEMO_MAX];
     const int memo = nt <= DD_MEMO_MAX;
     if (memo) drydep_same(m, nt, same);
+    /* a distributed run needs the velocities of the columns its diffusion solves (m->dec: the
+     * rectangle of the column processes now), not the whole grid on every rank */
+    const int ja = m->dec ? m->dec->bj0 : 0, jb = m->dec ? m->dec->bj1 : ny;
+    const int ia = m->dec ? m->dec->bi0 : 0, ib = m->dec ? m->dec->bi1 : nx;
 #pragma omp parallel for schedule(static)
-    for (int j = 0; j < ny; j++)
-        for (int i = 0; i < nx; i++) {
+    for (int j = ja; j < jb; j++)
+        for (int i = ia; i < ib; i++) {
             const size_t c = (size_t)j * nx + i;
             DryDepSurface srf;
             DryDepShared sh;

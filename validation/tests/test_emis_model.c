@@ -298,18 +298,30 @@ static void test_full_chemistry(void **st)
     assert_non_null(f);
     fprintf(f, "id,name,city,lon,lat\nS1,Centre,Urumqi,87.6,43.8\nS2,North,Urumqi,87.7,43.9\nS3,Background,,87.2,43.6\n");
     fclose(f);
+    /* stacks in three corners of the 16 x 12 domain (12 km, centred on 87.6 E 43.8 N): on 2 and 4
+     * ranks, the north-east one lies outside rank 0's cells, whose met is interpolated there only
+     * for the stacks (the budget's point emissions and plume rise are computed on every rank) */
+    char pts[600];
+    snprintf(pts, sizeof pts, "%s/points_full.csv", tmpdir);
+    f = fopen(pts, "w");
+    assert_non_null(f);
+    fprintf(f, "id,name,lon,lat,sector,height_m,diameter_m,velocity_m_s,temperature_k,SO2,NOx,NH3,VOC,CO,PM25,PM10,BC,OC\n"
+               "P1,north-east,88.25,44.15,power,180,6,18,400,4000,3000,0,100,900,400,600,10,8\n"
+               "P2,south-west,87.0,43.45,residential,60,3,10,350,800,600,5,50,2000,300,400,20,15\n"
+               "P3,north-west,87.0,44.15,power,90,4,12,380,500,900,0,0,300,600,900,5,5\n");
+    fclose(f);
     snprintf(cfg, sizeof cfg, "%s/full.ini", tmpdir);
     f = fopen(cfg, "w");
     assert_non_null(f);
     fprintf(f,
             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 3\nsync_step_s = 600\ncheckpoint_h = 0\n"
-            "[met]\nfiles = %s/wrfout_d01_*\n[emissions]\ninventory = %s\n"
+            "[met]\nfiles = %s/wrfout_d01_*\n[emissions]\ninventory = %s\npoints = %s\n"
             "[processes]\nemissions = on\nchemistry = on\naerosol = on\ndrydep = on\nwetdep = on\n"
             "[init]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.NH3 = 5\nconstant.SO2 = 2\n"
             "constant.NO2 = 5\nconstant.PSO4 = 3\nconstant.HNO3 = 1\n"
             "[boundary]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.PSO4 = 1\n"
             "[output]\ninterval_h = 1\nlayers = all\ndiagnostics = on\n[stations]\nfile = %s\n",
-            metdir, invpath, stn);
+            metdir, invpath, pts, stn);
     fclose(f);
     snprintf(a, sizeof a, "%s/full1", tmpdir);
     snprintf(b, sizeof b, "%s/full2", tmpdir);
