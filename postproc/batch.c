@@ -29,8 +29,8 @@ static const char batch_usage[] =
     "  Runs the baseline and every [scenario NAME] of CONFIG, each in [run] output_dir/NAME\n"
     "  (the baseline in output_dir/baseline), then writes ranking.csv, ranking.md and the\n"
     "  figures in output_dir.  An interrupted batch resumes: finished members (same\n"
-    "  configuration hash in batch_manifest.csv, same end) are not run again, a killed member continues\n"
-    "  from its newest checkpoint, and a failed member does not stop the others.\n"
+    "  configuration hash and run window in batch_manifest.csv) are not run again, a killed\n"
+    "  member continues from its newest checkpoint, and a failed member does not stop the others.\n"
     "  [batch] members_per_process members (default all) are advanced together in one\n"
     "  process: they share the meteorology, advection and diffusion; results are those of\n"
     "  separate runs bit for bit.  Under mpirun the groups are spread over sets of\n"
@@ -48,6 +48,7 @@ typedef struct Member {
     char status[1536]; /* done, failed: ..., running */
     char hash[17];
     char checksum[17]; /* FNV-1a 64 of the member's output files (done members) */
+    char window[72];   /* START/END of the run that wrote them (ISO 8601) */
     double wall_s;
     double cost;
     int group;         /* process group it ran in (members_per_process) */
@@ -101,15 +102,15 @@ static void dir_checksum(const char *dir, char out[17])
     snprintf(out, 17, "%016llx", h);
 }
 
-/* batch_manifest.csv: member,status,config_hash,wall_s,group,outputs_fnv1a */
+/* batch_manifest.csv: member,status,config_hash,wall_s,group,outputs_fnv1a,window */
 static void read_manifest_file(const char *path, Member *m, int n)
 {
     char line[2048];
     FILE *f = fopen(path, "r");
     if (!f) return;
     while (fgets(line, sizeof line, f)) {
-        char *fld[7];
-        int nf = csv_split(line, fld, 7);
+        char *fld[8];
+        int nf = csv_split(line, fld, 8);
         if (nf < 4) continue;
         for (int k = 0; k < n; k++)
             if (!strcmp(m[k].name, fld[0])) {
@@ -117,6 +118,7 @@ static void read_manifest_file(const char *path, Member *m, int n)
                 snprintf(m[k].hash, sizeof m[k].hash, "%s", fld[2]);
                 m[k].wall_s = atof(fld[3]);
                 if (nf >= 6) snprintf(m[k].checksum, sizeof m[k].checksum, "%s", fld[5]);
+                if (nf >= 7) snprintf(m[k].window, sizeof m[k].window, "%s", fld[6]);
             }
     }
     fclose(f);
@@ -157,7 +159,7 @@ static int write_manifest_rank(const char *dir, const Member *m, int n, int rank
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (!f) return bg_fail(e, BG_EFAIL, tmp, NULL, "cannot create: %s", strerror(errno));
-    fprintf(f, "member,status,config_hash,wall_s,group,outputs_fnv1a\n");
+    fprintf(f, "member,status,config_hash,wall_s,group,outputs_fnv1a,window\n");
     for (int k = 0; k < n; k++) {
         if (rank >= 0 && m[k].group % nranks != rank) continue;
         /* the status may hold commas (error messages): quote it */
@@ -167,7 +169,7 @@ static int write_manifest_rank(const char *dir, const Member *m, int n, int rank
             if (*p == '"') fputc('"', f);
             if (*p != '\n') fputc(*p, f);
         }
-        fprintf(f, "\",%s,%.1f,%d,%s\n", m[k].hash, m[k].wall_s, m[k].group, m[k].checksum);
+        fprintf(f, "\",%s,%.1f,%d,%s,%s\n", m[k].hash, m[k].wall_s, m[k].group, m[k].checksum, m[k].window);
     }
     if (fclose(f) || rename(tmp, path)) return bg_fail(e, BG_EFAIL, path, NULL, "cannot write the manifest");
     return BG_OK;
@@ -181,14 +183,24 @@ static int write_manifest(const char *dir, const Member *m, int n, BgErr *e)
 }
 
 /* The run window is not part of the configuration hash (a run may be continued), so a member
- * finished by an earlier batch counts as done only if it reached this batch's end: its final
- * restart file is there.  Otherwise it runs again from the start. */
-static int reached_end(const Model *m)
+ * finished by an earlier batch counts as done only if that run had this batch's window (the
+ * manifest's window column: a longer or earlier-starting run's outputs hold other hours) and its
+ * final restart file is there.  Otherwise it runs again from the start. */
+static void window_of(const Model *m, char *out, size_t n)
 {
-    char path[PATH_LEN + 64];
+    char a[32], b[32];
+    time_format(m->rc.t_start, a, sizeof a);
+    time_format(m->rc.t_end, b, sizeof b);
+    snprintf(out, n, "%s/%s", a, b);
+}
+
+static int reached_end(const Model *m, const Member *mm)
+{
+    char path[PATH_LEN + 64], win[72];
     struct stat st;
+    window_of(m, win, sizeof win);
     restart_path(m->rc.output_dir, m->rc.t_end, path, sizeof path);
-    return stat(path, &st) == 0;
+    return !strcmp(mm->window, win) && stat(path, &st) == 0;
 }
 
 int batch_main(int argc, char **argv, BgErr *e)
@@ -344,13 +356,22 @@ int batch_main(int argc, char **argv, BgErr *e)
                 int resume = pass == 0 && !strcmp(mem[q].status, "running");
                 Model *m = &ms[k];
                 int mrc = model_setup(m, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
+                char win[72] = "";
+                if (mrc == BG_OK) window_of(m, win, sizeof win);
+                if (mrc == BG_OK && resume && strcmp(mem[q].window, win)) {
+                    /* killed in a run of another window: start afresh */
+                    model_free(m);
+                    me = (BgErr){0};
+                    mrc = model_setup(m, config, sets, nset + 1, 0, q ? mem[q].name : NULL, &me);
+                }
                 if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash) &&
-                    reached_end(m)) {
+                    reached_end(m, &mem[q])) {
                     if (setroot) fprintf(stderr, "batch: %s already done\n", mem[q].name);
                     model_free(m);
                     continue;
                 }
                 snprintf(mem[q].hash, sizeof mem[q].hash, "%s", mrc == BG_OK ? m->config_hash : "");
+                snprintf(mem[q].window, sizeof mem[q].window, "%s", win);
                 if (mrc != BG_OK) {
                     model_free(m);
                     snprintf(mem[q].status, sizeof mem[q].status, "failed: %s", me.msg);

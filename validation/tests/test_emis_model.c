@@ -737,6 +737,25 @@ static void test_batch(void **st)
     assert_int_equal(nc_compare_files(a, b, skip, &nd, rep, sizeof rep), 0);
     assert_int_equal(nd, 0);
     print_message("batch: grouped, one member per process on 1 thread, and killed + resumed: identical rankings\n");
+    /* that batch has hourly checkpoints: asked again for its first hour only, the members have a
+     * restart at the new end but their files hold two hours, so they run again (the manifest's
+     * window differs) */
+    {
+        char d1h[700], mf[800];
+        snprintf(d1h, sizeof d1h, "%s/batch_killed_1h", tmpdir);
+        assert_int_equal(sh("cp -r %s %s", dir2, d1h), 0);
+        rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=1 --set run.checkpoint_h=1 > /dev/null", bogda,
+                cfg, d1h);
+        assert_int_equal(rc, 0);
+        assert_null(strstr(err, "already done"));
+        snprintf(mf, sizeof mf, "%s/batch_manifest.csv", d1h);
+        assert_int_equal(sh("grep -q ',2024-01-10T00:00:00Z/2024-01-10T01:00:00Z$' %s", mf), 0);
+        rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=1 --set run.checkpoint_h=1 > /dev/null", bogda,
+                cfg, d1h);
+        assert_int_equal(rc, 0);
+        assert_non_null(strstr(err, "already done"));
+        print_message("a 2-h batch with hourly checkpoints asked for 1 h: members run again, then count as done\n");
+    }
     /* a malformed [batch] ranks_per_group is refused before anything runs */
     rc = sh("%s batch %s --set run.output_dir=%s/batch_bad --set batch.ranks_per_group=two > /dev/null", bogda, cfg, tmpdir);
     print_message("ranks_per_group = two: exit %d: %s", rc, err);
