@@ -270,9 +270,11 @@ struct AdvectWork {
     double cfl_max;
     double *m;         /* [nz][ny][nx] air mass during the step */
     /* per line of a sweep; two sets (slot 1: the second horizontal sweep of the fused path) */
-    double *tally;     /* [2][line][2*nvar] per-line boundary amounts, summed in order afterwards */
-    int *status;       /* [2][line] */
-    int *nsub;         /* [2][line] */
+    /* per line of the x and y sweeps, per chunk of PAR_CHUNK columns of a row in the z sweep
+     * (sweep_entries: an 8th of the columns, so a distributed run all-reduces an 8th as much) */
+    double *tally;     /* [2][entry][2*nvar] boundary amounts, summed in order afterwards */
+    int *status;       /* [2][entry]: 0 ok; z: 1 + the first failing column of the chunk */
+    int *nsub;         /* [2][entry] the largest sub-step count */
     size_t nlines;     /* lines of the longest sweep: the size of one slot */
     int fuse;          /* 1: x and y sweeps layer by layer (serial runs; advect_work_set_layer_fusion) */
     double **buf;      /* per thread: line buffers (reference) or tile buffers */
@@ -282,6 +284,17 @@ struct AdvectWork {
 };
 
 void advect_work_set_decomp(AdvectWork *w, ParDecomp *d) { w->dec = d; }
+
+/* A z tile is one chunk: the tiles of a row start at column 0 or at a block's first column,
+ * which is a chunk boundary (docs/parallel.md), so each tile sums its columns' boundary amounts
+ * into its chunk's partial, owned by the one rank that sweeps it. */
+_Static_assert(ADVECT_TILE == PAR_CHUNK, "a z tile must be one chunk of the per-row sums");
+
+/* entries of the tallies of a sweep: lines (x, y) or chunks of rows (z) */
+static int sweep_entries(const AdvectWork *w, int dir)
+{
+    return dir == 0 ? w->nz * w->ny : dir == 1 ? w->nz * w->nx : w->ny * par_nchunks(w->nx);
+}
 
 /* Tile buffer of one thread, all arrays [cell or face][lane] for L = lmax cells. */
 typedef struct {
@@ -374,6 +387,34 @@ void advect_work_free(AdvectWork *w)
 static int sweep_finish(AdvectWork *w, int dir, int slot, int nlines, double *in, double *out,
                         int *max_sub, BgErr *e);
 
+/* The z sweep's per-column results folded into per-chunk entries as sweep_tile makes them: the
+ * first failing column, the largest sub-step count, the boundary amounts added in column order.
+ * In place: chunk ch's entry precedes (or is) its first column's, and every column before that
+ * belongs to an earlier chunk, already read. */
+static void fold_z_chunks(AdvectWork *w)
+{
+    const int nx = w->nx, ny = w->ny, nch = par_nchunks(nx), nv2 = 2 * w->nvar;
+    for (int j = 0; j < ny; j++)
+        for (int c = 0; c < nch; c++) {
+            const int ch = j * nch + c, line0 = j * nx + c * PAR_CHUNK;
+            const int nl = nx - c * PAR_CHUNK < PAR_CHUNK ? nx - c * PAR_CHUNK : PAR_CHUNK;
+            int st = 0, ns = 1;
+            for (int l = 0; l < nl; l++) {
+                if (w->status[line0 + l] && !st) st = 1 + l;
+                if (w->nsub[line0 + l] > ns) ns = w->nsub[line0 + l];
+            }
+            w->status[ch] = st;
+            w->nsub[ch] = ns;
+            double *p = w->tally + (size_t)ch * nv2;
+            const double *t0 = w->tally + (size_t)line0 * nv2;
+            for (int x = 0; x < nv2; x++) {
+                double a = t0[x];
+                for (int l = 1; l < nl; l++) a += t0[(size_t)l * nv2 + x];
+                p[x] = a;
+            }
+        }
+}
+
 /* The reference sweep, line by line.  dir 0: x (lines (k,j)), 1: y (lines (k,i)), 2: z (columns (j,i)).
  * For z the face fluxes are diagnosed from continuity against m1. */
 static int sweep_lines(AdvectWork *w, int dir, double *const *q, const double *flux, const double *m1, double dt,
@@ -446,7 +487,8 @@ static int sweep_lines(AdvectWork *w, int dir, double *const *q, const double *f
         }
         for (int c = 0; c < n; c++) w->m[base + c * stride] = ml[c];
     }
-    return sweep_finish(w, dir, 0, nlines, in, out, max_sub, e);
+    if (dir == 2) fold_z_chunks(w);
+    return sweep_finish(w, dir, 0, sweep_entries(w, dir), in, out, max_sub, e);
 }
 
 /* Courant numbers and end masses of one sub-step of a tile, from the start masses m0; lanes past
@@ -598,7 +640,11 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
     int nsub[T], bad = 0, smax = 1;
     double h[T], maxfrac[T];
     int okl[T];
-    for (int l = 0; l < nl; l++) status[line0 + l] = 0;
+    /* z: one entry per tile, its chunk (fold_z_chunks makes the same from the reference path) */
+    const int zch = dir == 2 ? j * par_nchunks(nx) + i / T : -1;
+    if (dir == 2) status[zch] = 0;
+    else
+        for (int l = 0; l < nl; l++) status[line0 + l] = 0;
     for (int l = 0; l < T; l++) {
         maxfrac[l] = 0.0;
         okl[l] = 1;
@@ -618,13 +664,19 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
         int ok = okl[l] && maxfrac[l] <= 1e4 * w->cfl_max;
         nsub[l] = ok ? (maxfrac[l] > w->cfl_max ? (int)ceil(maxfrac[l] / w->cfl_max) : 1) : 1;
         if (!ok && l < nl) {
+            if (dir == 2 && !bad) status[zch] = 1 + l;
+            else if (dir != 2) status[line0 + l] = -1;
             bad = 1;
-            status[line0 + l] = -1;
         }
         h[l] = dt / nsub[l];
         if (nsub[l] > smax) smax = nsub[l];
     }
-    for (int l = 0; l < nl; l++) nsubl[line0 + l] = nsub[l];
+    if (dir == 2) {
+        int ns = 1;
+        for (int l = 0; l < nl; l++) ns = nsub[l] > ns ? nsub[l] : ns;
+        nsubl[zch] = ns;
+    } else
+        for (int l = 0; l < nl; l++) nsubl[line0 + l] = nsub[l];
     if (bad) return; /* the sweep fails; leave the tile as it was */
     for (int c = 0; c <= n; c++)
         for (int l = 0; l < T; l++) tb->hf[(size_t)c * T + l] = h[l] * f[(size_t)c * T + l];
@@ -708,11 +760,21 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
             tile_update(n, all, a, qb, ms, hf, qf, ri);
         }
         tile_scatter(q[v] + base, qb, n, cs, ls, nl);
-        for (int l = 0; l < nl; l++) {
-            double *tl = tally + (size_t)(line0 + l) * 2 * nvar;
-            tl[v] = tin[l];
-            tl[nvar + v] = tout[l];
-        }
+        if (dir == 2) { /* the chunk's partial, columns in order (as fold_z_chunks) */
+            double si = tin[0], so = tout[0];
+            for (int l = 1; l < nl; l++) {
+                si += tin[l];
+                so += tout[l];
+            }
+            double *tl = tally + (size_t)zch * 2 * nvar;
+            tl[v] = si;
+            tl[nvar + v] = so;
+        } else
+            for (int l = 0; l < nl; l++) {
+                double *tl = tally + (size_t)(line0 + l) * 2 * nvar;
+                tl[v] = tin[l];
+                tl[nvar + v] = tout[l];
+            }
     }
     tile_scatter(w->m + base, tb->ms[keep ? smax : (smax & 1)], n, cs, ls, nl);
 }
@@ -789,14 +851,17 @@ static void sweep_xy_layers(AdvectWork *w, int first, double *const *q, const do
 static int sweep_finish(AdvectWork *w, int dir, int slot, int nlines, double *in, double *out,
                         int *max_sub, BgErr *e)
 {
+    /* nlines: the entries of the sweep (sweep_entries) */
     const int nvar = w->nvar;
     const int *status = w->status + slot * w->nlines, *nsub = w->nsub + slot * w->nlines;
     const double *tally = w->tally + slot * w->nlines * 2 * (size_t)nvar;
+    const int nch = par_nchunks(w->nx);
     for (int line = 0; line < nlines; line++) {
         if (status[line])
             return bg_fail(e, BG_EFAIL, "advection", dir == 0 ? "x" : dir == 1 ? "y" : "z",
                            "line %d: the mass-flux divergence empties a cell (inconsistent winds "
-                           "or a step far beyond the Courant limit)", line);
+                           "or a step far beyond the Courant limit)",
+                           dir == 2 ? line / nch * w->nx + line % nch * PAR_CHUNK + status[line] - 1 : line);
         if (max_sub && nsub[line] > *max_sub) *max_sub = nsub[line];
         const double *tin = tally + (size_t)line * 2 * nvar, *tout = tin + nvar;
         if (in && out)
@@ -812,17 +877,18 @@ static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, c
                  const AdvectBC *bc, double *in, double *out, int *max_sub, BgErr *e)
 {
     if (w->reference) return sweep_lines(w, dir, q, flux, m1, dt, bc, in, out, max_sub, e);
-    int nlines = dir == 0 ? w->nz * w->ny : dir == 1 ? w->nz * w->nx : w->ny * w->nx;
+    const int nlines = sweep_entries(w, dir);
     const int dist = w->dec && w->dec->nranks > 1;
     if (dist) {
-        /* the other ranks' lines stay 0 here and arrive through the sums below (exact) */
+        /* the other ranks' entries stay 0 here and arrive through the sums below (exact) */
         memset(w->tally, 0, (size_t)nlines * 2 * w->nvar * sizeof *w->tally);
         memset(w->status, 0, (size_t)nlines * sizeof *w->status);
         memset(w->nsub, 0, (size_t)nlines * sizeof *w->nsub);
     }
     sweep_tiles(w, dir, q, flux, m1, dt, bc);
     if (dist) {
-        for (int line = 0; line < nlines; line++) w->status[line] = w->status[line] != 0; /* max-able */
+        if (dir != 2) /* max-able (z entries are already >= 0) */
+            for (int line = 0; line < nlines; line++) w->status[line] = w->status[line] != 0;
         par_sum_doubles(w->tally, (size_t)nlines * 2 * w->nvar);
         par_max_ints(w->status, (size_t)nlines);
         par_max_ints(w->nsub, (size_t)nlines);
@@ -852,7 +918,7 @@ int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m
         sweep_xy_layers(w, first, q, fx, fy, dt, bc);
         for (int pass = 0; pass < 2; pass++) {
             int dir = pass == 0 ? first : 1 - first;
-            BG_TRY(sweep_finish(w, dir, pass, dir == 0 ? w->nz * w->ny : w->nz * w->nx, in, out,
+            BG_TRY(sweep_finish(w, dir, pass, sweep_entries(w, dir), in, out,
                                 max_sub, e));
         }
         if (w->nz > 1 || m1) BG_TRY(sweep(w, 2, q, NULL, m1, dt, bc, in, out, max_sub, e));

@@ -47,23 +47,36 @@ int wetdep_species_preset(const char *name, int aerosol, double diameter_um, Wet
     return 0;
 }
 
+/* The rates from the terms that depend only on the precipitation (p in kg m-2 s-1, and the snow
+ * rate of particles a P^b), so that a column computes them, and the pow(), once rather than per
+ * layer and species; the public rate functions below evaluate the same expressions. */
+static inline double below_rate(const WetSpecies *sp, double p, double snow_pm, int snow)
+{
+    if (sp->aerosol) {
+        if (sp->e_coll <= 0.0) return 0.0;
+        return snow ? snow_pm : sp->e_coll * EMEP_A * p / EMEP_VDR;
+    }
+    return sp->w_sub * p / (EMEP_HS * RHO_W) * (snow ? sp->snow_ret : 1.0);
+}
+
+static inline double incloud_rate(const WetSpecies *sp, double p, int snow)
+{
+    /* particles in mixed-phase clouds are collected with the rimed droplets: no snow factor */
+    return sp->w_in * p / (EMEP_HS * RHO_W) * (snow && !sp->aerosol ? sp->snow_ret : 1.0);
+}
+
 double wetdep_below_rate(const WetSpecies *sp, double precip_mm_h, int snow)
 {
     if (!(precip_mm_h > 0.0)) return 0.0;
     double p = precip_mm_h / 3600.0; /* kg m-2 s-1 */
-    if (sp->aerosol) {
-        if (sp->e_coll <= 0.0) return 0.0;
-        return snow ? SNOW_A * pow(precip_mm_h, SNOW_B) : sp->e_coll * EMEP_A * p / EMEP_VDR;
-    }
-    return sp->w_sub * p / (EMEP_HS * RHO_W) * (snow ? sp->snow_ret : 1.0);
+    double snow_pm = sp->aerosol && snow && sp->e_coll > 0.0 ? SNOW_A * pow(precip_mm_h, SNOW_B) : 0.0;
+    return below_rate(sp, p, snow_pm, snow);
 }
 
 double wetdep_incloud_rate(const WetSpecies *sp, double precip_mm_h, int snow)
 {
     if (!(precip_mm_h > 0.0)) return 0.0;
-    double p = precip_mm_h / 3600.0;
-    /* particles in mixed-phase clouds are collected with the rimed droplets: no snow factor */
-    return sp->w_in * p / (EMEP_HS * RHO_W) * (snow && !sp->aerosol ? sp->snow_ret : 1.0);
+    return incloud_rate(sp, precip_mm_h / 3600.0, snow);
 }
 
 void wetdep_column(int nz, const double *t, const double *qc, const double *qr, const double *qs,
@@ -76,12 +89,18 @@ void wetdep_column(int nz, const double *t, const double *qc, const double *qr, 
         if (qc[k] >= WETDEP_QC_CLOUD || (qr && qr[k] >= WETDEP_QP_MIN) || (qs && qs[k] >= WETDEP_QP_MIN))
             top = k;
     if (top < 0) top = nz - 1;
-    for (int k = 0; k <= top; k++) {
-        double r = qr ? qr[k] : 0.0, s = qs ? qs[k] : 0.0;
-        int snow = s > r || (s == r && t[k] < T_FREEZE);
-        int cloud = qc[k] >= WETDEP_QC_CLOUD;
-        for (int v = 0; v < nsp; v++)
-            rate[(size_t)v * nz + k] = cloud ? wetdep_incloud_rate(&sp[v], precip_mm_h, snow)
-                                             : wetdep_below_rate(&sp[v], precip_mm_h, snow);
+    const double p = precip_mm_h / 3600.0, snow_pm = SNOW_A * pow(precip_mm_h, SNOW_B);
+    /* a layer takes one of four rates of a species (in cloud or below, snow or rain): each is
+     * computed once per column */
+    for (int v = 0; v < nsp; v++) {
+        const double r[4] = {below_rate(&sp[v], p, snow_pm, 0), below_rate(&sp[v], p, snow_pm, 1),
+                             incloud_rate(&sp[v], p, 0), incloud_rate(&sp[v], p, 1)};
+        double *rv = rate + (size_t)v * nz;
+        for (int k = 0; k <= top; k++) {
+            double rr = qr ? qr[k] : 0.0, s = qs ? qs[k] : 0.0;
+            int snow = s > rr || (s == rr && t[k] < T_FREEZE);
+            int cloud = qc[k] >= WETDEP_QC_CLOUD;
+            rv[k] = r[2 * cloud + snow];
+        }
     }
 }

@@ -516,6 +516,39 @@ static void test_fields_independent(void **st)
     case3d_free(&c);
 }
 
+/* The z sweep keeps its per-column results per chunk of PAR_CHUNK columns (the entries an MPI
+ * run all-reduces); a failing column is still named exactly: row 1, columns 10 and 12 (the
+ * second chunk of the 13-column row, neither its first column) emptied by the air mass the
+ * continuity must reach, on the tiled and on the reference path. */
+static void test_z_failure_line(void **st)
+{
+    (void)st;
+    Case3D c;
+    case3d_init(&c, 2);
+    const int vi[2] = {0, 1};
+    for (int i = 10; i <= 12; i += 2) c.m1[((size_t)2 * c.ny + 1) * c.nx + i] = -1e9;
+    char msg[2][1024];
+    for (int ref = 0; ref <= 1; ref++) {
+        double **f = case3d_copy(&c, 2, vi);
+        AdvectBC bc = {c.bw, c.be, c.bs, c.bn, c.bt};
+        AdvectWork *w = advect_work_create(&advect_ppm, c.nx, c.ny, c.nz, 2, 0.9);
+        assert_non_null(w);
+        advect_work_set_reference(w, ref);
+        BgErr e = {0};
+        double in[2] = {0}, out[2] = {0};
+        int rc = advect_3d(w, f, c.m0, c.m1, c.fx, c.fy, 300.0, 1, &bc, in, out, NULL, &e);
+        assert_int_equal(rc, BG_EFAIL);
+        snprintf(msg[ref], sizeof msg[ref], "%s", e.msg);
+        advect_work_free(w);
+        fields_free(f, 2);
+    }
+    print_message("emptied cells in columns 10 and 12 of row 1 (13 columns): tiled \"%.40s...\", "
+                  "reference \"%.40s...\"\n", msg[0], msg[1]);
+    assert_non_null(strstr(msg[0], "advection:z: line 23:"));
+    assert_string_equal(msg[0], msg[1]);
+    case3d_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -526,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_line_inflow_tally),
         cmocka_unit_test(test_tiled_equals_reference),
         cmocka_unit_test(test_fields_independent),
+        cmocka_unit_test(test_z_failure_line),
     };
     return cmocka_run_group_tests_name("advection", tests, NULL, NULL);
 }
