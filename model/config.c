@@ -386,8 +386,10 @@ void config_hash(const Config *c, char out[17])
         if (!strcmp(c->e[i].section, "run"))
             for (size_t k = 0; k < sizeof volatile_keys / sizeof *volatile_keys; k++)
                 if (!strcmp(c->e[i].key, volatile_keys[k])) skip = 1;
-        /* how a batch groups and ranks its members changes no member's results */
+        /* how a batch groups and ranks its members changes no member's results, nor does the
+         * compression of the output */
         if (!strcmp(c->e[i].section, "batch")) skip = 1;
+        if (!strcmp(c->e[i].section, "output") && !strcmp(c->e[i].key, "deflate")) skip = 1;
         if (!skip) keep[nk++] = c->e[i];
     }
     tmp.e = keep;

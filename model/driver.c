@@ -257,7 +257,7 @@ static int diag_setup(Model *m, BgErr *e)
         }
     OutputConfig oc = {
         .dir = m->rc.output_dir, .nout = nf, .species = m->dspec, .interval_s = m->rc.out_dt,
-        .all_layers = 0, .average = 1, .config_text = m->config_text,
+        .all_layers = 0, .average = 1, .config_text = m->config_text, .deflate_level = m->rc.deflate,
         .title = "Bogda emission and deposition fluxes", .version = BOGDA_VERSION,
         .config_hash = m->config_hash, .prefix = "diag", .units = m->dunits, .long_names = m->dlong,
     };
@@ -362,7 +362,7 @@ static int prepare(Model *m, BgErr *e)
         .interval_s = m->rc.out_dt, .all_layers = m->rc.all_layers, .average = m->rc.average,
         .config_text = m->config_text, .title = "Bogda tracer transport",
         .version = BOGDA_VERSION, .config_hash = m->config_hash,
-        .as_mass = m->out_asmass, .air_density = m->rho_out,
+        .as_mass = m->out_asmass, .air_density = m->rho_out, .deflate_level = m->rc.deflate,
     };
     double out_start = m->rc.t_start + m->rc.spinup_s;
     BG_TRY(output_init(&m->out, g, &oc, out_start, e));

@@ -244,6 +244,9 @@ static int parse_output(Model *m, BgErr *e)
     else if (!strcmp(layers, "surface")) rc->all_layers = 0;
     else return cfg_fail(m, e, "output", "layers", "expected surface or all", NULL);
     BG_TRY(config_onoff(&m->cfg, "output", "average", &rc->average, e));
+    BG_TRY(config_int(&m->cfg, "output", "deflate", &rc->deflate, e));
+    if (rc->deflate < 0 || rc->deflate > 9)
+        return cfg_fail(m, e, "output", "deflate", "must be a zlib level from 0 (uncompressed) to 9", NULL);
     BG_TRY(config_onoff(&m->cfg, "output", "diagnostics", &m->diag_on, e));
     if (m->diag_on && !m->rc.full)
         return cfg_fail(m, e, "output", "diagnostics", "emission and deposition fields need the chemical model ([processes] emissions, drydep or wetdep on)", NULL);

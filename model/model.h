@@ -41,6 +41,7 @@ typedef struct RunConfig {
     int nmet;
     double tracer_molar_mass;
     int all_layers, average;
+    int deflate;                 /* [output] deflate: zlib level of conc_* and diag_* (0: none) */
     int nout;
     int *out_species;
 } RunConfig;

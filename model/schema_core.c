@@ -33,6 +33,7 @@ const CfgKey bg_schema_core[] = {
     {"output", "interval_h", "1", "h", "output interval"},
     {"output", "layers", "surface", "surface/all", "layers written"},
     {"output", "average", "on", "on/off", "interval means (on) or instantaneous values (off)"},
+    {"output", "deflate", "0", "0-9", "zlib level of the NetCDF output (conc_*, diag_*; with byte shuffle), 0 = uncompressed; storage only: not part of the configuration hash (docs/output.md)"},
     {"output", "diagnostics", "off", "on/off", "adds diag_YYYY-MM-DD.nc: gridded emission, dry and wet deposition fluxes (kg m-2 s-1) of every species, interval means"},
     {"forecast", "spinup_h", "24", "h", "spin-up of a cold-started forecast cycle (bogda forecast without --restart)"},
     {"forecast", "warning_scheme", "MEE2024", "name", "heavy-pollution warning scheme: MEE2024, MEE2019 or MEP2017"},

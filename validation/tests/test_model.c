@@ -283,6 +283,27 @@ static void test_threads_bitwise(void **st)
     long nd = compare_dirs(a, b, 1);
     print_message("1 thread vs 2 threads: %ld differing values\n", nd);
     assert_int_equal(nd, 0);
+    /* [output] deflate compresses the files and changes no value (nor the configuration hash:
+     * the restart written uncompressed continues) */
+    char c[600], f[800];
+    snprintf(c, sizeof c, "%s/tdeflate", tmpdir);
+    assert_int_equal(sh(err, sizeof err, "%s run %s --set run.threads=2 --set output.deflate=1 --set run.output_dir=%s",
+                        bogda, cfg, c), 0);
+    nd = compare_dirs(a, c, 1);
+    snprintf(f, sizeof f, "%s/conc_2024-01-10.nc", c);
+    int ncid, varid, shuffle = 0, deflate = 0, level = 0;
+    assert_int_equal(nc_open(f, NC_NOWRITE, &ncid), NC_NOERR);
+    assert_int_equal(nc_inq_varid(ncid, "A", &varid), NC_NOERR);
+    assert_int_equal(nc_inq_var_deflate(ncid, varid, &shuffle, &deflate, &level), NC_NOERR);
+    nc_close(ncid);
+    print_message("[output] deflate = 1: %ld differing values, shuffle %d, deflate %d, level %d\n", nd, shuffle,
+                  deflate, level);
+    assert_int_equal(nd, 0);
+    assert_true(shuffle && deflate && level == 1);
+    int rc = sh(err, sizeof err, "%s check %s --set output.deflate=10", bogda, cfg);
+    print_message("[output] deflate = 10: exit %d: %s", rc, err);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "[output] deflate"));
     /* tracer A is uniform with equal inflow: it stays uniform over the Tianshan terrain */
     char rst[800];
     snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0600.nc", a);
