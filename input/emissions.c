@@ -44,11 +44,14 @@ void emissions_free(Emissions *em)
     memset(em, 0, sizeof *em);
 }
 
-/* 1 when the inventory field of (isp, isec) is zero in every month and cell. */
+/* 1 when the inventory field of (isp, isec) is zero in every month and cell (also the months a
+ * window-limited inventory does not hold: the choice must not depend on the run's window). */
 static int field_zero(const Inventory *inv, int isp, int isec, size_t ncell)
 {
-    const double *f = inv->field + ((size_t)isp * inv->nsector + isec) * inv->nmonth * ncell;
-    for (size_t c = 0; c < (size_t)inv->nmonth * ncell; c++)
+    if (inv->nonzero) return !inv->nonzero[(size_t)isp * inv->nsector + isec];
+    const int nm = inventory_nstored(inv);
+    const double *f = inv->field + ((size_t)isp * inv->nsector + isec) * nm * ncell;
+    for (size_t c = 0; c < (size_t)nm * ncell; c++)
         if (f[c] != 0.0) return 0;
     return 1;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <omp.h>
 #include <udunits2.h>
 
 #include "regrid.h"
@@ -246,6 +247,7 @@ typedef struct {
     int *cand_of;        /* [nsrc] index among the cells reaching the domain, or -1 */
     int *cand;           /* [ncand] */
     size_t ncand;
+    unsigned months;     /* months to hold (inventory_load_months) */
 } Load;
 
 static void load_free(Load *L)
@@ -776,23 +778,53 @@ static int read_species(Load *L, Inventory *inv, int isp, int varid, ut_system *
         if (d >= 0) count[d] = bl < len[d] - start[d] ? bl : len[d] - start[d];
     }
 
-    /* Regridding: independent fields, so the result does not depend on the thread count. */
+    /* Regridding: independent fields, so the result does not depend on the thread count.  A
+     * month that is not held is regridded into scratch for the domain total only. */
     const size_t n2 = (size_t)g->nx * g->ny;
-    const int nmonth = inv->nmonth;
+    const int nmonth = inv->nmonth, nkeep = inv->nkeep;
+    int first_held = 0;
+    while (first_held < 11 && inv->slot[first_held] < 0) first_held++;
+    double *insum = calloc((size_t)nf, sizeof *insum);
+    unsigned char *nz = calloc((size_t)nf, 1);
+    const int nthr = omp_get_max_threads();
+    double *scratch = malloc((size_t)nthr * n2 * sizeof *scratch);
+    if (!insum || !nz || !scratch) {
+        free(insum);
+        free(nz);
+        free(scratch);
+        rc = bg_fail(L->e, BG_EFAIL, L->path, vname, "out of memory");
+        goto done;
+    }
 #pragma omp parallel for schedule(static)
     for (int f = 0; f < nf; f++) {
         int sec = f / nmv, mon = f % nmv;
-        double *dst = inv->field + (((size_t)isp * nsec + sec) * nmonth + mon) * n2;
+        /* a field without months is held in the first held month's place (copied below) */
+        int k = nmv == 1 ? inv->slot[first_held] : inv->slot[mon];
+        double *dst = k >= 0 ? inv->field + (((size_t)isp * nsec + sec) * nkeep + k) * n2
+                             : scratch + (size_t)omp_get_thread_num() * n2;
         regrid_apply_list(&L->map, ncand, L->cand, vals + (size_t)f * ncand, dst, &outc[f]);
+        double in = 0;
+        int any = 0;
+        for (size_t n = 0; n < n2; n++) {
+            in += dst[n];
+            any |= dst[n] != 0.0;
+        }
+        insum[f] = in;
+        nz[f] = (unsigned char)any;
+    }
+    for (int sec = 0; sec < nsec; sec++) {
+        double *f0 = inv->field + ((size_t)isp * nsec + sec) * nkeep * n2;
+        /* a field without months fills every held month */
+        if (nmv == 1)
+            for (int k = 0; k < nkeep; k++)
+                if (k != inv->slot[first_held]) memcpy(f0 + (size_t)k * n2, f0 + (size_t)inv->slot[first_held] * n2, n2 * sizeof *f0);
+        for (int mon = 0; mon < nmv; mon++) inv->nonzero[(size_t)isp * nsec + sec] |= nz[sec * nmv + mon];
     }
     double tsum = 0, osum = 0, isum = 0;
     for (int sec = 0; sec < nsec; sec++)
         for (int mon = 0; mon < nmonth; mon++) {
             int f = sec * nmv + (nmv == 1 ? 0 : mon);
-            double *dst = inv->field + (((size_t)isp * nsec + sec) * nmonth + mon) * n2;
-            if (nmv == 1 && mon > 0) memcpy(dst, dst - mon * n2, n2 * sizeof *dst);
-            double in = 0;
-            for (size_t n = 0; n < n2; n++) in += dst[n];
+            double in = insum[f];
             double w = mean_weight(uc.kind, nmonth, mon);
             tsum += (tot[f].s + tot[f].c) * w;
             osum += (outn[f].s + outn[f].c + outc[f]) * w;
@@ -801,6 +833,9 @@ static int read_species(Load *L, Inventory *inv, int isp, int varid, ut_system *
     inv->total_kg_s[isp] = tsum;
     inv->outside_kg_s[isp] = osum;
     inv->inside_kg_s[isp] = isum;
+    free(insum);
+    free(nz);
+    free(scratch);
 done:
     free(vals);
     free(tot);
@@ -930,7 +965,18 @@ static int load(Inventory *inv, Load *L, ut_system *sys)
     }
     /* Without coordinates the first species' dimensions decide (map_dims). */
 
-    size_t nfield = (size_t)nsp * inv->nsector * inv->nmonth;
+    /* the months held: those asked for (all when the file has no month dimension) */
+    inv->nkeep = 0;
+    if (inv->nmonth == 12) {
+        unsigned want = L->months & 0xfffu ? L->months & 0xfffu : 0xfffu;
+        for (int mo = 0; mo < 12; mo++) inv->slot[mo] = want >> mo & 1u ? inv->nkeep++ : -1;
+    } else {
+        inv->nkeep = 1;
+        for (int mo = 0; mo < 12; mo++) inv->slot[mo] = 0;
+    }
+    inv->nonzero = calloc((size_t)nsp * inv->nsector, sizeof *inv->nonzero);
+    if (!inv->nonzero) return bg_fail(L->e, BG_EFAIL, L->path, NULL, "out of memory");
+    size_t nfield = (size_t)nsp * inv->nsector * inv->nkeep;
     if (nfield > SIZE_MAX / sizeof(double) / (n2 ? n2 : 1))
         return bg_fail(L->e, BG_EFAIL, L->path, NULL, "inventory too large");
     inv->field = calloc(nfield * n2, sizeof *inv->field);
@@ -944,9 +990,29 @@ static int load(Inventory *inv, Load *L, ut_system *sys)
 
 int inventory_load(Inventory *inv, const char *path, const Grid *g, BgErr *e)
 {
+    return inventory_load_months(inv, path, g, 0xfffu, e);
+}
+
+unsigned inventory_months_of(double t0, double t1)
+{
+    int y0, m0, y1, m1;
+    civil_from_time(t0, &y0, &m0);
+    civil_from_time(t1, &y1, &m1);
+    long a = (long)y0 * 12 + m0, b = (long)y1 * 12 + m1;
+    if (b < a || b - a >= 11) return 0xfffu;
+    unsigned bits = 0;
+    for (long k = a; k <= b; k++) bits |= 1u << (k % 12);
+    return bits;
+}
+
+int inventory_nstored(const Inventory *inv) { return inv->nkeep ? inv->nkeep : inv->nmonth; }
+
+int inventory_load_months(Inventory *inv, const char *path, const Grid *g, unsigned months, BgErr *e)
+{
     memset(inv, 0, sizeof *inv);
     Load L;
     memset(&L, 0, sizeof L);
+    L.months = months;
     L.path = path;
     L.g = g;
     L.e = e;
@@ -974,9 +1040,12 @@ void inventory_rate(const Inventory *inv, int isp, int isec, double t, double *o
     int year, mon;
     civil_from_time(t, &year, &mon);
     const size_t n2 = (size_t)inv->nx * inv->ny;
-    const double *f =
-        inv->field +
-        (((size_t)isp * inv->nsector + isec) * inv->nmonth + (inv->nmonth == 12 ? mon : 0)) * n2;
+    const int k = inv->nmonth != 12 ? 0 : inv->nkeep ? inv->slot[mon] : mon;
+    if (k < 0) { /* a month not held: the caller asked outside its window */
+        for (size_t n = 0; n < n2; n++) out[n] = NAN;
+        return;
+    }
+    const double *f = inv->field + (((size_t)isp * inv->nsector + isec) * inventory_nstored(inv) + k) * n2;
     int kind = inv->kind[isp];
     if (kind == 0) {
         memcpy(out, f, n2 * sizeof *out);
@@ -1016,6 +1085,7 @@ void inventory_free(Inventory *inv)
     free(inv->varnames);
     free(inv->units);
     free(inv->field);
+    free(inv->nonzero);
     free(inv->kind);
     free(inv->outside_kg_s);
     free(inv->total_kg_s);

@@ -19,7 +19,13 @@ typedef struct Inventory {
      * on the source unit: kind[isp] = 0: kg s-1 per model cell; 1: kg per calendar month per
      * cell; 2: kg per calendar year per cell (divided by the real month/year length when a rate
      * is asked for). */
-    double *field;                /* [nspec][nsector][nmonth][ny*nx] */
+    double *field;                /* [nspec][nsector][nstored][ny*nx]: nstored = nkeep months
+                                     (slot[] maps a calendar month to its place), or nmonth
+                                     when nkeep = 0 (every month, in order) */
+    int nkeep;                    /* months held (inventory_load_months), 0: all nmonth */
+    int slot[12];                 /* with nkeep: month 0..11 -> index in field, -1 not held */
+    unsigned char *nonzero;       /* [nspec][nsector] 1 where some month (held or not) of the
+                                     regridded field is nonzero; NULL for hand-built inventories */
     int *kind;                    /* [nspec] */
     double *outside_kg_s;         /* [nspec] mean rate of the source cells falling outside the
                                      domain (reported, not emitted) */
@@ -43,7 +49,16 @@ typedef struct Inventory {
 /* Reads, validates (units, NaN, negatives, implausible magnitudes), converts and regrids.
  * BG_EINPUT naming file and variable on bad input. */
 int inventory_load(Inventory *inv, const char *path, const Grid *g, BgErr *e);
-
+/* The same, holding only the calendar months of the bits of `months` (bit m: month m, 0 =
+ * January; 0 or 0xfff: all) of a file with a month dimension: a run needs the months of its
+ * window, not the year (249 -> 21 MB for one month of the 4-km case).  Every month is still read,
+ * validated and regridded (the totals and checks are those of the whole year).  inventory_rate
+ * must then be asked only for held months (it writes NaN otherwise). */
+int inventory_load_months(Inventory *inv, const char *path, const Grid *g, unsigned months, BgErr *e);
+/* The months of the window [t0, t1] (UTC) as bits for inventory_load_months. */
+unsigned inventory_months_of(double t0, double t1);
+/* Months stored per (species, sector) in inv->field. */
+int inventory_nstored(const Inventory *inv);
 /* Emission rate (kg s-1 per model cell) of species isp and sector isec at time t (UTC), for every
  * cell [ny*nx].  No allocation. */
 void inventory_rate(const Inventory *inv, int isp, int isec, double t, double *out);

@@ -511,7 +511,7 @@ static int setup_chemical_model(Model *m, BgErr *e)
         SourcesSetup su = {.grid = g, .inventory = inv, .profiles = prof, .points = pts,
                            .timezone_offset_h = tz, .model = m->model_names,
                            .molar_mass_kg_mol = m->model_mm, .nmodel = nt, .extra = m->extra,
-                           .nextra = m->nextra};
+                           .nextra = m->nextra, .t_start = m->rc.t_start, .t_end = m->rc.t_end};
         m->has_src = 1; /* sources_free releases a partly opened set too */
         BG_TRY(sources_open(&m->src, &su, e));
         BG_TRY(setup_controls(m, e));

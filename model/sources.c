@@ -18,7 +18,8 @@ int sources_open(Sources *s, const SourcesSetup *su, BgErr *e)
     s->su = *su;
     s->tz_h = su->timezone_offset_h;
     s->nmodel = su->nmodel;
-    BG_TRY(inventory_load(&s->inv, su->inventory, g, e));
+    unsigned months = su->t_end > su->t_start ? inventory_months_of(su->t_start, su->t_end) : 0xfffu;
+    BG_TRY(inventory_load_months(&s->inv, su->inventory, g, months, e));
     if (su->profiles && su->profiles[0]) {
         BG_TRY(profiles_load(&s->prof, su->profiles, e));
         s->has_prof = 1;

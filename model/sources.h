@@ -24,6 +24,8 @@ typedef struct SourcesSetup {
     int nmodel;
     const SpecExtra *extra;                     /* tracer mappings */
     int nextra;
+    double t_start, t_end;                      /* the run window: the inventory holds its
+                                                   months only (both 0: every month) */
 } SourcesSetup;
 
 typedef struct Sources {

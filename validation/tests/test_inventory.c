@@ -496,6 +496,39 @@ static void test_meic_like(void **state)
         assert_true(inv.outside_kg_s[sp] == 0.0);
         assert_true(wfield < 1e-12);
     }
+
+    /* A run holds the months of its window only (inventory_load_months): the same rates bit for
+     * bit in those months, NaN outside them, the same whole-year totals and checks. */
+    assert_int_equal(inventory_months_of(tparse("2024-01-10T00Z"), tparse("2024-01-20T00Z")), 0x1);
+    assert_int_equal(inventory_months_of(tparse("2024-12-25T00Z"), tparse("2025-01-05T00Z")), 0x801);
+    assert_int_equal(inventory_months_of(tparse("2024-01-01T00Z"), tparse("2025-01-01T00Z")), 0xfff);
+    Inventory part;
+    BgErr e = {0};
+    assert_int_equal(inventory_load_months(&part, p, &grid, 0x3, &e), BG_OK);
+    assert_int_equal(part.nkeep, 2);
+    assert_int_equal(inventory_nstored(&part), 2);
+    assert_true(part.slot[0] == 0 && part.slot[1] == 1 && part.slot[2] == -1 && part.slot[11] == -1);
+    long ndiff = 0;
+    const char *times[] = {"2024-01-15T12Z", "2024-02-29T23:59Z", "2023-02-01T00Z"};
+    for (int sp = 0; sp < inv.nspec; sp++) {
+        assert_true(part.total_kg_s[sp] == inv.total_kg_s[sp]);
+        assert_true(part.inside_kg_s[sp] == inv.inside_kg_s[sp]);
+        assert_true(part.outside_kg_s[sp] == inv.outside_kg_s[sp]);
+        for (int sec = 0; sec < inv.nsector; sec++) {
+            assert_int_equal(part.nonzero[sp * inv.nsector + sec], inv.nonzero[sp * inv.nsector + sec]);
+            for (int q = 0; q < 3; q++) {
+                inventory_rate(&inv, sp, sec, tparse(times[q]), r24);
+                inventory_rate(&part, sp, sec, tparse(times[q]), r23);
+                ndiff += memcmp(r24, r23, n2 * sizeof *r24) != 0;
+            }
+            inventory_rate(&part, sp, sec, tparse("2024-03-01T00Z"), r23);
+            assert_true(isnan(r23[0]) && isnan(r23[n2 - 1]));
+        }
+    }
+    print_message("MEIC-like, January and February held (%d of 12 months): %ld differing rate fields, same "
+                  "totals, March NaN\n", part.nkeep, ndiff);
+    assert_int_equal(ndiff, 0);
+    inventory_free(&part);
     free(r24);
     free(r23);
     inventory_free(&inv);
