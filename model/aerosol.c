@@ -13,31 +13,17 @@
 #define T_REF 298.15   /* reference temperature of the Henry and rate constants, K */
 #define PI 3.14159265358979323846
 
-/* Molar masses, kg mol-1 (IUPAC standard atomic weights). */
-#define M_SO2 64.066e-3
-#define M_H2O 18.015e-3
-
-/* Aerosol population behind the surface area (docs/aerosol.md, "Surface area"): dry density of
- * a sulfate-nitrate-ammonium / organic / black-carbon mixture ((NH4)2SO4 1.77 and NH4NO3 1.72
- * g cm-3, CRC Handbook; organic matter ~1.2-1.4, Turpin & Lim 2001; black carbon 1.8, Bond &
- * Bergstrom 2006; a winter-haze mass mix gives ~1.6) and the dry surface-weighted (Sauter)
- * radius of an accumulation mode of volume median diameter 0.4 um and geometric standard
- * deviation 1.8: D_sv = D_vm exp(-0.5 ln^2 sg) = 0.34 um (Hatch-Choate relations, Hinds 1999
- * ch. 4), rounded to r = 0.15 um. */
-#define AER_DENSITY 1600.0 /* kg m-3 */
-#define AER_RDRY 0.15e-6   /* m */
+/* Molar masses, the aerosol population (density, dry radius), the efflorescence RH and the SO2
+ * uptake coefficient are in aerosol.h (AEROSOL_M_SO2 ... AEROSOL_RH_GAMMA_TOP, with their
+ * sources), shared with the lane version of the heterogeneous rates in chem.c. */
+#define M_SO2 AEROSOL_M_SO2
+#define M_H2O AEROSOL_M_H2O
+#define AER_DENSITY AEROSOL_DENSITY
+#define AER_RDRY AEROSOL_RDRY
 #define RHO_WATER 1000.0   /* kg m-3 */
-
-/* Relative humidity below which particles are taken as effloresced (no aqueous medium for
- * S(IV) chemistry): efflorescence of ammonium sulfate at 33-37 % RH (Martin 2000, Chem. Rev.
- * 100, 3403). */
-#define RH_EFFLORESCENCE 0.35
-/* Top of the SO2 uptake coefficient on wet aerosol, reached at RH_GAMMA_TOP and above: the upper
- * end of the 1e-5 - 1e-4 range used to reproduce Chinese winter-haze sulfate (Wang et al. 2014,
- * JGR 119, 10425; Zheng et al. 2015, ACP 15, 2031; 5.3e-5 - 1e-4 derived for
- * Beijing-Tianjin-Hebei by Zhang et al. 2021, Sci. Total Environ. 781, 146372). */
-#define SO2_GAMMA_MAX 1.0e-4
-#define RH_GAMMA_TOP 0.90
+#define RH_EFFLORESCENCE AEROSOL_RH_EFFLORESCENCE
+#define SO2_GAMMA_MAX AEROSOL_SO2_GAMMA_MAX
+#define RH_GAMMA_TOP AEROSOL_RH_GAMMA_TOP
 
 static double clamp(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 

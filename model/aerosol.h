@@ -84,4 +84,29 @@ double aerosol_uptake_rate(double gamma, double T, double p, double molar_mass_k
 double aerosol_wet_radius(double rh);
 #define AEROSOL_DROPLET_RADIUS_M 10e-6
 
+/* Constants of the parameterisations above, shared with the lane version of the heterogeneous
+ * rates (chem.c, chem_cells_rates), which must use the same values. */
+/* Molar masses, kg mol-1 (IUPAC standard atomic weights). */
+#define AEROSOL_M_SO2 64.066e-3
+#define AEROSOL_M_H2O 18.015e-3
+/* Aerosol population behind the surface area (docs/aerosol.md, "Surface area"): dry density of
+ * a sulfate-nitrate-ammonium / organic / black-carbon mixture ((NH4)2SO4 1.77 and NH4NO3 1.72
+ * g cm-3, CRC Handbook; organic matter ~1.2-1.4, Turpin & Lim 2001; black carbon 1.8, Bond &
+ * Bergstrom 2006; a winter-haze mass mix gives ~1.6) and the dry surface-weighted (Sauter)
+ * radius of an accumulation mode of volume median diameter 0.4 um and geometric standard
+ * deviation 1.8: D_sv = D_vm exp(-0.5 ln^2 sg) = 0.34 um (Hatch-Choate relations, Hinds 1999
+ * ch. 4), rounded to r = 0.15 um. */
+#define AEROSOL_DENSITY 1600.0 /* kg m-3 */
+#define AEROSOL_RDRY 0.15e-6   /* m */
+/* Relative humidity below which particles are taken as effloresced (no aqueous medium for
+ * S(IV) chemistry): efflorescence of ammonium sulfate at 33-37 % RH (Martin 2000, Chem. Rev.
+ * 100, 3403). */
+#define AEROSOL_RH_EFFLORESCENCE 0.35
+/* Top of the SO2 uptake coefficient on wet aerosol, reached at AEROSOL_RH_GAMMA_TOP and above:
+ * the upper end of the 1e-5 - 1e-4 range used to reproduce Chinese winter-haze sulfate (Wang et
+ * al. 2014, JGR 119, 10425; Zheng et al. 2015, ACP 15, 2031; 5.3e-5 - 1e-4 derived for
+ * Beijing-Tianjin-Hebei by Zhang et al. 2021, Sci. Total Environ. 781, 146372). */
+#define AEROSOL_SO2_GAMMA_MAX 1.0e-4
+#define AEROSOL_RH_GAMMA_TOP 0.90
+
 #endif

@@ -392,7 +392,30 @@ void chem_env_init(ChemEnv *env, const ChemMech *m, double T, double p, double r
     env->k_so2_aq = 0.0;
 }
 
+static void het_cells(int nl, const double *T, const double *P, const double *rh, const double *lwc,
+                      const double *pm, const double *so4, const double *no3, const double *o3,
+                      double *khet, double *kaq);
+static void cells_gather(int nl, const double *T, const double *P, int npm, const double *const *pmc,
+                         const double *pmm, const double *cso4, double mso4, const double *cno3, double mno3,
+                         const double *co3, double *M, double *pm, double *so4, double *no3, double *o3);
+static const double zeros[ROS_W];
+
+/* The heterogeneous rates of one cell through the lane kernels (het_cells), so that the box model,
+ * the tests and chemproc's chem_cells_rates give a cell the same bits. */
 static void env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c, int iso4,
+                              int ino3, int io3, const int *pm_idx, int npm)
+{
+    const double *pmc[CHEM_MAX_PM];
+    double pmm[CHEM_MAX_PM], M, pm, so4, no3, o3;
+    for (int q = 0; q < npm; q++) pmc[q] = &c[pm_idx[q]], pmm[q] = t->s[pm_idx[q]].molar_mass_kg_mol;
+    cells_gather(1, &env->T, &env->p, npm, pmc, pmm, iso4 >= 0 ? &c[iso4] : zeros, iso4 >= 0 ? t->s[iso4].molar_mass_kg_mol : 0.0,
+                 ino3 >= 0 ? &c[ino3] : zeros, ino3 >= 0 ? t->s[ino3].molar_mass_kg_mol : 0.0, io3 >= 0 ? &c[io3] : zeros,
+                 &M, &pm, &so4, &no3, &o3);
+    het_cells(1, &env->T, &env->p, &env->rh, &env->lwc, &pm, &so4, &no3, &o3, &env->k_n2o5_het, &env->k_so2_aq);
+}
+
+/* The former scalar code with libm (aerosol.c's functions): the reference of test_chem. */
+static void env_heterogeneous_ref(ChemEnv *env, const SpeciesTable *t, const double *c, int iso4,
                               int ino3, int io3, const int *pm_idx, int npm)
 {
     double pm = 0.0;
@@ -442,6 +465,11 @@ void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c
 void chem_env_heterogeneous_m(ChemEnv *env, const ChemMech *m, const SpeciesTable *t, const double *c)
 {
     env_heterogeneous(env, t, c, m->i_pso4, m->i_pno3, m->i_o3, m->pm_idx, m->npm);
+}
+
+void chem_env_heterogeneous_ref(ChemEnv *env, const ChemMech *m, const SpeciesTable *t, const double *c)
+{
+    env_heterogeneous_ref(env, t, c, m->i_pso4, m->i_pno3, m->i_o3, m->pm_idx, m->npm);
 }
 
 void chem_rate_constants_ref(const ChemEnv *env, double *k)
@@ -524,6 +552,245 @@ void chem_rate_constants(const ChemEnv *env, double *k) { chem_rate_constants_n(
 
 double chem_exp(double x) { return chem_vexp(x); }
 double chem_log(double x) { return chem_vlog(x); }
+
+/* ---- relative humidity and the heterogeneous rates in lanes (issue 7, round 4) --------------
+ * The same formulas as chemproc_rh (before) and aerosol.c's aerosol_surface_area,
+ * aerosol_n2o5_gamma, aerosol_uptake_rate and aerosol_so2_aq_rate, with chem_vexp / chem_vlog
+ * for exp, log, pow and cbrt (cbrt(x) = exp(log(x) / 3), x^1.81 = exp(1.81 log x), 10^y =
+ * exp(y ln 10)), so that the loops over the cells vectorise.  test_chem (test_het_vs_libm)
+ * checks the rates against the libm functions of aerosol.c to 1e-14 relative.  Each kernel is
+ * split in two: the transcendental parts as RATE_KERNEL (no selects) and the selects as
+ * LANE_KERNEL (see the two macros). */
+
+/* Bolton (1980), Mon. Wea. Rev. 108, 1046, eq. 10: es = 611.2 exp(17.67 (T - 273.15) /
+ * (T - 29.65)) Pa; vapour pressure from the mixing ratio with epsilon = Rd/Rv = 0.622 */
+static inline double rh_exp_arg(double T) { return 17.67 * (T - 273.15) / (T - 29.65); }
+static inline double rh_from(double qv, double p, double ex)
+{
+    const double e = qv * p / (0.622 + qv);
+    const double es = 611.2 * ex;
+    const double rh = e / es;
+    return rh < 0 ? 0 : (rh > 1 ? 1 : rh);
+}
+
+double chem_rh(double qv, double T, double p) { return rh_from(qv, p, chem_vexp(rh_exp_arg(T))); }
+
+RATE_KERNEL static void rh_exp_lanes(int nl, const double *restrict T, double *restrict ex)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) ex[l] = chem_vexp(rh_exp_arg(T[l]));
+}
+
+LANE_KERNEL static void rh_lanes(int nl, const double *restrict qv, const double *restrict p,
+                                 const double *restrict ex, double *restrict rh)
+{
+    /* rh_from written out: GCC does not inline a helper without the kernel's optimize options */
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double e = qv[l] * p[l] / (0.622 + qv[l]);
+        const double es = 611.2 * ex[l];
+        const double r = e / es;
+        rh[l] = r < 0 ? 0 : (r > 1 ? 1 : r);
+    }
+}
+
+void chem_rh_n(int n, const double *qv, const double *T, const double *p, double *rh)
+{
+    for (int c0 = 0; c0 < n; c0 += RW) {
+        const int nl = n - c0 < RW ? n - c0 : RW;
+        double ex[RW];
+        rh_exp_lanes(nl, T + c0, ex);
+        rh_lanes(nl, qv + c0, p + c0, ex, rh + c0);
+    }
+}
+
+/* Water-vapour diffusivity at 273.15 K and 1 atm, m2 s-1, and its T exponent (Massman 1998,
+ * Atmos. Environ. 32, 1111), as aerosol.c's diffusivity(). */
+#define DH2O_0 0.2178e-4
+#define DH2O_TEXP 1.81
+/* Standard atmosphere, Pa (definition); reference temperature of the Henry and rate constants,
+ * K; molar gas constant in L atm mol-1 K-1 (CODATA 2018): as in aerosol.c. */
+#define P_ATM_PA 101325.0
+#define T_REF_K 298.15
+#define R_LATM 0.082057366
+/* 10^0.48: the N2O5 temperature factor of aerosol_n2o5_gamma at and below 282 K */
+#define F282 3.0199517204020161
+#define LN10_D 2.302585092994046
+
+/* the arguments of the transcendental functions: growth-factor base 1 + kappa rh/(1 - rh) with
+ * rh capped as aerosol_growth_factor does, and the exponent of the N2O5 temperature factor */
+LANE_KERNEL static void het_args(int nl, const double *restrict T, const double *restrict rh,
+                                 double *restrict xg, double *restrict ty)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double r = rh[l] < 0.0 ? 0.0 : rh[l] > AEROSOL_RH_MAX ? AEROSOL_RH_MAX : rh[l];
+        xg[l] = 1.0 + AEROSOL_KAPPA_DEFAULT * r / (1.0 - r);
+        const double tt = T[l] < 282.0 ? 282.0 : T[l];
+        ty[l] = -0.04 * (tt - 294.0);
+    }
+}
+
+/* growth factor cbrt(xg), (T / 273.15)^1.81 of the diffusivity, 10^ty */
+RATE_KERNEL static void het_transc(int nl, const double *restrict T, const double *restrict xg,
+                                   const double *restrict ty, double *restrict gf,
+                                   double *restrict pw, double *restrict f10)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        gf[l] = chem_vexp(chem_vlog(xg[l]) / 3.0);
+        pw[l] = chem_vexp(DH2O_TEXP * chem_vlog(T[l] / 273.15));
+        f10[l] = chem_vexp(ty[l] * LN10_D);
+    }
+}
+
+/* k(N2O5 -> 2 HNO3) on aerosol (free-molecular, gamma of aerosol_n2o5_gamma) and fog droplets
+ * (aerosol_uptake_rate with gamma 0.02, radius AEROSOL_DROPLET_RADIUS_M), and the SO2 uptake on
+ * wet aerosol of aerosol_so2_aq_rates (gamma of aerosol_so2_gamma); the expressions of
+ * env_heterogeneous_ref and aerosol.c, operation for operation */
+LANE_KERNEL static void het_final(int nl, const double *restrict T, const double *restrict P,
+                                  const double *restrict rh, const double *restrict lwc,
+                                  const double *restrict pm, const double *restrict so4,
+                                  const double *restrict no3, const double *restrict gf,
+                                  const double *restrict pw, const double *restrict f10,
+                                  double *restrict khet, double *restrict kaer)
+{
+    const double sq_n2o5 = sqrt(AEROSOL_M_H2O / M_N2O5), sq_so2 = sqrt(AEROSOL_M_H2O / AEROSOL_M_SO2);
+    /* the mean molecular speeds in a loop of their own (as rp_lanes does: sqrt in the selecting
+     * loop keeps it from vectorising) */
+    double cb[RW], cs[RW];
+    for (int l = 0; l < nl; l++) {
+        cb[l] = sqrt(8.0 * R_GAS * T[l] / (PI * M_N2O5));
+        cs[l] = sqrt(8.0 * R_GAS * T[l] / (PI * AEROSOL_M_SO2));
+    }
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double t = T[l], pr = P[l], r = rh[l], w = lwc[l], m = pm[l], g = gf[l];
+        const double cbar = cb[l];
+        const double area = 3.0 * (m * 1e-9 / AEROSOL_DENSITY) / AEROSOL_RDRY * g * g;
+        const double s_aer = m > 0 ? area : 0.0;
+        const double s_drop = w > 0 ? 3.0 * (w * 1e-6) / AEROSOL_DROPLET_RADIUS_M : 0.0;
+        const double fso4 = m > 0 ? so4[l] / m : 0.0, fno3 = m > 0 ? no3[l] / m : 0.0;
+        double rhp = 100.0 * (r < 0.0 ? 0.0 : r > 1.0 ? 1.0 : r);
+        rhp = rhp > 50.0 ? 50.0 : rhp;
+        double gam = 2.79e-4 + rhp * (1.30e-4 + rhp * (-3.43e-6 + rhp * 7.52e-8));
+        gam *= t <= 282.0 ? F282 : f10[l];
+        const double s = fso4 + fno3, fr = fno3 / s;
+        const double fn = s > 0.0 ? (fr < 0.0 ? 0.0 : fr > 1.0 ? 1.0 : fr) : 0.0;
+        const double g_aer = s_aer > 0 ? gam * (1.0 - 0.9 * fn) : 0.0;
+        const double dh2o = DH2O_0 * pw[l] * (P_ATM_PA / pr);
+        const double kdrop = s_drop / (AEROSOL_DROPLET_RADIUS_M / (dh2o * sq_n2o5) + 4.0 / (0.02 * cbar));
+        khet[l] = 0.25 * cbar * g_aer * s_aer + (s_drop > 0 ? kdrop : 0.0);
+        const double gso2 = r <= AEROSOL_RH_EFFLORESCENCE
+                                ? 0.0
+                                : AEROSOL_SO2_GAMMA_MAX *
+                                      ((r - AEROSOL_RH_EFFLORESCENCE) / (AEROSOL_RH_GAMMA_TOP - AEROSOL_RH_EFFLORESCENCE) > 1.0
+                                           ? 1.0
+                                           : (r - AEROSOL_RH_EFFLORESCENCE) / (AEROSOL_RH_GAMMA_TOP - AEROSOL_RH_EFFLORESCENCE));
+        const double cso2 = cs[l];
+        const double ka = area / (AEROSOL_RDRY * g / (dh2o * sq_so2) + 4.0 / (gso2 * cso2));
+        kaer[l] = (m > 0.0) & (r > AEROSOL_RH_EFFLORESCENCE) & (gso2 > 0.0) & (area > 0.0) ? ka : 0.0;
+    }
+}
+
+/* the exponentials of the cloud-water chemistry (van 't Hoff and Arrhenius factors of
+ * aerosol_so2_aq_rates, Seinfeld & Pandis 2006 Tables 7.2, 7.4, eqs. 7.80; H2O2 is not carried,
+ * so its two factors are not needed) */
+RATE_KERNEL static void aq_transc(int nl, const double *restrict T, double *restrict e)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double dT = 1.0 / T[l] - 1.0 / T_REF_K;
+        e[0 * RW + l] = chem_vexp(3145.0 * dT);
+        e[1 * RW + l] = chem_vexp(2094.0 * dT);
+        e[2 * RW + l] = chem_vexp(1122.0 * dT);
+        e[3 * RW + l] = chem_vexp(2536.0 * dT);
+        e[4 * RW + l] = chem_vexp(-5530.0 * dT);
+        e[5 * RW + l] = chem_vexp(-5280.0 * dT);
+    }
+}
+
+/* S(IV) + O3 in fog/cloud water at pH AEROSOL_CLOUD_PH_DEFAULT, added to the aerosol path as
+ * aerosol_so2_aq_rates sums them (its H2O2 term is 0 exactly without H2O2) */
+LANE_KERNEL static void aq_final(int nl, const double *restrict T, const double *restrict P,
+                                 const double *restrict lwc, const double *restrict o3,
+                                 const double *restrict e, double *restrict kaq)
+{
+    /* 10^-5: [H+] at pH 5, the value pow(10, -5) returns */
+    const double hp = 1e-5;
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double w = lwc[l], L = w * 1e-6, rt = R_LATM * T[l], patm = P[l] / P_ATM_PA;
+        const double a0 = 1.23 * e[0 * RW + l];
+        const double a1 = a0 * (1.3e-2 * e[1 * RW + l]) / hp, a2 = a1 * (6.6e-8 * e[2 * RW + l]) / hp;
+        const double ntot = 1.0 / rt + (a0 + a1 + a2) * L;
+        const double o3aq = o3[l] > 0.0 ? 1.13e-2 * e[3 * RW + l] * o3[l] * 1e-9 * patm : 0.0;
+        const double r_o3 = (2.4e4 * a0 + 3.7e5 * e[4 * RW + l] * a1 + 1.5e9 * e[5 * RW + l] * a2) * o3aq;
+        const double ko3 = r_o3 * L / ntot;
+        kaq[l] = w > 0.0 ? ko3 + kaq[l] : kaq[l];
+    }
+}
+
+/* k_n2o5_het and k_so2_aq of nl <= RW cells, each cell's value depending on the cell alone */
+static void het_cells(int nl, const double *T, const double *P, const double *rh, const double *lwc,
+                      const double *pm, const double *so4, const double *no3, const double *o3,
+                      double *khet, double *kaq)
+{
+    double xg[RW], ty[RW], gf[RW], pw[RW], f10[RW];
+    het_args(nl, T, rh, xg, ty);
+    het_transc(nl, T, xg, ty, gf, pw, f10);
+    het_final(nl, T, P, rh, lwc, pm, so4, no3, gf, pw, f10, khet, kaq);
+    int wet = 0;
+    for (int l = 0; l < nl; l++) wet |= lwc[l] > 0.0;
+    if (wet) { /* fog or cloud in the group: cells without liquid water keep kaq as it is */
+        double e[6 * RW];
+        aq_transc(nl, T, e);
+        aq_final(nl, T, P, lwc, o3, e, kaq);
+    }
+}
+
+/* per cell: M (molecule cm-3, as chem_env_init), PM2.5, PSO4 and PNO3 in ug m-3 (ppb x molar
+ * mass x p / (R T), species_ppb_to_ugm3's formula with p / (R T) formed once per cell) and O3
+ * (ppb); an absent species reads zeros (0 x finite) */
+RATE_KERNEL static void cells_gather(int nl, const double *T, const double *P, int npm, const double *const *pmc,
+                                     const double *pmm, const double *cso4, double mso4, const double *cno3,
+                                     double mno3, const double *co3, double *M, double *pm, double *so4,
+                                     double *no3, double *o3)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double fac = P[l] / (R_GAS * T[l]);
+        M[l] = P[l] / (K_BOLTZMANN * T[l]) * 1e-6;
+        double sum = 0.0;
+        for (int q = 0; q < npm; q++) sum += pmc[q][l] * pmm[q] * fac;
+        pm[l] = sum;
+        so4[l] = cso4[l] * mso4 * fac;
+        no3[l] = cno3[l] * mno3 * fac;
+        o3[l] = co3[l];
+    }
+}
+
+void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k)
+{
+    for (int c0 = 0; c0 < n; c0 += RW) {
+        const int nl = n - c0 < RW ? n - c0 : RW;
+        const double *T = in->T + c0, *P = in->p + c0;
+        double M[RW], pm[RW], so4[RW], no3[RW], o3[RW], kh[RW], ka[RW], kl[NR * RW];
+        const double *pmc[CHEM_MAX_PM];
+        double pmm[CHEM_MAX_PM];
+        for (int q = 0; q < m->npm; q++)
+            pmc[q] = in->c + (size_t)m->pm_idx[q] * in->ldc + c0, pmm[q] = t->s[m->pm_idx[q]].molar_mass_kg_mol;
+        cells_gather(nl, T, P, m->npm, pmc, pmm, m->i_pso4 >= 0 ? in->c + (size_t)m->i_pso4 * in->ldc + c0 : zeros,
+                     m->i_pso4 >= 0 ? t->s[m->i_pso4].molar_mass_kg_mol : 0.0,
+                     m->i_pno3 >= 0 ? in->c + (size_t)m->i_pno3 * in->ldc + c0 : zeros,
+                     m->i_pno3 >= 0 ? t->s[m->i_pno3].molar_mass_kg_mol : 0.0,
+                     m->i_o3 >= 0 ? in->c + (size_t)m->i_o3 * in->ldc + c0 : zeros, M, pm, so4, no3, o3);
+        het_cells(nl, T, P, in->rh + c0, in->lwc + c0, pm, so4, no3, o3, kh, ka);
+        rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl, kl);
+        for (int l = 0; l < nl; l++)
+            for (int r = 0; r < NR; r++) k[(size_t)(c0 + l) * NR + r] = kl[r * RW + l];
+    }
+}
 
 /* ---- rate law, RP steady state, Jacobian ----------------------------------------------------
  * RP obeys d RP/dt = C + B RP + A RP^2 with A, B <= 0 <= C from the reactions' net RP yields;

@@ -111,12 +111,35 @@ void chem_env_init(ChemEnv *env, const ChemMech *m, double T, double p, double r
 void chem_env_set_cell(ChemEnv *env, double T, double p, double rh, double lwc);
 /* The heterogeneous and aqueous rates from the cell's aerosol (c: all table species, ppb) and
  * liquid water: N2O5 hydrolysis k = cbar/4 (gamma_aer S_aer + gamma_drop S_drop) and the
- * first-order aqueous SO2 oxidation, with the functions of aerosol.h.  PM2.5 is every aerosol
- * species of the table except the coarse PMC. */
+ * first-order aqueous SO2 oxidation: the formulas of aerosol.h's functions, evaluated in the
+ * lane kernels of chem_cells_rates with chem_exp / chem_log (within 1e-14 relative of the libm
+ * functions, test_chem).  PM2.5 is every aerosol species of the table except the coarse PMC. */
 void chem_env_heterogeneous(ChemEnv *env, const SpeciesTable *t, const double *c);
 /* The same, with the table indices looked up once by chem_mech_init (no name search per cell);
  * t must be the table m was made from. */
 void chem_env_heterogeneous_m(ChemEnv *env, const ChemMech *m, const SpeciesTable *t, const double *c);
+/* The same with aerosol.c's libm functions, as before issue 7 round 4 (the reference of
+ * test_chem: the lane version above agrees with it to 1e-14 relative). */
+void chem_env_heterogeneous_ref(ChemEnv *env, const ChemMech *m, const SpeciesTable *t, const double *c);
+/* Relative humidity (0..1, clamped) from the water-vapour mixing ratio qv (kg kg-1), T (K) and
+ * p (Pa): vapour pressure qv p / (0.622 + qv) over the saturation pressure of Bolton (1980, Mon.
+ * Wea. Rev. 108, 1046, eq. 10), with chem_exp.  chem_rh_n does n cells in vector lanes, each
+ * the bits chem_rh gives it. */
+double chem_rh(double qv, double T, double p);
+void chem_rh_n(int n, const double *qv, const double *T, const double *p, double *rh);
+/* n cells given as arrays (e.g. one level of a model row): T, p, rh, lwc (K, Pa, 0..1, g m-3),
+ * the photolysis frequencies and OH (oh_scale applied) of each cell, and the table species of
+ * cell i at c[q * ldc + i] (ppb). */
+typedef struct ChemCells {
+    const double *T, *p, *rh, *lwc;
+    const double *jno2, *jno3_no2, *jno3_no, *oh;
+    const double *c;
+    size_t ldc;
+} ChemCells;
+/* The rate constants of the n cells into k[i * chem_nreactions + r], heterogeneous rates and
+ * all, in vector lanes: each cell gets the bits that chem_env_init (with these T, p, rh, lwc,
+ * photolysis and OH), chem_env_heterogeneous_m and chem_rate_constants give it alone. */
+void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k);
 /* OH (molecule cm-3) from the photolysis frequencies (Ehhalt & Rohrer 2000, docs/chemistry.md). */
 double chem_oh(const PhotRates *j);
 

@@ -23,8 +23,13 @@ struct ChemProc {
      * constants, relative humidity, status */
     double **c, **y, **k, **rh;
     int **status;
-    ChemEnv **env;            /* per thread: the environment of each column of the row (nx) */
-    ChemEnv **envc;           /* per thread: the environment of each cell of one level (nx) */
+    /* per thread, for one level of a row: the loaded species, species-major (lv[q * nx + i], ppb,
+     * so that the rate kernels read them in lanes), the new values of the species chemistry and
+     * aerosol change (nv, same layout), the liquid water; per column of the row the photolysis
+     * frequencies and OH (col[4 * nx]) */
+    double **nv, **lwc, **col;
+    int nload, *load;         /* table species read from the State (mechanism and PM2.5) */
+    int nmod, *mod;           /* table species the chemistry or the aerosol may change */
     ChemStats *stats;         /* per thread: solver counts since chemproc_create (diagnostics) */
     double *row_change;       /* [ny][chunk][nspec_state]: per chunk of PAR_CHUNK columns */
     long *row_failed, *row_retried, *row_first;
@@ -39,15 +44,9 @@ void chemproc_stats(const ChemProc *p, ChemStats *st)
     for (int t = 0; t < p->nthreads; t++) chem_stats_add(st, &p->stats[t]);
 }
 
-double chemproc_rh(double qv, double T, double p)
-{
-    /* vapour pressure from the mixing ratio, epsilon = Rd/Rv = 0.622 */
-    double e = qv * p / (0.622 + qv);
-    /* Bolton (1980), Mon. Wea. Rev. 108, 1046, eq. 10: es in Pa */
-    double es = 611.2 * exp(17.67 * (T - 273.15) / (T - 29.65));
-    double rh = e / es;
-    return rh < 0 ? 0 : (rh > 1 ? 1 : rh);
-}
+/* chem_rh: Bolton (1980) with chem_exp, the function the chemistry's lanes (chem_rh_n) evaluate,
+ * so that the aerosol here and processes.c see the same relative humidity bit for bit */
+double chemproc_rh(double qv, double T, double p) { return chem_rh(qv, T, p); }
 
 ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const int *map,
                           const Grid *g, int do_chem, int do_aerosol, BgErr *e)
@@ -87,14 +86,17 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->k = calloc((size_t)p->nthreads, sizeof *p->k);
     p->rh = calloc((size_t)p->nthreads, sizeof *p->rh);
     p->status = calloc((size_t)p->nthreads, sizeof *p->status);
-    p->env = calloc((size_t)p->nthreads, sizeof *p->env);
-    p->envc = calloc((size_t)p->nthreads, sizeof *p->envc);
+    p->nv = calloc((size_t)p->nthreads, sizeof *p->nv);
+    p->lwc = calloc((size_t)p->nthreads, sizeof *p->lwc);
+    p->col = calloc((size_t)p->nthreads, sizeof *p->col);
+    p->load = calloc((size_t)tab->n, sizeof *p->load);
+    p->mod = calloc((size_t)tab->n, sizeof *p->mod);
     p->stats = calloc((size_t)p->nthreads, sizeof *p->stats);
     p->row_change = calloc((size_t)g->ny * par_nchunks(g->nx) * (maxs > 0 ? maxs : 1), sizeof *p->row_change);
     p->row_failed = calloc((size_t)g->ny, sizeof *p->row_failed);
     p->row_retried = calloc((size_t)g->ny, sizeof *p->row_retried);
     p->row_first = calloc((size_t)g->ny, sizeof *p->row_first);
-    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->env && p->envc && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
+    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->nv && p->lwc && p->col && p->load && p->mod && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
     for (int t = 0; ok && t < p->nthreads; t++) {
         p->work[t] = chem_work_create(mech);
         const size_t nrow = (size_t)g->nx * g->nz;
@@ -103,9 +105,23 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
         p->k[t] = malloc(nrow * chem_nreactions * sizeof(double));
         p->rh[t] = malloc(nrow * sizeof(double));
         p->status[t] = malloc(nrow * sizeof(int));
-        p->env[t] = malloc((size_t)g->nx * sizeof(ChemEnv));
-        p->envc[t] = malloc((size_t)g->nx * sizeof(ChemEnv));
-        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->env[t] && p->envc[t];
+        p->nv[t] = malloc((size_t)g->nx * tab->n * sizeof(double));
+        p->lwc[t] = malloc((size_t)g->nx * sizeof(double));
+        p->col[t] = malloc((size_t)g->nx * 4 * sizeof(double));
+        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->nv[t] && p->lwc[t] && p->col[t];
+    }
+    if (ok) {
+        /* only what is used is read and written: the mechanism species and PM2.5 (the
+         * heterogeneous rates) in, the mechanism species and the aerosol's NH3 / PNH4 out; the
+         * others (CO, PMC, tracers) are left alone, as the full copy left them unchanged */
+        for (int q = 0; q < tab->n; q++) {
+            int inmech = 0, pm = 0;
+            for (int r = 0; r < CH_NSPEC; r++) inmech |= mech->idx[r] == q;
+            for (int r = 0; r < mech->npm; r++) pm |= mech->pm_idx[r] == q;
+            const int aer = do_aerosol && (q == p->i_nh3 || q == p->i_pnh4 || q == p->i_hno3 || q == p->i_pno3 || q == p->i_pso4);
+            if ((do_chem && (inmech || pm)) || aer) p->load[p->nload++] = q;
+            if ((do_chem && inmech) || aer) p->mod[p->nmod++] = q;
+        }
     }
     if (!ok) {
         bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the chemistry workspaces");
@@ -125,8 +141,9 @@ void chemproc_free(ChemProc *p)
         if (p->k) free(p->k[t]);
         if (p->rh) free(p->rh[t]);
         if (p->status) free(p->status[t]);
-        if (p->env) free(p->env[t]);
-        if (p->envc) free(p->envc[t]);
+        if (p->nv) free(p->nv[t]);
+        if (p->lwc) free(p->lwc[t]);
+        if (p->col) free(p->col[t]);
     }
     free(p->work);
     free(p->c);
@@ -134,8 +151,11 @@ void chemproc_free(ChemProc *p)
     free(p->k);
     free(p->rh);
     free(p->status);
-    free(p->env);
-    free(p->envc);
+    free(p->nv);
+    free(p->lwc);
+    free(p->col);
+    free(p->load);
+    free(p->mod);
     free(p->stats);
     free(p->map);
     free(p->row_change);
@@ -145,21 +165,38 @@ void chemproc_free(ChemProc *p)
     free(p);
 }
 
-/* The table species of nw cells of one level, from offset off of the State, into cb (ppb,
- * cell-major). */
-static void level_load(const ChemProc *p, const State *s, size_t off, int nw, double *cb)
+/* The species list[0..nl) of nw cells of one level, from offset off of the State, into lv (ppb,
+ * species-major with stride nx: lv[q * nx + i]). */
+static void level_load(const ChemProc *p, const State *s, size_t off, int nw, const int *list, int nl,
+                       double *lv)
 {
     const size_t ncell = state_ncell(s);
-    for (int q = 0; q < p->ntab; q++) {
+    for (int r = 0; r < nl; r++) {
+        const int q = list[r];
         const double *src = s->q + (size_t)p->map[q] * ncell + off;
-        for (int i = 0; i < nw; i++) cb[(size_t)i * p->ntab + q] = src[i] * 1e9;
+        double *dst = lv + (size_t)q * p->nx;
+        for (int i = 0; i < nw; i++) dst[i] = src[i] * 1e9;
+    }
+}
+
+/* Cells per solver queue (chemproc_step): whole levels of a row up to at least this many. */
+#define QUEUE_CELLS 800
+
+/* Asks for the cache lines of level_load's rows ahead of use. */
+static void level_prefetch(const ChemProc *p, const State *s, size_t off, int nw, const int *list, int nl)
+{
+    const size_t ncell = state_ncell(s);
+    for (int r = 0; r < nl; r++) {
+        const double *src = s->q + (size_t)p->map[list[r]] * ncell + off;
+        for (int i = 0; i < nw; i += 8) __builtin_prefetch(src + i, 0, 3);
+        __builtin_prefetch(src + nw - 1, 0, 3);
     }
 }
 
 void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, double dt, State *s,
                    double *change, long *failed, long *retried, long *first_fail)
 {
-    const int nx = p->nx, ny = p->ny, nz = p->nz, ntab = p->ntab, ns = p->nspec_state;
+    const int nx = p->nx, ny = p->ny, nz = p->nz, ns = p->nspec_state;
     const int nreact = chem_nreactions;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
     const int *idx = p->mech->idx;
@@ -179,82 +216,104 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
 #pragma omp parallel for schedule(dynamic, 1)
     for (int j = ja; j < jb; j++) {
         const int th = omp_get_thread_num();
-        double *cb = p->c[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
+        double *lv = p->c[th], *nv = p->nv[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
+        double *lwc = p->lwc[th], *col = p->col[th];
         int *stb = p->status[th];
-        ChemEnv *envb = p->env[th];
-        ChemEnv *envl = p->envc[th];
         double *rc = p->row_change + (size_t)j * nch * ns;
         memset(rc + (size_t)(ia / PAR_CHUNK) * ns, 0, (size_t)par_nchunks(nw) * ns * sizeof *rc);
         long nfail = 0, nretry = 0;
         size_t first = ncell;
+        double *jno2 = col, *jno3a = col + nx, *jno3b = col + 2 * nx, *oh = col + 3 * nx;
         if (p->do_chem)
             for (int i = 0; i < nw; i++) {
-                const size_t col = (size_t)j * nx + ia + i;
-                const size_t cell = col; /* the surface cell sets up the column's environment */
+                /* the photolysis frequencies and OH: functions of the light alone, once per column */
+                const size_t cc = (size_t)j * nx + ia + i;
                 PhotRates jr;
-                photolysis_rates(t, g->lat[col], g->lon[col], f->swdown[col], f->snowc[col], &jr);
-                const double T = f->t[cell], pr = f->p[cell];
-                /* OH and the photolysis frequencies: once per column */
-                chem_env_init(&envb[i], p->mech, T, pr, chemproc_rh(f->qv[cell], T, pr),
-                              f->qc[cell] * f->rho[cell] * 1e3, &jr);
+                photolysis_rates(t, g->lat[cc], g->lon[cc], f->swdown[cc], f->snowc[cc], &jr);
+                jno2[i] = jr.jno2;
+                jno3a[i] = jr.jno3_no2;
+                jno3b[i] = jr.jno3_no;
+                oh[i] = p->mech->oh_scale * chem_oh(&jr);
             }
-        int n = 0;
-        for (int k = 0; k < nz; k++) {
-            const size_t off = k * plane + (size_t)j * nx + ia;
-            level_load(p, s, off, nw, cb);
-            for (int i = 0; i < nw; i++, n++) {
-                const size_t cell = off + i;
-                double *c = cb + (size_t)i * ntab;
-                const double T = f->t[cell], pr = f->p[cell];
-                const double rh = chemproc_rh(f->qv[cell], T, pr);
-                rhb[n] = rh;
+        /* the solver's queue: a few levels at a time (>= QUEUE_CELLS cells), so that the State
+         * rows read before the solver are still in cache when the results are written back (the
+         * queue's tail, lanes idle while its last cells finish, costs ~1 % per queue) */
+        const int nlev = nw > 0 ? (QUEUE_CELLS + nw - 1) / nw : nz;
+        for (int k0 = 0; k0 < nz; k0 += nlev) {
+            const int k1 = k0 + nlev < nz ? k0 + nlev : nz;
+            int n = 0;
+            for (int k = k0; k < k1; k++, n += nw) {
+                const size_t off = k * plane + (size_t)j * nx + ia;
+                chem_rh_n(nw, f->qv + off, f->t + off, f->p + off, rhb + n);
                 if (!p->do_chem) continue;
-                const double lwc = f->qc[cell] * f->rho[cell] * 1e3; /* g m-3 */
-                ChemEnv *env = &envl[i];
-                *env = envb[i];
-                chem_env_set_cell(env, T, pr, rh, lwc);
-                chem_env_heterogeneous_m(env, p->mech, p->tab, c);
-                for (int q = 0; q < CH_NSPEC; q++) yb[(size_t)n * CH_NSPEC + q] = c[idx[q]];
+                level_load(p, s, off, nw, p->load, p->nload, lv);
+                /* the next level's rows are 1.6 KB each, one per species and 4.6 MB apart: too short for
+                 * the hardware prefetcher to pick up before they are done, so they are fetched while
+                 * this level's rates are computed */
+                if (k + 1 < nz) level_prefetch(p, s, off + plane, nw, p->load, p->nload);
+                for (int i = 0; i < nw; i++) lwc[i] = f->qc[off + i] * f->rho[off + i] * 1e3; /* g m-3 */
+                /* the level's environment, heterogeneous rates and rate constants in vector lanes
+                 * (each cell's the bits it gets alone) */
+                const ChemCells cells = {f->t + off, f->p + off, rhb + n, lwc, jno2, jno3a, jno3b, oh, lv, (size_t)nx};
+                chem_cells_rates(p->mech, p->tab, nw, &cells, kb + (size_t)n * nreact);
+                /* cell by cell: the writes contiguous, the reads from CH_NSPEC rows in L1 */
+                const double *src[CH_NSPEC];
+                for (int q = 0; q < CH_NSPEC; q++) src[q] = lv + (size_t)idx[q] * nx;
+                for (int i = 0; i < nw; i++)
+                    for (int q = 0; q < CH_NSPEC; q++) yb[(size_t)(n + i) * CH_NSPEC + q] = src[q][i];
             }
-            /* the level's rate constants in vector lanes (each cell's the bits it gets alone) */
-            if (p->do_chem) chem_rate_constants_n(envl, nw, kb + (size_t)(n - nw) * nreact);
-        }
-        if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, &p->stats[th]);
-        n = 0;
-        for (int k = 0; k < nz; k++) {
-            const size_t off = k * plane + (size_t)j * nx + ia;
-            /* the level again (the same values as before the solver) */
-            level_load(p, s, off, nw, cb);
-            for (int i = 0; i < nw; i++, n++) {
-                const size_t cell = off + i;
-                double *c = cb + (size_t)i * ntab;
+            if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, &p->stats[th]);
+            n = 0;
+            for (int k = k0; k < k1; k++) {
+                const size_t off = k * plane + (size_t)j * nx + ia;
+                /* the new values of the species that may change: the solver's (a failed cell keeps
+                 * its values), and the aerosol's NH3 and PNH4 as they were */
                 if (p->do_chem) {
-                    if (stb[n] == CHEM_RETRIED) nretry++;
-                    if (stb[n] == CHEM_FAILED) {
-                        nfail++;
-                        if (cell < first) first = cell;
-                    } else {
-                        for (int q = 0; q < CH_NSPEC; q++) c[idx[q]] = yb[(size_t)n * CH_NSPEC + q];
-                    }
+                    double *dst[CH_NSPEC];
+                    for (int q = 0; q < CH_NSPEC; q++) dst[q] = nv + (size_t)idx[q] * nx;
+                    for (int i = 0; i < nw; i++)
+                        for (int q = 0; q < CH_NSPEC; q++) dst[q][i] = yb[(size_t)(n + i) * CH_NSPEC + q];
+                    for (int i = 0; i < nw; i++)
+                        if (stb[n + i] == CHEM_FAILED) level_load(p, s, off + i, 1, idx, CH_NSPEC, nv + i);
                 }
-                if (p->do_aerosol)
-                    aerosol_inorganic_eq(f->t[cell], rhb[n], c[p->i_pso4], &c[p->i_nh3], &c[p->i_pnh4],
-                                         &c[p->i_hno3], &c[p->i_pno3]);
-            }
-            /* write back and book the change species by species (contiguous in i), per chunk of
-             * PAR_CHUNK columns (ia is a chunk boundary) */
-            for (int q = 0; q < ntab; q++) {
-                double *dst = s->q + (size_t)p->map[q] * ncell + off;
-                const double *c = cb + q;
-                for (int c0 = 0; c0 < nw; c0 += PAR_CHUNK) {
-                    double sum = 0.0;
-                    for (int i = c0; i < nw && i < c0 + PAR_CHUNK; i++) {
-                        const double v0 = dst[i] * 1e9, v1 = c[(size_t)i * ntab];
-                        if (v1 == v0) continue;
-                        dst[i] = v1 * 1e-9;
-                        sum += (v1 - v0) * 1e-9 * f->airm[off + i];
+                if (p->do_aerosol) {
+                    const int aer_in[2] = {p->i_nh3, p->i_pnh4};
+                    level_load(p, s, off, nw, aer_in, 2, nv);
+                    if (!p->do_chem) level_load(p, s, off, nw, p->mod, p->nmod, nv);
+                }
+                for (int i = 0; i < nw; i++, n++) {
+                    const size_t cell = off + i;
+                    if (p->do_chem) {
+                        if (stb[n] == CHEM_RETRIED) nretry++;
+                        if (stb[n] == CHEM_FAILED) {
+                            nfail++;
+                            if (cell < first) first = cell;
+                        }
                     }
-                    rc[(size_t)((ia + c0) / PAR_CHUNK) * ns + p->map[q]] += sum;
+                    if (p->do_aerosol)
+                        aerosol_inorganic_eq(f->t[cell], rhb[n], nv[(size_t)p->i_pso4 * nx + i], &nv[(size_t)p->i_nh3 * nx + i],
+                                             &nv[(size_t)p->i_pnh4 * nx + i], &nv[(size_t)p->i_hno3 * nx + i],
+                                             &nv[(size_t)p->i_pno3 * nx + i]);
+                }
+                /* write back and book the change species by species (contiguous in i), per chunk of
+                 * PAR_CHUNK columns (ia is a chunk boundary); the species left out never change */
+                for (int r = 0; r < p->nmod; r++) {
+                    const int q = p->mod[r];
+                    double *dst = s->q + (size_t)p->map[q] * ncell + off;
+                    const double *c = nv + (size_t)q * nx;
+                    for (int c0 = 0; c0 < nw; c0 += PAR_CHUNK) {
+                        double sum = 0.0;
+                        /* without a branch (the cells that change are not predictable): an
+                         * unchanged cell keeps its bits and adds an exact 0 to the sum, which
+                         * leaves it as it was (sum starts at +0 and never becomes -0) */
+                        for (int i = c0; i < nw && i < c0 + PAR_CHUNK; i++) {
+                            const double old = dst[i], v0 = old * 1e9, v1 = c[i];
+                            const int same = v1 == v0;
+                            dst[i] = same ? old : v1 * 1e-9;
+                            sum += (same ? 0.0 : v1 - v0) * 1e-9 * f->airm[off + i];
+                        }
+                        rc[(size_t)((ia + c0) / PAR_CHUNK) * ns + p->map[q]] += sum;
+                    }
                 }
             }
         }

@@ -34,7 +34,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
 void chemproc_stats(const ChemProc *p, ChemStats *st);
 
 /* Relative humidity (0..1, over liquid water) from qv (kg kg-1), T (K), p (Pa): Bolton (1980)
- * saturation vapour pressure. */
+ * saturation vapour pressure; chem_rh, so the bits of the chemistry's lanes (chem_rh_n). */
 double chemproc_rh(double qv, double T, double p);
 
 #endif

@@ -421,6 +421,93 @@ static void test_rates_vs_libm(void **st)
     assert_int_equal(nsame, NC * chem_nreactions);
 }
 
+/* Round 4 of issue 7: the relative humidity and the heterogeneous rates in vector lanes
+ * (chem_rh_n, chem_cells_rates; chem_env_heterogeneous through the same kernels) against the
+ * libm code they replace (the former chemproc_rh with exp, chem_env_heterogeneous_ref with
+ * aerosol.c's functions) to 1e-14 relative, over 240-300 K (both sides of the 282-K switch of
+ * the N2O5 gamma), 300-1050 hPa, RH 0-1 (the efflorescence, the 50 % and the 99 % caps),
+ * with and without fog, aerosol and O3; and chem_cells_rates gives each cell, whatever its lane
+ * and the other cells of its lane group, the bits of chem_env_init + chem_env_heterogeneous_m +
+ * chem_rate_constants for that cell alone. */
+static void test_het_vs_libm(void **st)
+{
+    Fix *f = *st;
+    enum { NC = 397 };
+    const int ns = f->t.n, nr = chem_nreactions;
+    double *T = malloc(NC * sizeof *T), *P = malloc(NC * sizeof *P), *qv = malloc(NC * sizeof *qv);
+    double *rh = malloc(NC * sizeof *rh), *lwc = malloc(NC * sizeof *lwc), *cs = malloc((size_t)ns * NC * sizeof *cs);
+    double *j2 = malloc(NC * sizeof *j2), *ja = malloc(NC * sizeof *ja), *jb = malloc(NC * sizeof *jb), *oh = malloc(NC * sizeof *oh);
+    double *k = malloc((size_t)NC * nr * sizeof *k), *k2 = malloc((size_t)NC * nr * sizeof *k2);
+    double (*c)[64] = malloc(NC * sizeof *c);
+    ChemEnv *env = malloc(NC * sizeof *env);
+    double worst_rh = 0, worst_het = 0, worst_aq = 0;
+    long nsame_rh = 0, n_het = 0, n_aq = 0;
+    for (int i = 0; i < NC; i++) {
+        T[i] = 240.0 + 60.0 * ((i * 37) % NC) / NC;
+        P[i] = 30000.0 + 75000.0 * ((i * 53) % NC) / NC;
+        /* from dry to supersaturated (clamped to 1): qv up to 1.5x saturation at T */
+        const double es = 611.2 * exp(17.67 * (T[i] - 273.15) / (T[i] - 29.65));
+        const double x = 1.5 * ((i * 71) % NC) / NC;
+        qv[i] = 0.622 * x * es / (P[i] - x * es);
+        lwc[i] = i % 4 == 0 ? 0.02 + 0.003 * (i % 50) : 0.0;
+        PhotRates jr;
+        photolysis_fixed(i % 3 == 0 ? 0.0 : 1e-4 + 2e-5 * (i % 40), &jr);
+        j2[i] = jr.jno2, ja[i] = jr.jno3_no2, jb[i] = jr.jno3_no, oh[i] = f->m.oh_scale * chem_oh(&jr);
+        winter_state(f, c[i]);
+        const double s = (i % 9) / 4.0; /* 0: no aerosol at all */
+        for (int q = 0; q < ns; q++)
+            if (f->t.s[q].phase == SPECIES_AEROSOL) c[i][q] *= s;
+        if (i % 7 == 0) set(f, c[i], "PNO3", 0.0);
+        if (i % 5 == 0) set(f, c[i], "O3", 0.0);
+        for (int q = 0; q < ns; q++) cs[(size_t)q * NC + i] = c[i][q];
+        /* the former chemproc_rh, with libm's exp */
+        const double e = qv[i] * P[i] / (0.622 + qv[i]), r = e / es;
+        const double rref = r < 0 ? 0 : (r > 1 ? 1 : r);
+        const double r1 = chem_rh(qv[i], T[i], P[i]);
+        if (rref > 0) worst_rh = fmax(worst_rh, fabs(r1 / rref - 1.0));
+        else assert_true(r1 == 0.0);
+    }
+    chem_rh_n(NC, qv, T, P, rh);
+    for (int i = 0; i < NC; i++) {
+        const double r1 = chem_rh(qv[i], T[i], P[i]);
+        nsame_rh += memcmp(&r1, &rh[i], sizeof r1) == 0;
+        PhotRates jr;
+        photolysis_fixed(i % 3 == 0 ? 0.0 : 1e-4 + 2e-5 * (i % 40), &jr);
+        ChemEnv ref;
+        chem_env_init(&env[i], &f->m, T[i], P[i], rh[i], lwc[i], &jr);
+        ref = env[i];
+        chem_env_heterogeneous_m(&env[i], &f->m, &f->t, c[i]);
+        chem_env_heterogeneous_ref(&ref, &f->m, &f->t, c[i]);
+        if (ref.k_n2o5_het == 0.0) assert_true(env[i].k_n2o5_het == 0.0);
+        else n_het++, worst_het = fmax(worst_het, fabs(env[i].k_n2o5_het / ref.k_n2o5_het - 1.0));
+        if (ref.k_so2_aq == 0.0) assert_true(env[i].k_so2_aq == 0.0);
+        else n_aq++, worst_aq = fmax(worst_aq, fabs(env[i].k_so2_aq / ref.k_so2_aq - 1.0));
+        chem_rate_constants(&env[i], k2 + (size_t)i * nr);
+    }
+    /* all cells in one call, then from cell 3 on (every lane group composed differently) */
+    const ChemCells cells = {T, P, rh, lwc, j2, ja, jb, oh, cs, NC};
+    long nsame = 0, nsame3 = 0;
+    chem_cells_rates(&f->m, &f->t, NC, &cells, k);
+    for (size_t v = 0; v < (size_t)NC * nr; v++) nsame += memcmp(&k[v], &k2[v], sizeof *k) == 0;
+    const ChemCells cells3 = {T + 3, P + 3, rh + 3, lwc + 3, j2 + 3, ja + 3, jb + 3, oh + 3, cs + 3, NC};
+    chem_cells_rates(&f->m, &f->t, NC - 3, &cells3, k);
+    for (size_t v = 0; v < (size_t)(NC - 3) * nr; v++) nsame3 += memcmp(&k[v], &k2[v + 3 * (size_t)nr], sizeof *k) == 0;
+    print_message("lanes vs libm, %d cells (240-300 K, 300-1050 hPa, RH 0-1, fog in 1/4): relative humidity worst %.2e "
+                  "(lanes vs chem_rh: %ld of %d bitwise equal); N2O5 uptake worst %.2e (%ld non-zero), SO2 aqueous "
+                  "worst %.2e (%ld non-zero); chem_cells_rates vs one cell at a time: %ld and %ld (shifted by 3) of "
+                  "%d values bitwise equal\n",
+                  NC, worst_rh, nsame_rh, NC, worst_het, n_het, worst_aq, n_aq, nsame, nsame3, NC * nr);
+    assert_true(worst_rh <= 1e-14);
+    assert_true(worst_het <= 1e-14);
+    assert_true(worst_aq <= 1e-14);
+    assert_true(n_het > NC / 2 && n_aq > NC / 2);
+    assert_int_equal(nsame_rh, NC);
+    assert_int_equal(nsame, (long)NC * nr);
+    assert_int_equal(nsame3, (long)(NC - 3) * nr);
+    free(T), free(P), free(qv), free(rh), free(lwc), free(cs), free(j2), free(ja), free(jb), free(oh);
+    free(k), free(k2), free(c), free(env);
+}
+
 static void test_jacobian(void **st)
 {
     Fix *f = *st;
@@ -923,7 +1010,9 @@ static void test_speed(void **st)
     double (*c)[64] = malloc(NCELL * sizeof *c);
     double *y = malloc(NCELL * NS * sizeof *y), *k = malloc((size_t)NCELL * chem_nreactions * sizeof *k);
     int *status = malloc(NCELL * sizeof *status);
-    ChemEnv *env = malloc(NCELL * sizeof *env);
+    double *ca = malloc((size_t)f->t.n * NCELL * sizeof *ca), *T = malloc(NCELL * 8 * sizeof *T);
+    double *P = T + NCELL, *rh = T + 2 * NCELL, *lwc = T + 3 * NCELL, *j2 = T + 4 * NCELL, *ja = T + 5 * NCELL,
+           *jb = T + 6 * NCELL, *oh = T + 7 * NCELL;
     /* production tolerances, and the loose ones of a quick planning run */
     static const double tol[2][2] = {{0, 0}, {1e-3, 1e-4}};
     for (int kt = 0; kt < 2; kt++) {
@@ -949,14 +1038,17 @@ static void test_speed(void **st)
             PhotRates j;
             photolysis_rates(t + 150, URUMQI_LAT, URUMQI_LON, -1, 0.5, &j);
             double t0 = now();
-            /* as chemproc does it: environment and rate constants per cell, then the cells
+            /* as chemproc does it: the species into arrays per species, the environment,
+             * heterogeneous rates and rate constants in lanes (chem_cells_rates), then the cells
              * through the lane solver */
             for (int i = 0; i < NCELL; i++) {
-                chem_env_init(&env[i], &m, 255.0 + (i % 7) * 3, 88000.0, 0.8, 0.0, &j);
-                chem_env_heterogeneous_m(&env[i], &m, &f->t, c[i]);
+                T[i] = 255.0 + (i % 7) * 3, P[i] = 88000.0, rh[i] = 0.8, lwc[i] = 0.0;
+                j2[i] = j.jno2, ja[i] = j.jno3_no2, jb[i] = j.jno3_no, oh[i] = m.oh_scale * chem_oh(&j);
+                for (int q = 0; q < f->t.n; q++) ca[(size_t)q * NCELL + i] = c[i][q];
                 for (int q = 0; q < NS; q++) y[i * NS + q] = c[i][m.idx[q]];
             }
-            chem_rate_constants_n(env, NCELL, k);
+            const ChemCells cells = {T, P, rh, lwc, j2, ja, jb, oh, ca, NCELL};
+            chem_cells_rates(&m, &f->t, NCELL, &cells, k);
             double t1 = now();
             chem_integrate_cells(&m, NCELL, y, k, NULL, 300.0, f->w, status, &cs);
             for (int i = 0; i < NCELL; i++)
@@ -977,7 +1069,8 @@ static void test_speed(void **st)
     free(y);
     free(k);
     free(status);
-    free(env);
+    free(ca);
+    free(T);
 }
 
 int main(void)
@@ -988,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_rates),
         cmocka_unit_test(test_vmath),
         cmocka_unit_test(test_rates_vs_libm),
+        cmocka_unit_test(test_het_vs_libm),
         cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_photostationary),
         cmocka_unit_test(test_conservation),
