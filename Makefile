@@ -4,6 +4,7 @@ PKGS    := netcdf proj gsl inih cairo
 BUILD   ?= build
 OPT     ?= portable
 SAN     ?=
+EXTRA_CFLAGS ?=
 
 ARCHFLAGS := $(if $(filter native,$(OPT)),-march=native,)
 SANITIZE  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -11,7 +12,7 @@ SANFLAGS  := $(if $(SAN),$(SANITIZE))
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := -std=c11 -O2 -g -Wall -Wextra -Werror -fopenmp -D_DEFAULT_SOURCE $(ARCHFLAGS) $(SANFLAGS) \
-           -Imodel -Iinput -Ipostproc $(PKG_CFLAGS)
+           -Imodel -Iinput -Ipostproc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 # MPI (OpenMPI's ompi-c): the batch spreads member groups over ranks (model/parallel.h)
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(shell pkg-config --libs ompi-c 2>/dev/null)
@@ -31,7 +32,7 @@ BOGDA    := $(if $(filter build,$(BUILD)),bin/bogda,$(BUILD)/bin/bogda)
 DEB_PKGS := gcc make pkg-config libnetcdf-dev netcdf-bin libproj-dev proj-data libgsl-dev \
             libinih-dev libudunits2-dev libcmocka-dev libcairo2-dev libopenmpi-dev openmpi-bin
 
-.PHONY: all deps test test-plain test-asan demo bench bench-batch clean check-deps
+.PHONY: all deps test test-plain test-asan portable-bin demo bench bench-batch clean check-deps
 all: $(BOGDA)
 
 $(BOGDA): $(LIB_OBJ) $(MAIN_OBJ)
@@ -63,8 +64,14 @@ test: deps
 	$(MAKE) test-plain
 	$(MAKE) test-asan
 
-test-plain: all $(TEST_BIN)
-	@BOGDA=$(abspath $(BOGDA)) TESTBIN=$(BUILD)/tests sh validation/run_tests.sh
+test-plain: all $(TEST_BIN) portable-bin
+	@BOGDA=$(abspath $(BOGDA)) BOGDA_PORTABLE=$(abspath build-portable/bin/bogda) TESTBIN=$(BUILD)/tests \
+	  sh validation/run_tests.sh
+
+# the program with the portable path of the hot kernels only (model/simd.h): test_portable runs a
+# case with it and with the multi-versioned build and compares the outputs bit for bit
+portable-bin:
+	$(MAKE) BUILD=build-portable SAN= EXTRA_CFLAGS=-DBOGDA_NO_CLONES build-portable/bin/bogda
 
 test-asan:
 	$(MAKE) BUILD=build-asan SAN=1 test-plain
@@ -80,4 +87,4 @@ bench-batch: deps all
 	sh bench/run_batch_bench.sh
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-portable bin

@@ -4,6 +4,9 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "simd.h"
+
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -92,7 +95,7 @@ enum { T = ADVECT_TILE };
  * (GCC function multi-versioning), so the default build stays portable.  The results are the
  * same bits on every path: the operations are the same IEEE ones, and ISO C mode (-std=c11)
  * keeps GCC from contracting a*b+c into a fused multiply-add. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#if BOGDA_CLONES
 #define TILE_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #else
 #define TILE_CLONES

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "aerosol.h"
+#include "simd.h"
 
 const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  "O3",
                                                   "NO3", "N2O5", "HNO3", "PSO4", "PNO3"};
@@ -28,15 +29,16 @@ const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  
  * floating-point operation traps, and sqrt must be the instruction rather than a call (no errno;
  * sqrt is correctly rounded either way); every operation and its result are unchanged (IEEE, no
  * reassociation: -std=c11 also keeps FMA contraction off, and the objects hold no FMA). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-/* and, as in rosenbrock.c, an AVX2 and a portable version picked at load time */
+#if BOGDA_CLONES
+/* and, as in rosenbrock.c, an AVX2 and a portable version picked at load time (model/simd.h) */
 #define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx2", "default")))
 /* The rate kernel (chem_vexp, chem_vlog: bit operations through memcpy) vectorises only without
  * the optimize attribute (with it GCC 12 does not vectorise the inlined bit casts); it has no
  * selects, so it needs no trapping-math licence. */
 #define RATE_KERNEL __attribute__((target_clones("avx2", "default")))
 #elif defined(__GNUC__) && !defined(__clang__)
-#define LANE_KERNEL __attribute__((optimize("no-trapping-math")))
+/* the portable path alone: what the "default" clone above is */
+#define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno")))
 #define RATE_KERNEL
 #else
 #define LANE_KERNEL

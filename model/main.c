@@ -6,6 +6,7 @@
 #include "err.h"
 #include "model.h"
 #include "parallel.h"
+#include "simd.h"
 #include "aqi.h"
 #include "batch.h"
 #include "box.h"
@@ -146,6 +147,14 @@ static int dispatch(int argc, char **argv)
     }
     if (!strcmp(verb, "--version")) {
         printf("bogda %s\n", BOGDA_VERSION);
+        /* which compiled path of the hot kernels this CPU runs (model/simd.h): the same bits on each */
+#if BOGDA_CLONES
+        __builtin_cpu_init();
+        printf("kernels: multi-versioned (portable, avx2; advection and diffusion also avx512f); this CPU: %s\n",
+               __builtin_cpu_supports("avx512f") ? "avx512f" : __builtin_cpu_supports("avx2") ? "avx2" : "portable");
+#else
+        printf("kernels: one path (portable: built without multi-versioning)\n");
+#endif
         return 0;
     }
     /* Under mpirun: `run` and `forecast` split the grid over the ranks, `batch` spreads member

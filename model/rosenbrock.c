@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
+
 /* ROS3 coefficients (Sandu et al. 1997, Table 3; as in KPP's Ros3, in its notation): stage i
  * solves (I/(gamma h) - J) K_i = f(y + sum_j a_ij K_j) + sum_j (c_ij / h) K_j; the third stage
  * reuses the second function value (a_31 = a_21 = 1, a_32 = 0). */
@@ -30,12 +32,13 @@ static const double FAC_NEG = 0.5;
  * The lane loops run 4 lanes per instruction where the CPU has AVX2 and 2 (SSE2) elsewhere: the
  * portable build carries both and picks at load time.  The same IEEE operations in the same
  * order either way (-std=c11 keeps FMA contraction off), so the results are the same bits. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#if BOGDA_CLONES /* model/simd.h */
 #define LANE_CLONES __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx2", "default")))
 #define LANE_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno"))) /* inlines into the clones (the same options, or GCC will not inline) */
 #elif defined(__GNUC__) && !defined(__clang__)
-#define LANE_CLONES __attribute__((optimize("no-trapping-math")))
-#define LANE_HELPER __attribute__((optimize("no-trapping-math")))
+/* the portable path alone: what the "default" clone above is */
+#define LANE_CLONES __attribute__((optimize("no-trapping-math", "no-math-errno")))
+#define LANE_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno")))
 #else
 #define LANE_CLONES
 #define LANE_HELPER

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
+
 /* The column matrix is eliminated from the top down (the Thomas algorithm run upwards), so that
  * the deposition conductance vd, which only touches the ground row, enters the last pivot alone:
  * the elimination of layers nz-1..1 is shared by every species, and a depositing species costs
@@ -122,7 +124,7 @@ void vdiff_work_free(VdiffWork *w)
  * multi-versioning), so the default build stays portable.  Every path computes the same bits: the
  * same IEEE operations per column, and ISO C mode (-std=c11, i.e. -ffp-contract=off) keeps GCC
  * from fusing a*b+c; test_vdiff compares vdiff_3d with the scalar vdiff_column bit for bit. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__gnu_linux__)
+#if BOGDA_CLONES
 #define VD_CLONES __attribute__((target_clones("default", "avx2", "avx512f")))
 #else
 #define VD_CLONES
