@@ -8,6 +8,9 @@
 
 #include "aerosol.h"
 #include "simd.h"
+#if BOGDA_CLONES
+#include <emmintrin.h> /* SSE2 (baseline x86-64): sqrtpd in rp_lanes */
+#endif
 
 const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  "O3",
                                                   "NO3", "N2O5", "HNO3", "PSO4", "PNO3"};
@@ -36,6 +39,8 @@ const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  
  * the optimize attribute (with it GCC 12 does not vectorise the inlined bit casts); it has no
  * selects, so it needs no trapping-math licence. */
 #define RATE_KERNEL __attribute__((target_clones("avx2", "default")))
+/* helpers inlined into the lane kernels: their optimisation options, or GCC does not inline */
+#define LANE_KERNEL_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno")))
 #elif defined(__GNUC__) && !defined(__clang__)
 /* the portable path alone: what the "default" clone above is */
 #define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno")))
@@ -907,12 +912,28 @@ struct ChemWork {
 
 /* (LANE_KERNEL: see the top of the file) */
 
-/* The steady-state RP of every lane with the quadratic's B and A (rp_solve).  sqrt stays in a
- * scalar loop of its own: with errno handling it is a call, which stops a loop vectorising. */
+/* The square roots of rp_lanes: GCC keeps libm's errno check around sqrt (a compare, a branch
+ * and a call for negative arguments) despite the kernels' no-math-errno, so a loop holding it
+ * does not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
+ * VEX-encoded in the AVX2 one) is the same correctly rounded IEEE square root two lanes at a
+ * time, NaN for a negative argument like sqrt: the same bits (round 5: rp_lanes about -25 %). */
+#if BOGDA_CLONES
+LANE_KERNEL_HELPER static inline void lane_sqrt(const double *restrict x, double *restrict r)
+{
+    for (int l = 0; l < W; l += 2) _mm_storeu_pd(r + l, _mm_sqrt_pd(_mm_loadu_pd(x + l)));
+}
+#else
+static inline void lane_sqrt(const double *restrict x, double *restrict r)
+{
+    for (int l = 0; l < W; l++) r[l] = sqrt(x[l]);
+}
+#endif
+
+/* The steady-state RP of every lane with the quadratic's B and A (rp_solve). */
 LANE_KERNEL static void rp_lanes(const double *restrict k, const double *restrict y,
                                  double *restrict rp, double *restrict B, double *restrict A)
 {
-    double C[W], disc[W], sq[W];
+    double C[W], disc[W];
 #pragma omp simd
     for (int l = 0; l < W; l++) {
         const double c0 = y[0 * W + l], c2 = y[2 * W + l], c3 = y[3 * W + l];
@@ -927,7 +948,8 @@ LANE_KERNEL static void rp_lanes(const double *restrict k, const double *restric
         A[l] = q2;
         disc[l] = q1 * q1 - 4.0 * q2 * q0;
     }
-    for (int l = 0; l < W; l++) sq[l] = sqrt(disc[l]);
+    double sq[W];
+    lane_sqrt(disc, sq);
 #pragma omp simd
     for (int l = 0; l < W; l++) {
         const double den = -B[l] + sq[l];
@@ -1042,7 +1064,12 @@ LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restric
 {
 #pragma omp simd
     for (int l = 0; l < W; l++) {
-        double g0 = -J[0 * W + l] + gh[l];
+        /* J's entries 0, 46, 64, 77, 88 and 99 are the zeros jac_fixed writes (an empty
+         * diagonal or a fill-in): -(+0) + gh = gh exactly, and -(+0) = -0, so the pivots of
+         * rows 0, 7, 8 and 9 are gh itself and one division serves all four (10 divisions per
+         * lane were the bulk of the factorisation; the same bits as before). */
+        const double ghl = gh[l];
+        double g0 = ghl;
         double g11 = -J[11 * W + l] + gh[l];
         double g20 = -J[20 * W + l];
         double g22 = -J[22 * W + l] + gh[l];
@@ -1059,27 +1086,27 @@ LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restric
         double g43 = -J[43 * W + l];
         double g44 = -J[44 * W + l] + gh[l];
         double g45 = -J[45 * W + l];
-        double g46 = -J[46 * W + l];
+        double g46 = -0.0;
         double g52 = -J[52 * W + l];
         double g53 = -J[53 * W + l];
         double g54 = -J[54 * W + l];
         double g55 = -J[55 * W + l] + gh[l];
         double g56 = -J[56 * W + l];
         double g63 = -J[63 * W + l];
-        double g64 = -J[64 * W + l];
+        double g64 = -0.0;
         double g65 = -J[65 * W + l];
         double g66 = -J[66 * W + l] + gh[l];
         double g70 = -J[70 * W + l];
         double g72 = -J[72 * W + l];
         double g73 = -J[73 * W + l];
         double g76 = -J[76 * W + l];
-        double g77 = -J[77 * W + l] + gh[l];
+        double g77 = ghl;
         double g81 = -J[81 * W + l];
-        double g88 = -J[88 * W + l] + gh[l];
+        double g88 = ghl;
         double g90 = -J[90 * W + l];
         double g92 = -J[92 * W + l];
         double g93 = -J[93 * W + l];
-        double g99 = -J[99 * W + l] + gh[l];
+        double g99 = ghl;
         const double i0 = 1.0 / g0;
         g20 *= i0;
         g30 *= i0;
@@ -1121,9 +1148,9 @@ LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restric
         g65 *= i5;
         g66 -= g65 * g56;
         const double i6 = 1.0 / g66;
-        const double i7 = 1.0 / g77;
-        const double i8 = 1.0 / g88;
-        const double i9 = 1.0 / g99;
+        const double i7 = i0;
+        const double i8 = i0;
+        const double i9 = i0;
         g[0 * W + l] = g0;
         g[11 * W + l] = g11;
         g[20 * W + l] = g20;
@@ -1173,7 +1200,7 @@ LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restric
         dinv[8 * W + l] = i8;
         dinv[9 * W + l] = i9;
         bad[l] = BADPIV(g0) | BADPIV(g11) | BADPIV(g22) | BADPIV(g33) | BADPIV(g44) | BADPIV(g55) |
-                 BADPIV(g66) | BADPIV(g77) | BADPIV(g88) | BADPIV(g99);
+                 BADPIV(g66); /* g77 = g88 = g99 = g0 */
     }
 }
 #undef BADPIV
@@ -1324,13 +1351,15 @@ static int next_w(void *ctx, int lane, double *y)
     w->lane_cell[lane] = c;
     const double *restrict yc = w->y + (size_t)c * NS, *restrict kc = w->kc + (size_t)c * NR;
     double *restrict kl = w->kl + lane, *restrict sl = w->srcl + lane;
+    /* written out (fixed counts): the loop exits were a mispredicted branch each per cell */
+#pragma GCC unroll 16
     for (int s = 0; s < NS; s++) y[s * W] = yc[s];
+#pragma GCC unroll 20
     for (int r = 0; r < NR; r++) kl[r * W] = kc[r];
+    /* without sources srcl keeps the zeros run_lanes wrote (nothing else writes it) */
     if (w->src) {
         const double *restrict sc = w->src + (size_t)c * NS;
         for (int s = 0; s < NS; s++) sl[s * W] = sc[s];
-    } else {
-        for (int s = 0; s < NS; s++) sl[s * W] = 0.0;
     }
     return 1;
 }
@@ -1341,6 +1370,7 @@ static void done_w(void *ctx, int lane, const double *y, int status, const RosSt
     const int c = w->lane_cell[lane];
     if (status == ROS_OK) {
         double *yc = w->y + (size_t)c * NS;
+#pragma GCC unroll 16
         for (int s = 0; s < NS; s++) yc[s] = y[s * W];
     }
     w->status[c] = status == ROS_OK ? CHEM_OK : CHEM_FAILED;
@@ -1385,7 +1415,9 @@ static void run_lanes(const ChemMech *m, double *y, const double *k, const doubl
     memset(w->kl, 0, sizeof w->kl);
     w->rp_y = NULL;
     memset(w->srcl, 0, sizeof w->srcl);
-    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL, stage_w};
+    /* keeps_initial: a cell's values in y stay as they were until done_w writes a success, and
+     * a failed cell is retried from its own copy (chem_integrate_cells) */
+    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL, stage_w, 1};
     ros3_integrate_w(NS, &ops, w, span, o, w->ros);
 }
 

@@ -84,7 +84,8 @@ typedef void (*RosJacW)(void *ctx, const double *y, double *jac);
 /* next: give lane a new problem, writing its initial values to y[i * ROS_W] (i < n) and its
  * parameters wherever f and jac read them; return 0 when there is none left.
  * done: the lane's problem is finished with status (ROS_OK, or a failure with y restored to
- * the initial values); y[i * ROS_W] holds the result; st its counts. */
+ * the initial values, unless RosLaneOps.keeps_initial); y[i * ROS_W] holds the result; st its
+ * counts. */
 typedef int (*RosNextW)(void *ctx, int lane, double *y);
 typedef void (*RosDoneW)(void *ctx, int lane, const double *y, int status, const RosStats *st);
 
@@ -113,6 +114,10 @@ typedef struct RosLaneOps {
     void (*stage)(void *ctx, int stage, const double *G, const double *dinv, const double *f,
                   const double *k1, const double *c1, const double *k2, const double *c2, double *x,
                   const double *y, double *ynew);
+    /* 1: the caller keeps each problem's initial values itself and its done() does not read y
+     * for a failed problem (y then holds the last trial values, not the initial ones), so the
+     * solver need not copy them aside when next() hands a problem out */
+    int keeps_initial;
 } RosLaneOps;
 
 /* Integrates every problem ops->next() hands out over span.  Each problem's result and status
