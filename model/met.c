@@ -896,8 +896,16 @@ int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_sta
         rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
         goto fail;
     }
-    /* Every record once, file by file, so that each file's problems come in one message. */
+    /* Every record the run reads once (those of [t_start, t_end] and the two that bracket its
+     * ends: a month of WRF files given for a day's run costs a day's validation), file by file,
+     * so that each file's problems come in one message. */
+    int r0 = 0, r1 = m->nrec - 1;
+    while (r0 + 1 < m->nrec && m->recs[r0 + 1].time <= t_start) r0++;
+    while (r1 > 0 && m->recs[r1 - 1].time >= t_end) r1--;
     for (int f = 0; f < nfiles && rc == BG_OK; f++) {
+        int used = 0;
+        for (int r = r0; r <= r1; r++) used |= m->recs[r].file == f;
+        if (!used) continue;
         Checks c;
         memset(&c, 0, sizeof c);
         int ncid, st = nc_open(m->files[f], NC_NOWRITE, &ncid);
@@ -905,7 +913,7 @@ int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_sta
             rc = nc_fail(e, m->files[f], NULL, st);
             break;
         }
-        for (int r = 0; r < m->nrec && rc == BG_OK; r++)
+        for (int r = r0; r <= r1 && rc == BG_OK; r++)
             if (m->recs[r].file == f) rc = load_record(m, r, ncid, &m->rec[0], &c, e);
         nc_close(ncid);
         if (rc == BG_OK && checks_any(&c)) {

@@ -70,10 +70,12 @@ typedef struct Met {
                               that rows run in parallel without sharing */
 } Met;
 
-/* Opens and validates every file before the first step: required variables (all missing ones
- * listed in one message), dimensions and projection consistent with g and between files, NaN/Inf
- * (count and first index), implausible magnitudes (T in Celsius, P in hPa), times strictly
- * increasing and regularly spaced across files with no duplicates, and [t_start, t_end] covered.
+/* Opens and validates every file before the first step (the headers of every file, the values of
+ * the records the run reads: those of [t_start, t_end] and the two around its ends): required
+ * variables (all missing ones listed in one message), dimensions and projection consistent with
+ * g and between files, NaN/Inf (count and first index), implausible magnitudes (T in Celsius,
+ * P in hPa), times strictly increasing and regularly spaced across files with no duplicates, and
+ * [t_start, t_end] covered.
  * Returns BG_OK or BG_EINPUT naming file and variable. */
 int met_open(Met *m, const Grid *g, char *const *files, int nfiles, double t_start, double t_end,
              double kz_min, BgErr *e);

@@ -454,6 +454,13 @@ static void test_nan_refused_with_count(void **state)
     print_message("refused: %s\n", e.msg);
     assert_non_null(strstr(e.msg, path));
     assert_non_null(strstr(e.msg, ":U: 3 NaN/Inf values, first at [t=0,k=2,j=1,i=4]"));
+    /* only the records a run reads are validated: 04-05 UTC reads records 1 and 2 (03, 06 UTC) */
+    assert_int_equal(open_met(&m, files, 1, T0 + 4 * 3600, T0 + 5 * 3600, &e), BG_OK);
+    met_close(&m);
+    /* 07-09 UTC reads records 2 and 3: the NaN of record 3 only */
+    assert_int_equal(open_met(&m, files, 1, T0 + 7 * 3600, T9, &e), BG_EINPUT);
+    print_message("07-09 UTC refused: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, ":U: 1 NaN/Inf values, first at [t=3,k=0,j=0,i=0]"));
 }
 
 static void test_duplicate_times_refused(void **state)
