@@ -675,7 +675,6 @@ static void test_exch_h_used_when_present(void **state)
     met_close(&m);
 }
 
-/* Several problems in one file come in one message: pressure in hPa and T2 in Celsius. */
 /* A field that is 0 in both bracketing records (no rain: QRAIN written as 0) is interpolated by
  * a clear: +0 bit for bit, like (1-w) 0 + w 0; the others still follow (1-w) a + w b exactly. */
 static void test_zero_field_interpolation(void **state)
@@ -727,6 +726,7 @@ static void test_zero_field_interpolation(void **state)
     met_close(&m);
 }
 
+/* Several problems in one file come in one message: pressure in hPa and T2 in Celsius. */
 static void test_units_problems_in_one_message(void **state)
 {
     (void)state;
