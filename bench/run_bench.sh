@@ -104,7 +104,9 @@ if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
         esac
     done
 fi
-get() { awk -v k="$2" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$OUT/$1/run.log" 2>/dev/null | tail -n 1; }
+# the value of KEY (a "KEY value" or "timing KEY value" line) in the run.log FILE
+logval() { awk -v k="$2" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$1" 2>/dev/null | tail -n 1; }
+get() { logval "$OUT/$1/run.log" "$2"; }
 cells=$(get run_t1 cells); species=$(get run_t1 species); steps=$(get run_t1 sync_steps)
 w1=$(get run_t1 wall_s); w2=$(get run_t2 wall_s)
 awk -v H="$H" -v cells="$cells" -v sp="$species" -v steps="$steps" -v w1="$w1" -v w2="$w2" \
@@ -144,8 +146,8 @@ BEGIN {
     print "wrote bench/results.json"
 }'
 [ "${BENCH_SKIP_FULL:-0}" = 1 ] && exit 0 # the transport part only (quick checks)
-sget() { awk -v k="$2" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$CASE/speedup_$1/run.log" 2>/dev/null | tail -n 1; }
-fget() { awk -v k="$1" '$1 == k { print $2 } $1 == "timing" && $2 == k { print $3 }' "$FLOG" | tail -n 1; }
+sget() { logval "$CASE/speedup_$1/run.log" "$2"; }
+fget() { logval "$FLOG" "$1"; }
 awk -v H="$FH" -v cells="$(fget cells)" -v sp="$(fget species)" -v steps="$(fget sync_steps)" -v w="$(fget wall_s)" \
     -v fw="$(fget forecast_wall_s)" \
     -v a="$(fget advection_s)" -v d="$(fget diffusion_s)" -v em="$(fget emissions_s)" -v pr="$(fget plume_rise_s)" \
