@@ -453,6 +453,10 @@ static int member_begin(Model *m, BgErr *e)
             BOGDA_VERSION, ts, te, omp_get_max_threads(), m->config_hash, m->config_text);
     fprintf(m->log, "grid %d x %d x %d, dx %.0f m, MAP_PROJ %d; %d species; %d met files\n",
             m->grid.nx, m->grid.ny, m->grid.nz, m->grid.dx, m->grid.map_proj, m->state.nspec, rc->nmet);
+    if (m->met_borrowed || (m->has_src && m->src.borrowed))
+        fprintf(m->log, "set-up shared with the group's first member (model_setup_member): %s%s%s\n",
+                m->met_borrowed ? "meteorology" : "", m->met_borrowed && m->src.borrowed ? ", " : "",
+                m->has_src && m->src.borrowed ? "inventory, profiles and point sources" : "");
     if (m->has_bcf) {
         const char **names = malloc((size_t)m->state.nspec * sizeof *names);
         char line[2048];

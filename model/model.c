@@ -486,7 +486,7 @@ static int setup_controls(Model *m, BgErr *e)
 }
 
 /* Emissions, deposition parameters and chemistry of the chemical model. */
-static int setup_chemical_model(Model *m, BgErr *e)
+static int setup_chemical_model(Model *m, const Model *lead, BgErr *e)
 {
     const Grid *g = &m->grid;
     const size_t plane = (size_t)g->nx * g->ny;
@@ -513,7 +513,7 @@ static int setup_chemical_model(Model *m, BgErr *e)
                            .molar_mass_kg_mol = m->model_mm, .nmodel = nt, .extra = m->extra,
                            .nextra = m->nextra, .t_start = m->rc.t_start, .t_end = m->rc.t_end};
         m->has_src = 1; /* sources_free releases a partly opened set too */
-        BG_TRY(sources_open(&m->src, &su, e));
+        if (!(lead && lead->has_src && sources_borrow(&m->src, &su, &lead->src))) BG_TRY(sources_open(&m->src, &su, e));
         BG_TRY(setup_controls(m, e));
         BG_TRY(sources_start(&m->src, m->has_ctl ? &m->ctl : NULL, e));
         m->sflux = calloc((size_t)nt * plane, sizeof *m->sflux);
@@ -622,8 +622,28 @@ const MetFields *model_met_mask(Model *m, double t, unsigned mask, BgErr *e)
     return &c->f[slot];
 }
 
+/* lead's meteorology serves m: the same files in the same order, run window, grid and Kz floor
+ * (met_open's validation and the fields it derives depend on nothing else) */
+static int same_met(const Model *m, const Model *lead)
+{
+    const Grid *a = &m->grid, *b = &lead->grid;
+    if (lead->met_borrowed || !lead->met.nrec || m->rc.nmet != lead->rc.nmet || m->rc.t_start != lead->rc.t_start ||
+        m->rc.t_end != lead->rc.t_end || m->rc.kz_min != lead->rc.kz_min || a->nx != b->nx || a->ny != b->ny ||
+        a->nz != b->nz || a->dx != b->dx || a->dy != b->dy)
+        return 0;
+    for (int i = 0; i < m->rc.nmet; i++)
+        if (strcmp(m->rc.met_files[i], lead->rc.met_files[i])) return 0;
+    return 1;
+}
+
 int model_setup(Model *m, const char *config_path, char *const *overrides, int noverrides, int resume,
                 const char *scenario, BgErr *e)
+{
+    return model_setup_member(m, NULL, config_path, overrides, noverrides, resume, scenario, e);
+}
+
+int model_setup_member(Model *m, Model *lead, const char *config_path, char *const *overrides, int noverrides,
+                       int resume, const char *scenario, BgErr *e)
 {
     memset(m, 0, sizeof *m);
     m->resume = resume;
@@ -660,17 +680,23 @@ int model_setup(Model *m, const char *config_path, char *const *overrides, int n
     BG_TRY(check_csv(m, "cities", "city,lon,lat,population", 4, e));
     BG_TRY(glob_met(m, e));
     BG_TRY(grid_from_wrf(&m->grid, m->rc.met_files[0], e));
-    BG_TRY(met_open(&m->met, &m->grid, m->rc.met_files, m->rc.nmet, m->rc.t_start, m->rc.t_end,
-                    m->rc.kz_min, e));
-    for (int i = 0; i < MET_CACHE; i++)
-        if (met_fields_alloc(&m->cache.f[i], &m->grid)) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    if (lead && same_met(m, lead)) {
+        /* validated by lead's set-up; read and interpolated by lead (model_met) */
+        m->met_from = lead;
+        m->met_borrowed = 1;
+    } else {
+        BG_TRY(met_open(&m->met, &m->grid, m->rc.met_files, m->rc.nmet, m->rc.t_start, m->rc.t_end,
+                        m->rc.kz_min, e));
+        for (int i = 0; i < MET_CACHE; i++)
+            if (met_fields_alloc(&m->cache.f[i], &m->grid)) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    }
     const Grid *g = &m->grid;
     if (state_alloc(&m->state, g->nx, g->ny, g->nz, m->nspec))
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the state");
     memcpy(m->state.spec, m->species, (size_t)m->nspec * sizeof *m->species);
     BG_TRY(init_state(m, e));
     BG_TRY(open_boundary_file(m, e));
-    if (m->rc.full) BG_TRY(setup_chemical_model(m, e));
+    if (m->rc.full) BG_TRY(setup_chemical_model(m, lead, e));
     else if (m->rc.scenario[0])
         return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "--scenario %s: scenarios act on emissions, but [processes] emissions = off", m->rc.scenario);
     m->t_cont = m->rc.t_start;

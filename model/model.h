@@ -144,6 +144,7 @@ typedef struct Model {
     int resume;
     double t_cont;                      /* time the run continues from (== t_start if fresh) */
     struct Model *met_from;             /* in a group: the member that provides the met */
+    int met_borrowed;                   /* set up by model_setup_member: no met of its own */
     int distributed;                    /* bogda run under mpirun: the grid is split over the ranks */
     const ParDecomp *dec;               /* this rank's rows (set by the driver; NULL: all) */
 } Model;
@@ -152,6 +153,16 @@ typedef struct Model {
  * builds grid, met, state and processes.  Nothing is written. */
 int model_setup(Model *m, const char *config_path, char *const *overrides, int noverrides,
                 int resume, const char *scenario, BgErr *e);
+/* model_setup for a member of a batch group whose leader lead (set up by model_setup from the same
+ * configuration) has validated the inputs already: where the member's meteorology files, run
+ * window and grid are lead's, it reads the meteorology through lead (met_from) and opens none of
+ * its own, and where its inventory, profiles and point-source files are lead's, it borrows lead's
+ * loaded copies instead of reading, validating and regridding them again (docs/batch.md: ~2 s
+ * and one met cache per member on the 4-km case).  Anything else is set up as by model_setup.
+ * lead must stay set up while m is used; model_free(m) does not touch what m borrowed, so the
+ * two may be freed in either order.  lead NULL: model_setup. */
+int model_setup_member(Model *m, Model *lead, const char *config_path, char *const *overrides,
+                       int noverrides, int resume, const char *scenario, BgErr *e);
 /* Runs from the initial (or restart) time to the end; writes outputs, restarts, budget, log. */
 int model_run(Model *m, BgErr *e);
 /* Runs k set-up members (the same configuration but for the scenario and the output directory)

@@ -10,6 +10,16 @@
 
 #define M_AIR_KG_MOL 0.0289644 /* dry air, U.S. Standard Atmosphere 1976 */
 
+static int same_path(const char *a, const char *b)
+{
+    return !strcmp(a ? a : "", b ? b : "");
+}
+
+static unsigned window_months(const SourcesSetup *su)
+{
+    return su->t_end > su->t_start ? inventory_months_of(su->t_start, su->t_end) : 0xfffu;
+}
+
 int sources_open(Sources *s, const SourcesSetup *su, BgErr *e)
 {
     memset(s, 0, sizeof *s);
@@ -18,8 +28,7 @@ int sources_open(Sources *s, const SourcesSetup *su, BgErr *e)
     s->su = *su;
     s->tz_h = su->timezone_offset_h;
     s->nmodel = su->nmodel;
-    unsigned months = su->t_end > su->t_start ? inventory_months_of(su->t_start, su->t_end) : 0xfffu;
-    BG_TRY(inventory_load_months(&s->inv, su->inventory, g, months, e));
+    BG_TRY(inventory_load_months(&s->inv, su->inventory, g, window_months(su), e));
     if (su->profiles && su->profiles[0]) {
         BG_TRY(profiles_load(&s->prof, su->profiles, e));
         s->has_prof = 1;
@@ -40,6 +49,28 @@ int sources_open(Sources *s, const SourcesSetup *su, BgErr *e)
         }
     }
     return BG_OK;
+}
+
+int sources_borrow(Sources *s, const SourcesSetup *su, const Sources *from)
+{
+    memset(s, 0, sizeof *s);
+    const SourcesSetup *fu = &from->su;
+    /* the loaded inventory depends on its file, the held months and the grid it was regridded to */
+    if (!from->inv.nsector || !same_path(su->inventory, fu->inventory) || !same_path(su->profiles, fu->profiles) ||
+        !same_path(su->points, fu->points) || window_months(su) != window_months(fu) ||
+        su->grid->nx != fu->grid->nx || su->grid->ny != fu->grid->ny || su->grid->nz != fu->grid->nz)
+        return 0;
+    s->g = su->grid;
+    s->su = *su;
+    s->tz_h = su->timezone_offset_h;
+    s->nmodel = su->nmodel;
+    s->borrowed = 1;
+    s->inv = from->inv;
+    s->prof = from->prof;
+    s->has_prof = from->has_prof;
+    s->pts = from->pts;
+    s->pt_sector = from->pt_sector;
+    return 1;
 }
 
 int sources_start(Sources *s, const ControlSet *controls, BgErr *e)
@@ -86,14 +117,16 @@ void sources_free(Sources *s)
     if (!s) return;
     if (s->started) emissions_free(&s->em);
     if (s->has_pspec) speciation_free(&s->pspec);
-    points_free(&s->pts);
-    if (s->has_prof) profiles_free(&s->prof);
-    inventory_free(&s->inv);
+    if (!s->borrowed) {
+        points_free(&s->pts);
+        if (s->has_prof) profiles_free(&s->prof);
+        inventory_free(&s->inv);
+        free(s->pt_sector);
+    }
     free(s->flux);
     free(s->tot_kg_s);
     free(s->pt_kg_s);
     free(s->pt_rate);
-    free(s->pt_sector);
     free(s->pt_prof);
     free(s->work);
     memset(s, 0, sizeof *s);

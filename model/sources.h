@@ -32,6 +32,7 @@ typedef struct Sources {
     const Grid *g;
     SourcesSetup su;
     int started, has_pspec;
+    int borrowed;          /* inv, prof, pts and pt_sector belong to another Sources (sources_borrow) */
     Inventory inv;
     Profiles prof;
     int has_prof;
@@ -56,6 +57,12 @@ typedef struct Sources {
 /* Reads and validates every input (inventory, profiles, points): BG_EINPUT on bad data, also
  * when a point source's sector is not an inventory sector.  The arrays of su must outlive s. */
 int sources_open(Sources *s, const SourcesSetup *su, BgErr *e);
+/* Instead of sources_open: when su names the same inventory, profiles and points files, the same
+ * inventory months (run window) and a grid of the same size as from's set-up, s shares from's
+ * loaded and validated inputs, read-only (a batch's members: docs/batch.md), and 1 is returned;
+ * otherwise s is left empty and 0 is returned (call sources_open).  from must outlive s's use;
+ * sources_free(s) leaves them alone. */
+int sources_borrow(Sources *s, const SourcesSetup *su, const Sources *from);
 /* Builds the on-the-fly emission computation with the scenario's controls (NULL: baseline),
  * which are parsed against the inventory's sector and species names (s->inv). */
 int sources_start(Sources *s, const ControlSet *controls, BgErr *e);

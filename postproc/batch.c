@@ -355,14 +355,17 @@ int batch_main(int argc, char **argv, BgErr *e)
                 BgErr me = {0};
                 int resume = pass == 0 && !strcmp(mem[q].status, "running");
                 Model *m = &ms[k];
-                int mrc = model_setup(m, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
+                /* the group's first member reads and validates the inputs; the others borrow them
+                 * (model_setup_member: the same files, so the same checks and the same bits) */
+                Model *lead = k > 0 ? mp[0] : NULL;
+                int mrc = model_setup_member(m, lead, config, sets, nset + 1, resume, q ? mem[q].name : NULL, &me);
                 char win[72] = "";
                 if (mrc == BG_OK) window_of(m, win, sizeof win);
                 if (mrc == BG_OK && resume && strcmp(mem[q].window, win)) {
                     /* killed in a run of another window: start afresh */
                     model_free(m);
                     me = (BgErr){0};
-                    mrc = model_setup(m, config, sets, nset + 1, 0, q ? mem[q].name : NULL, &me);
+                    mrc = model_setup_member(m, lead, config, sets, nset + 1, 0, q ? mem[q].name : NULL, &me);
                 }
                 if (mrc == BG_OK && !strcmp(mem[q].status, "done") && !strcmp(mem[q].hash, m->config_hash) &&
                     reached_end(m, &mem[q])) {

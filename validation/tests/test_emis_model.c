@@ -637,6 +637,24 @@ static void test_batch(void **st)
     while (f && fgets(line, sizeof line, f)) done += strstr(line, ",\"done\",") != NULL;
     if (f) fclose(f);
     assert_int_equal(done, 5);
+    /* the group's first member (the baseline) read and validated the inputs; the others borrowed
+     * them (model_setup_member) and, above, still rank as their separate runs would */
+    {
+        static char logb[1 << 16], logn[1 << 16];
+        const char *who[2] = {"baseline", "nox"};
+        char *buf[2] = {logb, logn};
+        for (int w = 0; w < 2; w++) {
+            snprintf(path, sizeof path, "%s/%s/run.log", dir, who[w]);
+            f = fopen(path, "r");
+            assert_non_null(f);
+            size_t nr = fread(buf[w], 1, sizeof logb - 1, f);
+            buf[w][nr] = 0;
+            fclose(f);
+        }
+        assert_null(strstr(logb, "set-up shared"));
+        assert_non_null(strstr(logn, "set-up shared with the group's first member (model_setup_member): "
+                                     "meteorology, inventory, profiles and point sources"));
+    }
     /* a second batch redoes nothing and ranks the same */
     char r1[700];
     snprintf(r1, sizeof r1, "%s/ranking.csv", dir);
