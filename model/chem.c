@@ -506,7 +506,7 @@ RATE_KERNEL static void rates_lanes(const double *restrict T, const double *rest
                                     const double *restrict P, const double *restrict jno2,
                                     const double *restrict jno3a, const double *restrict jno3b,
                                     const double *restrict oh, const double *restrict khet,
-                                    const double *restrict kaq, int nl, double *restrict k)
+                                    const double *restrict kaq, int nl, double *restrict k, size_t RW_)
 {
 #pragma omp simd
     for (int l = 0; l < nl; l++) {
@@ -515,26 +515,26 @@ RATE_KERNEL static void rates_lanes(const double *restrict T, const double *rest
         const double j = jno2[l], o = oh[l];
         /* dark (J = 0): 0 exactly, since 0 x a finite exponential is the 0 that k_r1 returns
          * (J >= 0 always; no select, which GCC would turn into a branch around the exp) */
-        k[0 * RW + l] = j * 1.0e4 * chem_vexp(-4710.0 / t);
-        k[1 * RW + l] = 5482.0 * chem_vexp(242.0 / t) * fp * PPM_MIN_TO_PPB_S;
-        k[2 * RW + l] = j;
-        k[3 * RW + l] = 2643.0 * chem_vexp(-1370.0 / t) * fp * PPM_MIN_TO_PPB_S;
-        k[4 * RW + l] = 1.0e4 * fp * PPM_MIN_TO_PPB_S;
-        k[5 * RW + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
-        k[6 * RW + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
-        k[7 * RW + l] = 1.4e-13 * chem_vexp(-2470.0 / t) * ppb;
-        k[8 * RW + l] = 1.8e-11 * chem_vexp(110.0 / t) * ppb;
-        k[9 * RW + l] = jno3a[l];
-        k[10 * RW + l] = jno3b[l];
-        k[11 * RW + l] = troe_v(3.6e-30 * chem_vexp(-4.1 * ln_t), 1.9e-12 * chem_vexp(0.2 * ln_t), LN_FC_035, m) * ppb;
-        k[12 * RW + l] = troe_v(1.3e-3 * chem_vexp(-3.5 * ln_t - 11000.0 / t),
+        k[0 * RW_ + l] = j * 1.0e4 * chem_vexp(-4710.0 / t);
+        k[1 * RW_ + l] = 5482.0 * chem_vexp(242.0 / t) * fp * PPM_MIN_TO_PPB_S;
+        k[2 * RW_ + l] = j;
+        k[3 * RW_ + l] = 2643.0 * chem_vexp(-1370.0 / t) * fp * PPM_MIN_TO_PPB_S;
+        k[4 * RW_ + l] = 1.0e4 * fp * PPM_MIN_TO_PPB_S;
+        k[5 * RW_ + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
+        k[6 * RW_ + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
+        k[7 * RW_ + l] = 1.4e-13 * chem_vexp(-2470.0 / t) * ppb;
+        k[8 * RW_ + l] = 1.8e-11 * chem_vexp(110.0 / t) * ppb;
+        k[9 * RW_ + l] = jno3a[l];
+        k[10 * RW_ + l] = jno3b[l];
+        k[11 * RW_ + l] = troe_v(3.6e-30 * chem_vexp(-4.1 * ln_t), 1.9e-12 * chem_vexp(0.2 * ln_t), LN_FC_035, m) * ppb;
+        k[12 * RW_ + l] = troe_v(1.3e-3 * chem_vexp(-3.5 * ln_t - 11000.0 / t),
                                 9.7e14 * chem_vexp(0.1 * ln_t - 11080.0 / t), LN_FC_035, m);
-        k[13 * RW + l] = khet[l];
+        k[13 * RW_ + l] = khet[l];
         /* no OH at night: 0 exactly (a finite fall-off constant x 0 is the 0 x OH of k_o1;
          * OH >= 0 always) */
-        k[14 * RW + l] = troe_v(3.2e-30 * chem_vexp(-4.5 * ln_t), 3.0e-11, LN_FC_041, m) * o;
-        k[15 * RW + l] = troe_v(2.8e-31 * chem_vexp(-2.6 * ln_t), 2.0e-12, LN_FC_053, m) * o;
-        k[16 * RW + l] = kaq[l];
+        k[14 * RW_ + l] = troe_v(3.2e-30 * chem_vexp(-4.5 * ln_t), 3.0e-11, LN_FC_041, m) * o;
+        k[15 * RW_ + l] = troe_v(2.8e-31 * chem_vexp(-2.6 * ln_t), 2.0e-12, LN_FC_053, m) * o;
+        k[16 * RW_ + l] = kaq[l];
     }
 }
 
@@ -549,7 +549,7 @@ void chem_rate_constants_n(const ChemEnv *env, int n, double *k)
             j2[l] = e->j.jno2, ja[l] = e->j.jno3_no2, jb[l] = e->j.jno3_no;
             oh[l] = e->oh, kh[l] = e->k_n2o5_het, ka[l] = e->k_so2_aq;
         }
-        rates_lanes(T, M, P, j2, ja, jb, oh, kh, ka, nl, kl);
+        rates_lanes(T, M, P, j2, ja, jb, oh, kh, ka, nl, kl, RW);
         for (int l = 0; l < nl; l++)
             for (int r = 0; r < NR; r++) k[(size_t)(c0 + l) * NR + r] = kl[r * RW + l];
     }
@@ -777,7 +777,9 @@ RATE_KERNEL static void cells_gather(int nl, const double *T, const double *P, i
     }
 }
 
-void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k)
+/* ldk = 0: k[i * NR + r]; else k[r * ldk + i] */
+static void cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k,
+                        size_t ldk)
 {
     for (int c0 = 0; c0 < n; c0 += RW) {
         const int nl = n - c0 < RW ? n - c0 : RW;
@@ -793,10 +795,26 @@ void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const Che
                      m->i_pno3 >= 0 ? t->s[m->i_pno3].molar_mass_kg_mol : 0.0,
                      m->i_o3 >= 0 ? in->c + (size_t)m->i_o3 * in->ldc + c0 : zeros, M, pm, so4, no3, o3);
         het_cells(nl, T, P, in->rh + c0, in->lwc + c0, pm, so4, no3, o3, kh, ka);
-        rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl, kl);
+        if (ldk) { /* straight into the caller's rows: no transpose */
+            rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl,
+                        k + c0, ldk);
+            continue;
+        }
+        rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl, kl, RW);
         for (int l = 0; l < nl; l++)
             for (int r = 0; r < NR; r++) k[(size_t)(c0 + l) * NR + r] = kl[r * RW + l];
     }
+}
+
+void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k)
+{
+    cells_rates(m, t, n, in, k, 0);
+}
+
+void chem_cells_rates_lm(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k,
+                         size_t ldk)
+{
+    cells_rates(m, t, n, in, k, ldk);
 }
 
 /* ---- rate law, RP steady state, Jacobian ----------------------------------------------------
@@ -896,6 +914,8 @@ struct ChemWork {
     /* the cells being integrated */
     double *y;
     const double *kc, *src;
+    size_t ldk; /* 0: kc[c * NR + r]; else kc[r * ldk + c] (chem_integrate_cells_lm) */
+    int unfused; /* chem_work_fused(w, 0): the separate kernels instead of attempt_fixed */
     int *status;
     int pos, end;
     RosStats rs;
@@ -1303,6 +1323,363 @@ LANE_KERNEL static void solve_fixed(const double *restrict g, const double *rest
     }
 }
 
+/* ---- the fused attempt (RosLaneOps.attempt, round 6) ---------------------------------------
+ * One whole ROS3 attempt for ROS_W lanes in one call: RP steady state, f(y), J(y), the LU of
+ * G = diag(gh) - J, the three stages and the error norm, the statements of rp_lanes, rhs_fixed,
+ * jac_fixed, lu_fixed, solve_s1..3 and the driver's norm pass in the same order on per-lane
+ * scalars, so the bits are those of the separate kernels (test_lanes_vs_scalar).  The values
+ * live in registers (or the loop's spill slots) instead of the lane rows that ~15 kernel calls
+ * each loaded and stored.  Three lane loops rather than one only because each RP steady state
+ * needs a square root that GCC will not vectorise inside a loop (lane_sqrt): the first loop
+ * forms the quadratic at y, the second everything up to the first stage and the quadratic at
+ * y + K1, the third the second function value, stages 2 and 3 and the norm; what the third
+ * needs of the second (6 components of y + K1, K1, the 28 off-diagonal LU entries the solves
+ * read and 7 reciprocal pivots) passes through a 4-KB block on the stack. */
+
+/* the coefficients C, B, A of RP's quadratic and its discriminant (rp_lanes) */
+#define FX_RPCOEF(C0, C2, C3, QC, QB, QA, DISC)                                                    \
+    {                                                                                              \
+        double q0 = 0.0, q1 = 0.0, q2 = 0.0;                                                       \
+        q0 += 1.0 * k[0 * W + l] * (C0);                                                           \
+        q1 += -1.0 * k[1 * W + l] * (C2);                                                          \
+        q2 += -1.0 * k[4 * W + l];                                                                 \
+        q1 += -1.0 * k[5 * W + l] * (C3);                                                          \
+        q1 += -1.0 * k[6 * W + l] * (C3);                                                          \
+        QC = q0;                                                                                   \
+        QB = q1;                                                                                   \
+        QA = q2;                                                                                   \
+        DISC = q1 * q1 - 4.0 * q2 * q0;                                                            \
+    }
+/* the steady-state RP from them (rp_lanes) */
+#define FX_RP(RP, QC, QB, SQ)                                                                      \
+    double RP;                                                                                     \
+    {                                                                                              \
+        const double den = -(QB) + (SQ);                                                           \
+        const double v = 2.0 * (QC) / (den > 0 ? den : 1.0);                                       \
+        RP = (((QC) > 0) & (den > 0)) ? v : 0.0;                                                   \
+    }
+/* f into F0..F9 (rhs_fixed) */
+#define FX_RHS(F, C1, C2, C3, C4, C5, C6, RP)                                                      \
+    double F##0, F##1, F##2, F##3, F##4, F##5, F##6, F##7, F##8, F##9;                             \
+    {                                                                                              \
+        const double r1 = k[1 * W + l] * RP * C2;                                                  \
+        const double r2 = k[2 * W + l] * C3 * 1.0;                                                 \
+        const double r3 = k[3 * W + l] * C2 * C4;                                                  \
+        const double r5 = k[5 * W + l] * RP * C3;                                                  \
+        const double r6 = k[6 * W + l] * RP * C3;                                                  \
+        const double r7 = k[7 * W + l] * C3 * C4;                                                  \
+        const double r8 = k[8 * W + l] * C5 * C2;                                                  \
+        const double r9 = k[9 * W + l] * C5 * 1.0;                                                 \
+        const double r10 = k[10 * W + l] * C5 * 1.0;                                               \
+        const double r11 = k[11 * W + l] * C3 * C5;                                                \
+        const double r12 = k[12 * W + l] * C6 * 1.0;                                               \
+        const double r13 = k[13 * W + l] * C6 * 1.0;                                               \
+        const double r14 = k[14 * W + l] * C3 * 1.0;                                               \
+        const double r15 = k[15 * W + l] * C1 * 1.0;                                               \
+        const double r16 = k[16 * W + l] * C1 * 1.0;                                               \
+        F##0 = 0.0 + src[0 * W + l];                                                               \
+        F##1 = 0.0 - 1.0 * r15 - 1.0 * r16 + src[1 * W + l];                                       \
+        F##2 = 0.0 - 1.0 * r1 + 1.0 * r2 - 1.0 * r3 - 1.0 * r8 + 1.0 * r10 + src[2 * W + l];       \
+        F##3 = 0.0 + 1.0 * r1 - 1.0 * r2 + 1.0 * r3 - 1.0 * r5 - 1.0 * r6 - 1.0 * r7 + 2.0 * r8 +  \
+               1.0 * r9 - 1.0 * r11 + 1.0 * r12 - 1.0 * r14 + src[3 * W + l];                      \
+        F##4 = 0.0 + 1.0 * r2 - 1.0 * r3 - 1.0 * r7 + 1.0 * r9 + src[4 * W + l];                   \
+        F##5 = 0.0 + 1.0 * r7 - 1.0 * r8 - 1.0 * r9 - 1.0 * r10 - 1.0 * r11 + 1.0 * r12 +          \
+               src[5 * W + l];                                                                     \
+        F##6 = 0.0 + 1.0 * r11 - 1.0 * r12 - 1.0 * r13 + src[6 * W + l];                           \
+        F##7 = 0.0 + 1.0 * r5 + 2.0 * r13 + 1.0 * r14 + src[7 * W + l];                            \
+        F##8 = 0.0 + 1.0 * r15 + 1.0 * r16 + src[8 * W + l];                                       \
+        F##9 = 0.0 + 1.0 * r6 + src[9 * W + l];                                                    \
+    }
+/* the forward and back substitution of SOLVE_CORE on scalars g.. (the LU) and i0..i6 (the
+ * reciprocal pivots; rows 7, 8, 9 have i0: lu_fixed) */
+#define FX_SOLVE(b)                                                                                \
+    b##2 -= g20 * b##0;                                                                            \
+    b##3 -= g30 * b##0;                                                                            \
+    b##3 -= g32 * b##2;                                                                            \
+    b##4 -= g42 * b##2;                                                                            \
+    b##5 -= g52 * b##2;                                                                            \
+    b##4 -= g43 * b##3;                                                                            \
+    b##5 -= g53 * b##3;                                                                            \
+    b##6 -= g63 * b##3;                                                                            \
+    b##5 -= g54 * b##4;                                                                            \
+    b##6 -= g64 * b##4;                                                                            \
+    b##6 -= g65 * b##5;                                                                            \
+    b##6 = (b##6) * i6;                                                                            \
+    b##5 = (b##5 - g56 * b##6) * i5;                                                               \
+    b##4 = (b##4 - g45 * b##5 - g46 * b##6) * i4;                                                  \
+    b##3 = (b##3 - g34 * b##4 - g35 * b##5 - g36 * b##6) * i3;                                     \
+    b##2 = (b##2 - g23 * b##3 - g24 * b##4 - g25 * b##5) * i2;                                     \
+    b##1 = (b##1) * i1;                                                                            \
+    b##0 = (b##0) * i0;                                                                            \
+    b##7 = (b##7 - g70 * b##0 - g72 * b##2 - g73 * b##3 - g76 * b##6) * i0;                        \
+    b##8 = (b##8 - g81 * b##1) * i0;                                                               \
+    b##9 = (b##9 - g90 * b##0 - g92 * b##2 - g93 * b##3) * i0;
+/* the LU entries the solves read, in the order of the block between the loops */
+#define FX_GLIST(X)                                                                                \
+    X(20) X(30) X(32) X(42) X(52) X(43) X(53) X(63) X(54) X(64) X(65) X(56) X(45) X(46) X(34)      \
+    X(35) X(36) X(23) X(24) X(25) X(70) X(72) X(73) X(76) X(81) X(90) X(92) X(93)
+enum { FX_NG = 28 };
+/* the norm_update of component i from y, K1, K2, K3 (the driver's norm pass): ynew, the
+ * running norm pair and the negativity minimum of the lane */
+#define FX_NORM(i, A1, A2, A3)                                                                     \
+    {                                                                                              \
+        const double yv = y[i * W + l];                                                            \
+        const double yn = yv + ROS3_M1 * (A1) + ROS3_M2 * (A2) + ROS3_M3 * (A3);                   \
+        const double err = ROS3_E1 * (A1) + ROS3_E2 * (A2) + ROS3_E3 * (A3);                       \
+        const double ay = fabs(yv), ayn = fabs(yn);                                                \
+        const double ymax = ay > ayn ? ay : ayn;                                                   \
+        ynew[i * W + l] = yn;                                                                      \
+        const double ae = fabs(err);                                                               \
+        const double sc = atol + rtol * ymax;                                                      \
+        const int take = ae * edl > enl * sc;                                                      \
+        enl = take ? ae : enl;                                                                     \
+        edl = take ? sc : edl;                                                                     \
+        const double dn = yn < yv ? yn : 0.0;                                                      \
+        mnl = dn < mnl ? dn : mnl;                                                                 \
+    }
+#define BADPIV(x) ((x == 0.0) | !(fabs(x) <= DBL_MAX))
+
+LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *restrict src,
+                                      const double *restrict y, const double *restrict gh,
+                                      const double *restrict c21, const double *restrict c31,
+                                      const double *restrict c32, double atol, double rtol,
+                                      double *restrict ynew, double *restrict J, double *restrict en,
+                                      double *restrict ed, double *restrict mn, int *restrict bad)
+{
+    double qc[W], qb[W], qa[W], disc[W], sq[W];
+    /* between the second and the third loop: y + K1 (components 1-6), K1, the LU, 1/pivots and
+     * the quadratic at y + K1 */
+    double yk[6 * W], k1s[NS * W], gs[FX_NG * W], is[7 * W], qc2[W], qb2[W], disc2[W], sq2[W], badd[W];
+#pragma omp simd
+    for (int l = 0; l < W; l++) FX_RPCOEF(y[0 * W + l], y[2 * W + l], y[3 * W + l], qc[l], qb[l], qa[l], disc[l])
+    lane_sqrt(disc, sq);
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        const double c1 = y[1 * W + l], c2 = y[2 * W + l], c3 = y[3 * W + l], c4 = y[4 * W + l],
+                     c5 = y[5 * W + l], c6 = y[6 * W + l];
+        const double q1 = qb[l], q2 = qa[l];
+        FX_RP(rp, qc[l], q1, sq[l])
+        FX_RHS(f, c1, c2, c3, c4, c5, c6, rp)
+        /* J(y): jac_fixed */
+        const double den = q1 + 2.0 * q2 * rp;
+        const double den_s = den < 0.0 ? den : -1.0;
+        double d0 = 0.0;
+        double d2 = 0.0;
+        double d3 = 0.0;
+        const double t1 = 1.0 * k[0 * W + l] * 1.0 * 1.0 / den_s;
+        d0 = d0 - (den < 0.0 ? t1 : 0.0);
+        const double t2 = 1.0 * k[1 * W + l] * rp * 1.0 / den_s;
+        d2 = d2 + (den < 0.0 ? t2 : 0.0);
+        const double t3 = 1.0 * k[5 * W + l] * rp * 1.0 / den_s;
+        d3 = d3 + (den < 0.0 ? t3 : 0.0);
+        const double t4 = 1.0 * k[6 * W + l] * rp * 1.0 / den_s;
+        d3 = d3 + (den < 0.0 ? t4 : 0.0);
+        const double j11 = 0.0 - 1.0 * k[15 * W + l] * 1.0 * 1.0 - 1.0 * k[16 * W + l] * 1.0 * 1.0;
+        const double j20 = 0.0 - 1.0 * k[1 * W + l] * c2 * d0;
+        const double j22 = 0.0 - 1.0 * k[1 * W + l] * c2 * d2 - 1.0 * k[1 * W + l] * rp * 1.0 - 1.0 * k[3 * W + l] * c4 * 1.0 - 1.0 * k[8 * W + l] * c5 * 1.0;
+        const double j23 = 0.0 - 1.0 * k[1 * W + l] * c2 * d3 + 1.0 * k[2 * W + l] * 1.0 * 1.0;
+        const double j24 = 0.0 - 1.0 * k[3 * W + l] * c2 * 1.0;
+        const double j25 = 0.0 - 1.0 * k[8 * W + l] * c2 * 1.0 + 1.0 * k[10 * W + l] * 1.0 * 1.0;
+        const double j30 = 0.0 + 1.0 * k[1 * W + l] * c2 * d0 - 1.0 * k[5 * W + l] * c3 * d0 - 1.0 * k[6 * W + l] * c3 * d0;
+        const double j32 = 0.0 + 1.0 * k[1 * W + l] * c2 * d2 + 1.0 * k[1 * W + l] * rp * 1.0 + 1.0 * k[3 * W + l] * c4 * 1.0 - 1.0 * k[5 * W + l] * c3 * d2 - 1.0 * k[6 * W + l] * c3 * d2 + 2.0 * k[8 * W + l] * c5 * 1.0;
+        const double j33 = 0.0 + 1.0 * k[1 * W + l] * c2 * d3 - 1.0 * k[2 * W + l] * 1.0 * 1.0 - 1.0 * k[5 * W + l] * c3 * d3 - 1.0 * k[5 * W + l] * rp * 1.0 - 1.0 * k[6 * W + l] * c3 * d3 - 1.0 * k[6 * W + l] * rp * 1.0 - 1.0 * k[7 * W + l] * c4 * 1.0 - 1.0 * k[11 * W + l] * c5 * 1.0 - 1.0 * k[14 * W + l] * 1.0 * 1.0;
+        const double j34 = 0.0 + 1.0 * k[3 * W + l] * c2 * 1.0 - 1.0 * k[7 * W + l] * c3 * 1.0;
+        const double j35 = 0.0 + 2.0 * k[8 * W + l] * c2 * 1.0 + 1.0 * k[9 * W + l] * 1.0 * 1.0 - 1.0 * k[11 * W + l] * c3 * 1.0;
+        const double j36 = 0.0 + 1.0 * k[12 * W + l] * 1.0 * 1.0;
+        const double j42 = 0.0 - 1.0 * k[3 * W + l] * c4 * 1.0;
+        const double j43 = 0.0 + 1.0 * k[2 * W + l] * 1.0 * 1.0 - 1.0 * k[7 * W + l] * c4 * 1.0;
+        const double j44 = 0.0 - 1.0 * k[3 * W + l] * c2 * 1.0 - 1.0 * k[7 * W + l] * c3 * 1.0;
+        const double j45 = 0.0 + 1.0 * k[9 * W + l] * 1.0 * 1.0;
+        const double j52 = 0.0 - 1.0 * k[8 * W + l] * c5 * 1.0;
+        const double j53 = 0.0 + 1.0 * k[7 * W + l] * c4 * 1.0 - 1.0 * k[11 * W + l] * c5 * 1.0;
+        const double j54 = 0.0 + 1.0 * k[7 * W + l] * c3 * 1.0;
+        const double j55 = 0.0 - 1.0 * k[8 * W + l] * c2 * 1.0 - 1.0 * k[9 * W + l] * 1.0 * 1.0 - 1.0 * k[10 * W + l] * 1.0 * 1.0 - 1.0 * k[11 * W + l] * c3 * 1.0;
+        const double j56 = 0.0 + 1.0 * k[12 * W + l] * 1.0 * 1.0;
+        const double j63 = 0.0 + 1.0 * k[11 * W + l] * c5 * 1.0;
+        const double j65 = 0.0 + 1.0 * k[11 * W + l] * c3 * 1.0;
+        const double j66 = 0.0 - 1.0 * k[12 * W + l] * 1.0 * 1.0 - 1.0 * k[13 * W + l] * 1.0 * 1.0;
+        const double j70 = 0.0 + 1.0 * k[5 * W + l] * c3 * d0;
+        const double j72 = 0.0 + 1.0 * k[5 * W + l] * c3 * d2;
+        const double j73 = 0.0 + 1.0 * k[5 * W + l] * c3 * d3 + 1.0 * k[5 * W + l] * rp * 1.0 + 1.0 * k[14 * W + l] * 1.0 * 1.0;
+        const double j76 = 0.0 + 2.0 * k[13 * W + l] * 1.0 * 1.0;
+        const double j81 = 0.0 + 1.0 * k[15 * W + l] * 1.0 * 1.0 + 1.0 * k[16 * W + l] * 1.0 * 1.0;
+        const double j90 = 0.0 + 1.0 * k[6 * W + l] * c3 * d0;
+        const double j92 = 0.0 + 1.0 * k[6 * W + l] * c3 * d2;
+        const double j93 = 0.0 + 1.0 * k[6 * W + l] * c3 * d3 + 1.0 * k[6 * W + l] * rp * 1.0;
+        /* J's diagonal for the driver (a negative step's cut reads it); 0, 77, 88, 99 are the
+         * empty diagonals jac_fixed writes as 0 */
+        J[0 * W + l] = 0.0;
+        J[11 * W + l] = j11;
+        J[22 * W + l] = j22;
+        J[33 * W + l] = j33;
+        J[44 * W + l] = j44;
+        J[55 * W + l] = j55;
+        J[66 * W + l] = j66;
+        J[77 * W + l] = 0.0;
+        J[88 * W + l] = 0.0;
+        J[99 * W + l] = 0.0;
+        /* G = diag(gh) - J and its LU: lu_fixed (J's structural zeros give -(+0) + gh = gh on
+         * the pivots of rows 0, 7, 8, 9 and -0 at the fill-ins 46, 64) */
+        const double ghl = gh[l];
+        const double g0 = ghl;
+        const double g11 = -j11 + ghl;
+        double g20 = -j20;
+        const double g22 = -j22 + ghl;
+        const double g23 = -j23;
+        const double g24 = -j24;
+        const double g25 = -j25;
+        double g30 = -j30;
+        double g32 = -j32;
+        double g33 = -j33 + ghl;
+        double g34 = -j34;
+        double g35 = -j35;
+        const double g36 = -j36;
+        double g42 = -j42;
+        double g43 = -j43;
+        double g44 = -j44 + ghl;
+        double g45 = -j45;
+        double g46 = -0.0;
+        double g52 = -j52;
+        double g53 = -j53;
+        double g54 = -j54;
+        double g55 = -j55 + ghl;
+        double g56 = -j56;
+        double g63 = -j63;
+        double g64 = -0.0;
+        double g65 = -j65;
+        double g66 = -j66 + ghl;
+        const double g70 = -j70;
+        const double g72 = -j72;
+        const double g73 = -j73;
+        const double g76 = -j76;
+        const double g81 = -j81;
+        const double g90 = -j90;
+        const double g92 = -j92;
+        const double g93 = -j93;
+        const double i0 = 1.0 / g0;
+        g20 *= i0;
+        g30 *= i0;
+        const double i1 = 1.0 / g11;
+        const double i2 = 1.0 / g22;
+        g32 *= i2;
+        g33 -= g32 * g23;
+        g34 -= g32 * g24;
+        g35 -= g32 * g25;
+        g42 *= i2;
+        g43 -= g42 * g23;
+        g44 -= g42 * g24;
+        g45 -= g42 * g25;
+        g52 *= i2;
+        g53 -= g52 * g23;
+        g54 -= g52 * g24;
+        g55 -= g52 * g25;
+        const double i3 = 1.0 / g33;
+        g43 *= i3;
+        g44 -= g43 * g34;
+        g45 -= g43 * g35;
+        g46 -= g43 * g36;
+        g53 *= i3;
+        g54 -= g53 * g34;
+        g55 -= g53 * g35;
+        g56 -= g53 * g36;
+        g63 *= i3;
+        g64 -= g63 * g34;
+        g65 -= g63 * g35;
+        g66 -= g63 * g36;
+        const double i4 = 1.0 / g44;
+        g54 *= i4;
+        g55 -= g54 * g45;
+        g56 -= g54 * g46;
+        g64 *= i4;
+        g65 -= g64 * g45;
+        g66 -= g64 * g46;
+        const double i5 = 1.0 / g55;
+        g65 *= i5;
+        g66 -= g65 * g56;
+        const double i6 = 1.0 / g66;
+        /* as a double: an int from a double compare kept the SSE2 clone from vectorising */
+        badd[l] = (BADPIV(g0) | BADPIV(g11) | BADPIV(g22) | BADPIV(g33) | BADPIV(g44) | BADPIV(g55) |
+                   BADPIV(g66)) ? 1.0 : 0.0; /* g77 = g88 = g99 = g0 */
+        /* stage 1: K1 = G^-1 f(y), then y + K1 (solve_s1) and RP's quadratic there */
+        FX_SOLVE(f)
+        k1s[0 * W + l] = f0, k1s[1 * W + l] = f1, k1s[2 * W + l] = f2, k1s[3 * W + l] = f3;
+        k1s[4 * W + l] = f4, k1s[5 * W + l] = f5, k1s[6 * W + l] = f6, k1s[7 * W + l] = f7;
+        k1s[8 * W + l] = f8, k1s[9 * W + l] = f9;
+        const double e0 = y[0 * W + l] + f0;
+        yk[0 * W + l] = c1 + f1, yk[1 * W + l] = c2 + f2, yk[2 * W + l] = c3 + f3;
+        yk[3 * W + l] = c4 + f4, yk[4 * W + l] = c5 + f5, yk[5 * W + l] = c6 + f6;
+        double qa_k1; /* A is the same at every y; only the Jacobian needs it */
+        FX_RPCOEF(e0, c2 + f2, c3 + f3, qc2[l], qb2[l], qa_k1, disc2[l])
+        (void)qa_k1;
+        int q = 0;
+#define FX_PUT(x) gs[q++ * W + l] = g##x;
+        FX_GLIST(FX_PUT)
+#undef FX_PUT
+        is[0 * W + l] = i0, is[1 * W + l] = i1, is[2 * W + l] = i2, is[3 * W + l] = i3;
+        is[4 * W + l] = i4, is[5 * W + l] = i5, is[6 * W + l] = i6;
+    }
+    for (int l = 0; l < W; l++) bad[l] = badd[l] != 0.0;
+    lane_sqrt(disc2, sq2);
+#pragma omp simd
+    for (int l = 0; l < W; l++) {
+        const double c1 = yk[0 * W + l], c2 = yk[1 * W + l], c3 = yk[2 * W + l], c4 = yk[3 * W + l],
+                     c5 = yk[4 * W + l], c6 = yk[5 * W + l];
+        FX_RP(rp, qc2[l], qb2[l], sq2[l])
+        FX_RHS(f, c1, c2, c3, c4, c5, c6, rp)
+        int q = 0;
+#define FX_GET(x) const double g##x = gs[q++ * W + l];
+        FX_GLIST(FX_GET)
+#undef FX_GET
+        const double i0 = is[0 * W + l], i1 = is[1 * W + l], i2 = is[2 * W + l], i3 = is[3 * W + l];
+        const double i4 = is[4 * W + l], i5 = is[5 * W + l], i6 = is[6 * W + l];
+        const double a0 = k1s[0 * W + l], a1 = k1s[1 * W + l], a2 = k1s[2 * W + l], a3 = k1s[3 * W + l],
+                     a4 = k1s[4 * W + l], a5 = k1s[5 * W + l], a6 = k1s[6 * W + l], a7 = k1s[7 * W + l],
+                     a8 = k1s[8 * W + l], a9 = k1s[9 * W + l];
+        /* stage 2: K2 = G^-1 (f + c21 K1) (solve_s2) */
+        const double ca = c21[l];
+        double b0 = f0 + ca * a0, b1 = f1 + ca * a1, b2 = f2 + ca * a2, b3 = f3 + ca * a3, b4 = f4 + ca * a4;
+        double b5 = f5 + ca * a5, b6 = f6 + ca * a6, b7 = f7 + ca * a7, b8 = f8 + ca * a8, b9 = f9 + ca * a9;
+        FX_SOLVE(b)
+        /* stage 3: K3 = G^-1 (f + c31 K1 + c32 K2) (solve_s3) */
+        const double cc = c31[l], cd = c32[l];
+        double e0 = f0 + cc * a0, e1 = f1 + cc * a1, e2 = f2 + cc * a2, e3 = f3 + cc * a3, e4 = f4 + cc * a4;
+        double e5 = f5 + cc * a5, e6 = f6 + cc * a6, e7 = f7 + cc * a7, e8 = f8 + cc * a8, e9 = f9 + cc * a9;
+        e0 = e0 + cd * b0, e1 = e1 + cd * b1, e2 = e2 + cd * b2, e3 = e3 + cd * b3, e4 = e4 + cd * b4;
+        e5 = e5 + cd * b5, e6 = e6 + cd * b6, e7 = e7 + cd * b7, e8 = e8 + cd * b8, e9 = e9 + cd * b9;
+        FX_SOLVE(e)
+        /* the norm, component by component in order */
+        double enl = 0.0, edl = 1.0, mnl = 0.0;
+        FX_NORM(0, a0, b0, e0)
+        FX_NORM(1, a1, b1, e1)
+        FX_NORM(2, a2, b2, e2)
+        FX_NORM(3, a3, b3, e3)
+        FX_NORM(4, a4, b4, e4)
+        FX_NORM(5, a5, b5, e5)
+        FX_NORM(6, a6, b6, e6)
+        FX_NORM(7, a7, b7, e7)
+        FX_NORM(8, a8, b8, e8)
+        FX_NORM(9, a9, b9, e9)
+        en[l] = enl;
+        ed[l] = edl;
+        mn[l] = mnl;
+    }
+}
+#undef BADPIV
+#undef FX_RPCOEF
+#undef FX_RP
+#undef FX_RHS
+#undef FX_SOLVE
+#undef FX_GLIST
+#undef FX_NORM
+
+static void attempt_w(void *ctx, const double *y, const double *gh, const double *c21, const double *c31,
+                      const double *c32, double atol, double rtol, double *ynew, double *J, double *en,
+                      double *ed, double *mn, int *bad)
+{
+    const ChemWork *w = ctx;
+    attempt_fixed(w->kl, w->srcl, y, gh, c21, c31, c32, atol, rtol, ynew, J, en, ed, mn, bad);
+}
+
 /* ros3_integrate_w asks for f(y) and then J(y) at the same y (the same array, unchanged in
  * between): the RP steady state of f(y) is kept for J(y) rather than solved twice. */
 static void rhs_w(void *ctx, const double *y, double *f)
@@ -1349,13 +1726,21 @@ static int next_w(void *ctx, int lane, double *y)
     if (w->pos >= w->end) return 0;
     const int c = w->pos++;
     w->lane_cell[lane] = c;
-    const double *restrict yc = w->y + (size_t)c * NS, *restrict kc = w->kc + (size_t)c * NR;
+    const double *restrict yc = w->y + (size_t)c * NS;
     double *restrict kl = w->kl + lane, *restrict sl = w->srcl + lane;
     /* written out (fixed counts): the loop exits were a mispredicted branch each per cell */
 #pragma GCC unroll 16
     for (int s = 0; s < NS; s++) y[s * W] = yc[s];
+    const size_t ldk = w->ldk;
+    if (ldk) { /* the rows of chem_cells_rates_lm (the same branch for a whole call) */
+        const double *restrict kc = w->kc + c;
 #pragma GCC unroll 20
-    for (int r = 0; r < NR; r++) kl[r * W] = kc[r];
+        for (int r = 0; r < NR; r++) kl[r * W] = kc[r * ldk];
+    } else {
+        const double *restrict kc = w->kc + (size_t)c * NR;
+#pragma GCC unroll 20
+        for (int r = 0; r < NR; r++) kl[r * W] = kc[r];
+    }
     /* without sources srcl keeps the zeros run_lanes wrote (nothing else writes it) */
     if (w->src) {
         const double *restrict sc = w->src + (size_t)c * NS;
@@ -1395,6 +1780,8 @@ ChemWork *chem_work_create(const ChemMech *m)
     return w;
 }
 
+void chem_work_fused(ChemWork *w, int on) { w->unfused = !on; }
+
 void chem_work_free(ChemWork *w)
 {
     if (!w) return;
@@ -1402,12 +1789,13 @@ void chem_work_free(ChemWork *w)
     free(w);
 }
 
-static void run_lanes(const ChemMech *m, double *y, const double *k, const double *src, int first,
+static void run_lanes(const ChemMech *m, double *y, const double *k, size_t ldk, const double *src, int first,
                       int end, double span, const RosOptions *o, int *status, ChemWork *w)
 {
     w->m = m;
     w->y = y;
     w->kc = k;
+    w->ldk = ldk;
     w->src = src;
     w->status = status;
     w->pos = first;
@@ -1417,17 +1805,18 @@ static void run_lanes(const ChemMech *m, double *y, const double *k, const doubl
     memset(w->srcl, 0, sizeof w->srcl);
     /* keeps_initial: a cell's values in y stay as they were until done_w writes a success, and
      * a failed cell is retried from its own copy (chem_integrate_cells) */
-    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL, stage_w, 1};
-    ros3_integrate_w(NS, &ops, w, span, o, w->ros);
+    static const RosLaneOps ops = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL, stage_w, 1, attempt_w};
+    static const RosLaneOps ops_unfused = {rhs_w, jac_w, 1, lu_w, solve_w, next_w, done_w, NULL, stage_w, 1, NULL};
+    ros3_integrate_w(NS, w->unfused ? &ops_unfused : &ops, w, span, o, w->ros);
 }
 
-void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, const double *src,
-                          double dt, ChemWork *w, int *status, ChemStats *st)
+static void integrate_cells(const ChemMech *m, int n, double *y, const double *k, size_t ldk,
+                            const double *src, double dt, ChemWork *w, int *status, ChemStats *st)
 {
     RosOptions o = {.rtol = m->rtol, .atol = m->atol, .h0 = m->h0 > 0 ? m->h0 : dt, .hmin = m->hmin,
                     .max_steps = m->max_steps, .positive = 1};
     memset(&w->rs, 0, sizeof w->rs);
-    run_lanes(m, y, k, src, 0, n, dt, &o, status, w);
+    run_lanes(m, y, k, ldk, src, 0, n, dt, &o, status, w);
     long nretried = 0, nfailed = 0;
     for (int c = 0; c < n; c++) {
         if (status[c] != CHEM_FAILED) continue;
@@ -1443,7 +1832,7 @@ void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, 
             os.h0 = m->h0 > 0 ? m->h0 : sub;
             int ok = 1;
             for (int i = 0; i < nsub[r] && ok; i++) {
-                run_lanes(m, y, k, src, c, c + 1, sub, &os, status, w);
+                run_lanes(m, y, k, ldk, src, c, c + 1, sub, &os, status, w);
                 ok = status[c] == CHEM_OK;
             }
             status[c] = ok ? CHEM_RETRIED : CHEM_FAILED;
@@ -1456,6 +1845,18 @@ void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, 
         const ChemStats a = {.ros = w->rs, .cells = n, .retried = nretried, .failed = nfailed};
         chem_stats_add(st, &a);
     }
+}
+
+void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, const double *src,
+                          double dt, ChemWork *w, int *status, ChemStats *st)
+{
+    integrate_cells(m, n, y, k, 0, src, dt, w, status, st);
+}
+
+void chem_integrate_cells_lm(const ChemMech *m, int n, double *y, const double *k, size_t ldk,
+                             const double *src, double dt, ChemWork *w, int *status, ChemStats *st)
+{
+    integrate_cells(m, n, y, k, ldk, src, dt, w, status, st);
 }
 
 void chem_stats_add(ChemStats *st, const ChemStats *a)

@@ -140,6 +140,10 @@ typedef struct ChemCells {
  * all, in vector lanes: each cell gets the bits that chem_env_init (with these T, p, rh, lwc,
  * photolysis and OH), chem_env_heterogeneous_m and chem_rate_constants give it alone. */
 void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k);
+/* The same bits in the lane-major layout of the rate kernel, k[r * ldk + i] (ldk >= n): written
+ * as computed, without the transpose into per-cell vectors (for chem_integrate_cells_lm). */
+void chem_cells_rates_lm(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k,
+                         size_t ldk);
 /* OH (molecule cm-3) from the photolysis frequencies (Ehhalt & Rohrer 2000, docs/chemistry.md). */
 double chem_oh(const PhotRates *j);
 
@@ -171,6 +175,10 @@ void chem_jacobian(const ChemMech *m, const double *k, const double *c, double *
 typedef struct ChemWork ChemWork;
 ChemWork *chem_work_create(const ChemMech *m);
 void chem_work_free(ChemWork *w);
+/* on = 1 (the default): each ROS3 attempt of the lane solver is one fused kernel
+ * (RosLaneOps.attempt); 0: the separate f, J, LU and stage kernels with the driver's own norm,
+ * the reference the fused kernel is tested against (the same bits). */
+void chem_work_fused(ChemWork *w, int on);
 
 typedef struct ChemStats {
     RosStats ros;
@@ -199,6 +207,10 @@ int chem_integrate(const ChemMech *m, const ChemEnv *env, double *c, const doubl
  * nothing outside the cell.  st (may be NULL) accumulates counts. */
 void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, const double *src,
                           double dt, ChemWork *w, int *status, ChemStats *st);
+/* The same with the rate constants of cell c at k[r * ldk + c] (chem_cells_rates_lm's layout):
+ * the same bits. */
+void chem_integrate_cells_lm(const ChemMech *m, int n, double *y, const double *k, size_t ldk,
+                             const double *src, double dt, ChemWork *w, int *status, ChemStats *st);
 
 /* Nitrogen and sulfur atoms (ppb) in a concentration vector (N2O5 counts twice). */
 double chem_nitrogen(const SpeciesTable *t, const double *c);

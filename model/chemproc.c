@@ -197,7 +197,6 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                    double *change, long *failed, long *retried, long *first_fail)
 {
     const int nx = p->nx, ny = p->ny, nz = p->nz, ns = p->nspec_state;
-    const int nreact = chem_nreactions;
     const size_t plane = (size_t)nx * ny, ncell = plane * nz;
     const int *idx = p->mech->idx;
     /* A row j is one queue of nx * nz cells for the lane solver (chem_integrate_cells), level by
@@ -239,6 +238,9 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
          * rows read before the solver are still in cache when the results are written back (the
          * queue's tail, lanes idle while its last cells finish, costs ~1 % per queue) */
         const int nlev = nw > 0 ? (QUEUE_CELLS + nw - 1) / nw : nz;
+        /* the queue's rate constants lane-major, k[r * ldk + cell], as the rate kernel makes
+         * them (round 6: no transpose out and back in) */
+        const size_t ldk = (size_t)(nlev < nz ? nlev : nz) * nw; /* <= nx * nz: the buffer's size */
         for (int k0 = 0; k0 < nz; k0 += nlev) {
             const int k1 = k0 + nlev < nz ? k0 + nlev : nz;
             int n = 0;
@@ -255,14 +257,14 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                 /* the level's environment, heterogeneous rates and rate constants in vector lanes
                  * (each cell's the bits it gets alone) */
                 const ChemCells cells = {f->t + off, f->p + off, rhb + n, lwc, jno2, jno3a, jno3b, oh, lv, (size_t)nx};
-                chem_cells_rates(p->mech, p->tab, nw, &cells, kb + (size_t)n * nreact);
+                chem_cells_rates_lm(p->mech, p->tab, nw, &cells, kb + n, ldk);
                 /* cell by cell: the writes contiguous, the reads from CH_NSPEC rows in L1 */
                 const double *src[CH_NSPEC];
                 for (int q = 0; q < CH_NSPEC; q++) src[q] = lv + (size_t)idx[q] * nx;
                 for (int i = 0; i < nw; i++)
                     for (int q = 0; q < CH_NSPEC; q++) yb[(size_t)(n + i) * CH_NSPEC + q] = src[q][i];
             }
-            if (p->do_chem) chem_integrate_cells(p->mech, n, yb, kb, NULL, dt, p->work[th], stb, &p->stats[th]);
+            if (p->do_chem) chem_integrate_cells_lm(p->mech, n, yb, kb, ldk, NULL, dt, p->work[th], stb, &p->stats[th]);
             n = 0;
             for (int k = k0; k < k1; k++) {
                 const size_t off = k * plane + (size_t)j * nx + ia;

@@ -14,10 +14,8 @@ static const double ROS_A21 = 1.0;
 static const double ROS_C21 = -0.10156171083877702091975600115545e+01;
 static const double ROS_C31 = 0.40759956452537699824805835358067e+01;
 static const double ROS_C32 = 0.92076794298330791242156818474003e+01;
-static const double ROS_M[3] = {0.1e+01, 0.61697947043828245592553615689730e+01,
-                                -0.42772256543218573326238373806514};
-static const double ROS_E[3] = {0.5, -0.29079558716805469821718236208017e+01,
-                                0.22354069897811569627360909276199};
+static const double ROS_M[3] = {ROS3_M1, ROS3_M2, ROS3_M3}; /* rosenbrock.h */
+static const double ROS_E[3] = {ROS3_E1, ROS3_E2, ROS3_E3};
 /* The order of the error estimate + 1 is 3: the step-size factor uses cbrt(err). */
 
 /* Step-size controller of KPP (Hairer & Wanner 1996, IV.8): new h = h * clamp(safety /
@@ -525,12 +523,15 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
     while (nact > 0) {
         /* every lane's f(y) and Jacobian: a lane whose last step was rejected gets the same
          * values again (same y), which costs less than splitting the lanes */
-        if (!ops->jac_full)
-            for (int p = 0; p < w->nnz; p++) memset(J + (size_t)w->nzidx[p] * ROS_W, 0, ROS_W * sizeof *J);
-        /* without a stage kernel, f(y) goes straight into k1, which the first solve overwrites
-         * in place (f(y) is not needed afterwards: every attempt evaluates it again) */
-        ops->f(ctx, y, ops->stage ? f0 : k1);
-        ops->jac(ctx, y, J);
+        if (!ops->attempt) {
+            if (!ops->jac_full)
+                for (int p = 0; p < w->nnz; p++) memset(J + (size_t)w->nzidx[p] * ROS_W, 0, ROS_W * sizeof *J);
+            /* without a stage kernel, f(y) goes straight into k1, which the first solve
+             * overwrites in place (f(y) is not needed afterwards: every attempt evaluates it
+             * again) */
+            ops->f(ctx, y, ops->stage ? f0 : k1);
+            ops->jac(ctx, y, J);
+        }
         double gh[ROS_W], c21[ROS_W], c31[ROS_W], c32[ROS_W];
         double hl[ROS_W];
         LANES hl[l] = L[l].h;
@@ -551,96 +552,101 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
             L[l].st.lu += act[l];
         }
         int bad[ROS_W];
-        if (ops->lu) {
-            ops->lu(ctx, J, gh, G, dinv, bad);
-        } else {
-            for (int p = 0; p < w->nnz; p++) {
-                double *g = G + (size_t)w->nzidx[p] * ROS_W;
-                const double *jj = J + (size_t)w->nzidx[p] * ROS_W;
-#pragma omp simd
-                LANES g[l] = -jj[l];
-            }
-            for (int i = 0; i < n; i++) {
-                double *g = G + (size_t)(i * n + i) * ROS_W;
-#pragma omp simd
-                LANES g[l] += gh[l];
-            }
-            ros_lu_decomp_w(w, G, dinv, bad);
-        }
-        if (ops->stage) {
-            ops->stage(ctx, 1, G, dinv, f0, NULL, NULL, NULL, NULL, k1, y, ynew);
-            ops->f(ctx, ynew, fcn);
-            ops->stage(ctx, 2, G, dinv, fcn, k1, c21, NULL, NULL, k2, NULL, NULL);
-            ops->stage(ctx, 3, G, dinv, fcn, k1, c31, k2, c32, k3, NULL, NULL);
-        } else {
-            SOLVE(k1);
-#pragma omp simd
-            for (size_t q = 0; q < nw; q++) ynew[q] = y[q] + ROS_A21 * k1[q];
-            ops->f(ctx, ynew, fcn);
-            for (int i = 0; i < n; i++) {
-                const size_t o_ = (size_t)i * ROS_W;
-#pragma omp simd
-                LANES k2[o_ + l] = fcn[o_ + l] + c21[l] * k1[o_ + l];
-            }
-            SOLVE(k2);
-            for (int i = 0; i < n; i++) {
-                const size_t o_ = (size_t)i * ROS_W;
-#pragma omp simd
-                LANES k3[o_ + l] = fcn[o_ + l] + c31[l] * k1[o_ + l] + c32[l] * k2[o_ + l];
-            }
-            SOLVE(k3);
-        }
-
-        /* "a component went below 0 and below its old value" as the minimum mn of those
-         * components (0 when none): doubles only, where an int flag per lane had GCC pack every
-         * comparison mask down and back (a third of this loop's instructions) */
         double en[ROS_W], ed[ROS_W], mn[ROS_W];
-        const double atol = o->atol, rtol = o->rtol;
-        /* Four lanes as one GCC vector (one AVX2 register, two SSE2 ones), the ROS_W / 4 = 2
-         * groups side by side in one species loop (their compare-and-select chains overlap):
-         * the running norm and minimum of each lane stay in registers and update by bitwise
-         * selects.  As array loops over the lanes, GCC kept them in memory and updated them by a
-         * masked store behind a test-and-branch per species (mispredicted: a fifth of the
-         * driver's samples).  Per lane the same IEEE operations in the same species order as
-         * norm_update and the scalar solver: the same bits. */
-        {
-            const v4i sign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
-                              0x7fffffffffffffffLL};
-            const v4d zero = {0.0, 0.0, 0.0, 0.0};
-            const v4d one = {1.0, 1.0, 1.0, 1.0};
-            v4d en0 = zero, ed0 = one, mn0 = zero, en1 = zero, ed1 = one, mn1 = zero;
-#define NORM_GROUP(G, EN, ED, MN)                                                                  \
-    {                                                                                          \
-        const size_t q = (size_t)i * ROS_W + 4 * (G);                                          \
-        v4d yv, a1, a2, a3;                                                                    \
-        memcpy(&yv, y + q, sizeof yv);                                                         \
-        memcpy(&a1, k1 + q, sizeof a1);                                                        \
-        memcpy(&a2, k2 + q, sizeof a2);                                                        \
-        memcpy(&a3, k3 + q, sizeof a3);                                                        \
-        const v4d yn = yv + ROS_M[0] * a1 + ROS_M[1] * a2 + ROS_M[2] * a3;                     \
-        const v4d err = ROS_E[0] * a1 + ROS_E[1] * a2 + ROS_E[2] * a3;                         \
-        const v4d ay = (v4d)((v4i)yv & sign), ayn = (v4d)((v4i)yn & sign);                     \
-        const v4d ymax = VSEL(ay > ayn, ay, ayn);                                              \
-        memcpy(ynew + q, &yn, sizeof yn);                                                      \
-        const v4d ae = (v4d)((v4i)err & sign);                                                 \
-        const v4d sc = atol + rtol * ymax;                                                     \
-        const v4i take = ae * ED > EN * sc; /* norm_update */                                  \
-        EN = VSEL(take, ae, EN);                                                               \
-        ED = VSEL(take, sc, ED);                                                               \
-        const v4d dn = VSEL(yn < yv, yn, zero);                                                \
-        MN = VSEL(dn < MN, dn, MN);                                                            \
-    }
-            for (int i = 0; i < n; i++) {
-                NORM_GROUP(0, en0, ed0, mn0)
-                NORM_GROUP(1, en1, ed1, mn1)
+        if (ops->attempt) {
+            /* the whole attempt in one kernel (round 6): the same bits as the path below */
+            ops->attempt(ctx, y, gh, c21, c31, c32, o->atol, o->rtol, ynew, J, en, ed, mn, bad);
+        } else {
+            if (ops->lu) {
+                ops->lu(ctx, J, gh, G, dinv, bad);
+            } else {
+                for (int p = 0; p < w->nnz; p++) {
+                    double *g = G + (size_t)w->nzidx[p] * ROS_W;
+                    const double *jj = J + (size_t)w->nzidx[p] * ROS_W;
+#pragma omp simd
+                    LANES g[l] = -jj[l];
+                }
+                for (int i = 0; i < n; i++) {
+                    double *g = G + (size_t)(i * n + i) * ROS_W;
+#pragma omp simd
+                    LANES g[l] += gh[l];
+                }
+                ros_lu_decomp_w(w, G, dinv, bad);
             }
+            if (ops->stage) {
+                ops->stage(ctx, 1, G, dinv, f0, NULL, NULL, NULL, NULL, k1, y, ynew);
+                ops->f(ctx, ynew, fcn);
+                ops->stage(ctx, 2, G, dinv, fcn, k1, c21, NULL, NULL, k2, NULL, NULL);
+                ops->stage(ctx, 3, G, dinv, fcn, k1, c31, k2, c32, k3, NULL, NULL);
+            } else {
+                SOLVE(k1);
+#pragma omp simd
+                for (size_t q = 0; q < nw; q++) ynew[q] = y[q] + ROS_A21 * k1[q];
+                ops->f(ctx, ynew, fcn);
+                for (int i = 0; i < n; i++) {
+                    const size_t o_ = (size_t)i * ROS_W;
+#pragma omp simd
+                    LANES k2[o_ + l] = fcn[o_ + l] + c21[l] * k1[o_ + l];
+                }
+                SOLVE(k2);
+                for (int i = 0; i < n; i++) {
+                    const size_t o_ = (size_t)i * ROS_W;
+#pragma omp simd
+                    LANES k3[o_ + l] = fcn[o_ + l] + c31[l] * k1[o_ + l] + c32[l] * k2[o_ + l];
+                }
+                SOLVE(k3);
+            }
+
+            /* "a component went below 0 and below its old value" as the minimum mn of those
+             * components (0 when none): doubles only, where an int flag per lane had GCC pack every
+             * comparison mask down and back (a third of this loop's instructions) */
+            const double atol = o->atol, rtol = o->rtol;
+            /* Four lanes as one GCC vector (one AVX2 register, two SSE2 ones), the ROS_W / 4 = 2
+             * groups side by side in one species loop (their compare-and-select chains overlap):
+             * the running norm and minimum of each lane stay in registers and update by bitwise
+             * selects.  As array loops over the lanes, GCC kept them in memory and updated them by a
+             * masked store behind a test-and-branch per species (mispredicted: a fifth of the
+             * driver's samples).  Per lane the same IEEE operations in the same species order as
+             * norm_update and the scalar solver: the same bits. */
+            {
+                const v4i sign = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
+                                  0x7fffffffffffffffLL};
+                const v4d zero = {0.0, 0.0, 0.0, 0.0};
+                const v4d one = {1.0, 1.0, 1.0, 1.0};
+                v4d en0 = zero, ed0 = one, mn0 = zero, en1 = zero, ed1 = one, mn1 = zero;
+#define NORM_GROUP(G, EN, ED, MN)                                                                  \
+        {                                                                                          \
+            const size_t q = (size_t)i * ROS_W + 4 * (G);                                          \
+            v4d yv, a1, a2, a3;                                                                    \
+            memcpy(&yv, y + q, sizeof yv);                                                         \
+            memcpy(&a1, k1 + q, sizeof a1);                                                        \
+            memcpy(&a2, k2 + q, sizeof a2);                                                        \
+            memcpy(&a3, k3 + q, sizeof a3);                                                        \
+            const v4d yn = yv + ROS_M[0] * a1 + ROS_M[1] * a2 + ROS_M[2] * a3;                     \
+            const v4d err = ROS_E[0] * a1 + ROS_E[1] * a2 + ROS_E[2] * a3;                         \
+            const v4d ay = (v4d)((v4i)yv & sign), ayn = (v4d)((v4i)yn & sign);                     \
+            const v4d ymax = VSEL(ay > ayn, ay, ayn);                                              \
+            memcpy(ynew + q, &yn, sizeof yn);                                                      \
+            const v4d ae = (v4d)((v4i)err & sign);                                                 \
+            const v4d sc = atol + rtol * ymax;                                                     \
+            const v4i take = ae * ED > EN * sc; /* norm_update */                                  \
+            EN = VSEL(take, ae, EN);                                                               \
+            ED = VSEL(take, sc, ED);                                                               \
+            const v4d dn = VSEL(yn < yv, yn, zero);                                                \
+            MN = VSEL(dn < MN, dn, MN);                                                            \
+        }
+                for (int i = 0; i < n; i++) {
+                    NORM_GROUP(0, en0, ed0, mn0)
+                    NORM_GROUP(1, en1, ed1, mn1)
+                }
 #undef NORM_GROUP
-            memcpy(en, &en0, sizeof en0);
-            memcpy(en + 4, &en1, sizeof en1);
-            memcpy(ed, &ed0, sizeof ed0);
-            memcpy(ed + 4, &ed1, sizeof ed1);
-            memcpy(mn, &mn0, sizeof mn0);
-            memcpy(mn + 4, &mn1, sizeof mn1);
+                memcpy(en, &en0, sizeof en0);
+                memcpy(en + 4, &en1, sizeof en1);
+                memcpy(ed, &ed0, sizeof ed0);
+                memcpy(ed + 4, &ed1, sizeof ed1);
+                memcpy(mn, &mn0, sizeof mn0);
+                memcpy(mn + 4, &mn1, sizeof mn1);
+            }
         }
 
         /* the error norms, step-size factors and acceptances of all lanes at once */

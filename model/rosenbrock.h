@@ -118,7 +118,31 @@ typedef struct RosLaneOps {
      * for a failed problem (y then holds the last trial values, not the initial ones), so the
      * solver need not copy them aside when next() hands a problem out */
     int keeps_initial;
+    /* optional: one whole attempt in one call, for a system small enough to be written out
+     * (NULL: the driver calls f, jac, lu and stage or solve, and forms the norm itself).  From
+     * y and the per-lane gh = 1/(gamma h), c21, c31, c32 ([ROS_W]) it evaluates f(y) and J(y),
+     * factors G = diag(gh) - J, runs the three stages and writes: ynew = y + sum m_i K_i (the
+     * third-order solution); per lane the running error norm (en, ed: the last candidate pair
+     * of norm_update over the components in order, starting from 0 and 1) and mn (the minimum
+     * of the components that went below 0 and below their old value, 0 if none); bad (a zero or
+     * non-finite pivot); and J's diagonal (positions i*n + i, for the rejection of a negative
+     * step).  It must give exactly the bits of the generic path with the same f and jac; the
+     * other hooks stay for the rest.  The weights are ROS3_M* and ROS3_E* below. */
+    void (*attempt)(void *ctx, const double *y, const double *gh, const double *c21,
+                    const double *c31, const double *c32, double atol, double rtol, double *ynew,
+                    double *J, double *en, double *ed, double *mn, int *bad);
 } RosLaneOps;
+
+/* ROS3's solution weights m_i and error weights e_i (Sandu et al. 1997, Table 3, as in KPP's
+ * Ros3), for RosLaneOps.attempt kernels: ynew = y + m1 K1 + m2 K2 + m3 K3 and err = e1 K1 +
+ * e2 K2 + e3 K3, each summed from the left.  K_1 enters the second stage through a_21 = 1 and
+ * the stage coefficients c_ij / h are passed per lane. */
+#define ROS3_M1 0.1e+01
+#define ROS3_M2 0.61697947043828245592553615689730e+01
+#define ROS3_M3 (-0.42772256543218573326238373806514)
+#define ROS3_E1 0.5
+#define ROS3_E2 (-0.29079558716805469821718236208017e+01)
+#define ROS3_E3 0.22354069897811569627360909276199
 
 /* Integrates every problem ops->next() hands out over span.  Each problem's result and status
  * are those ros3_integrate gives for it with the same f, jac and options. */

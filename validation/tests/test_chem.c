@@ -492,11 +492,25 @@ static void test_het_vs_libm(void **st)
     const ChemCells cells3 = {T + 3, P + 3, rh + 3, lwc + 3, j2 + 3, ja + 3, jb + 3, oh + 3, cs + 3, NC};
     chem_cells_rates(&f->m, &f->t, NC - 3, &cells3, k);
     for (size_t v = 0; v < (size_t)(NC - 3) * nr; v++) nsame3 += memcmp(&k[v], &k2[v + 3 * (size_t)nr], sizeof *k) == 0;
+    /* the lane-major layout (round 6: k[r * ldk + i], rows padded), whole and shifted by 3 */
+    long nsame_lm = 0;
+    const size_t ldk = NC + 5;
+    double *klm = malloc(ldk * nr * sizeof *klm);
+    chem_cells_rates_lm(&f->m, &f->t, NC, &cells, klm, ldk);
+    for (int i = 0; i < NC; i++)
+        for (int r = 0; r < nr; r++) nsame_lm += memcmp(&klm[(size_t)r * ldk + i], &k2[(size_t)i * nr + r], sizeof *k) == 0;
+    chem_cells_rates_lm(&f->m, &f->t, NC - 3, &cells3, klm, ldk);
+    for (int i = 0; i < NC - 3; i++)
+        for (int r = 0; r < nr; r++)
+            nsame_lm += memcmp(&klm[(size_t)r * ldk + i], &k2[(size_t)(i + 3) * nr + r], sizeof *k) == 0;
+    free(klm);
     print_message("lanes vs libm, %d cells (240-300 K, 300-1050 hPa, RH 0-1, fog in 1/4): relative humidity worst %.2e "
                   "(lanes vs chem_rh: %ld of %d bitwise equal); N2O5 uptake worst %.2e (%ld non-zero), SO2 aqueous "
                   "worst %.2e (%ld non-zero); chem_cells_rates vs one cell at a time: %ld and %ld (shifted by 3) of "
-                  "%d values bitwise equal\n",
-                  NC, worst_rh, nsame_rh, NC, worst_het, n_het, worst_aq, n_aq, nsame, nsame3, NC * nr);
+                  "%d values bitwise equal; lane-major (chem_cells_rates_lm, both): %ld of %d\n",
+                  NC, worst_rh, nsame_rh, NC, worst_het, n_het, worst_aq, n_aq, nsame, nsame3, NC * nr, nsame_lm,
+                  (2 * NC - 3) * nr);
+    assert_int_equal(nsame_lm, (long)(2 * NC - 3) * nr);
     assert_true(worst_rh <= 1e-14);
     assert_true(worst_het <= 1e-14);
     assert_true(worst_aq <= 1e-14);
@@ -921,11 +935,27 @@ static void test_lanes_vs_scalar(void **st)
         }
     }
     assert_memory_equal(yr, yl, sizeof yl);
+    /* the rate constants lane-major (chem_integrate_cells_lm, rows padded to NBLK + 3): the same
+     * bits */
+    static double ym[NBLK * NS], km[NBLK * 64], kt[(NBLK + 3) * 64], srcm[NBLK * NS];
+    block_cells(f, t, ym, km, srcm);
+    const size_t ldk = NBLK + 3;
+    for (int i = 0; i < NBLK; i++)
+        for (int r = 0; r < chem_nreactions; r++) kt[(size_t)r * ldk + i] = km[(size_t)i * chem_nreactions + r];
+    for (int step = 0; step < 24; step++)
+        chem_integrate_cells_lm(&f->m, NBLK, ym, kt, ldk, srcm, 300.0, f->w, statr, NULL);
+    assert_memory_equal(ym, yl, sizeof yl);
+    /* the separate kernels (RosLaneOps without the fused attempt): the same bits */
+    block_cells(f, t, ym, km, srcm);
+    chem_work_fused(f->w, 0);
+    for (int step = 0; step < 24; step++) chem_integrate_cells(&f->m, NBLK, ym, km, srcm, 300.0, f->w, statr, NULL);
+    chem_work_fused(f->w, 1);
+    assert_memory_equal(ym, yl, sizeof yl);
     ros_work_free(rw);
     print_message("lane solver (%d cells in lanes of %d, 248-278 K, night to morning, clean to 270 ppb NO, "
                   "fog, bursts; 2 h): %ld of %d values differ from the scalar table-driven ROS3 (max "
-                  "relative difference %.1e); reversed order in blocks of 5: identical; %.2f steps + %.2f "
-                  "rejections per cell-step\n", NBLK, ROS_W, ndiff, NBLK * NS * 24, maxrel,
+                  "relative difference %.1e); reversed order in blocks of 5, lane-major rate constants, and the separate kernels instead of the fused attempt: identical; %.2f "
+                  "steps + %.2f rejections per cell-step\n", NBLK, ROS_W, ndiff, NBLK * NS * 24, maxrel,
                   (double)cs.ros.accepted / (NBLK * 24), (double)cs.ros.rejected / (NBLK * 24));
     assert_int_equal(ndiff, 0);
     assert_int_equal(cs.failed + cs.retried, 0);
