@@ -43,11 +43,15 @@ shared=$(calc "($K * $first - $tb) / ($K - 1)")
 frac=$(calc "$shared / $first")
 log=$CASE/bb_batch/baseline/run.log
 cells=$(awk '/^cells /{print $2}' "$log")
+# peak resident memory of the batch's process and of the baseline's run alone (run.log)
+mb=$(awk '/^peak_rss_mb /{print $2}' "$log")
+m1=$(awk '/^peak_rss_mb /{print $2}' "$CASE/bb_sep_baseline/run.log")
 printf '\nbench-batch (4 km, %s cells, %d members, %s h, 2 threads)\n' "$cells" "$K" "$H"
 printf '  one batch (members together)  %8.1f s\n' "$tb"
 printf '  %d separate runs              %8.1f s  (baseline alone %.1f s)\n' "$K" "$sep" "$first"
 printf '  ratio batch / separate        %8.3f  (design target <= 0.70)\n' "$ratio"
-printf '  shared part of one run        %8.1f s = %.1f %% (met, Courant numbers and air mass, diffusion matrices)\n' "$shared" "$(calc "100 * $frac")"
+printf '  shared part of one run        %8.1f s = %.1f %% (set-up inputs, met, Courant numbers and air mass, diffusion matrices)\n' "$shared" "$(calc "100 * $frac")"
+printf '  peak memory: batch %.0f MB, one run %.0f MB (%.2f runs)\n' "$mb" "$m1" "$(calc "$mb / $m1")"
 printf '  per-member split in the batch (baseline run.log):\n'
 grep -E '^timing (advection|diffusion|emissions|chemistry|wetdep|met)_s' "$log" | sed 's/^timing /    /'
 cat > bench/results_batch.json <<JSON
@@ -60,7 +64,9 @@ cat > bench/results_batch.json <<JSON
   "separate_runs_wall_s": $(printf '%.2f' "$sep"),
   "baseline_alone_wall_s": $(printf '%.2f' "$first"),
   "ratio_batch_to_separate": $(printf '%.4f' "$ratio"),
-  "shared_fraction_of_one_run": $(printf '%.4f' "$frac")
+  "shared_fraction_of_one_run": $(printf '%.4f' "$frac"),
+  "batch_peak_rss_mb": $mb,
+  "run_peak_rss_mb": $m1
 }
 JSON
 echo "wrote bench/results_batch.json"

@@ -483,6 +483,7 @@ int grid_from_wrf(Grid *g, const char *path, BgErr *e)
     int rc = build(g, ncid, path, e);
     nc_close(ncid);
     if (rc != BG_OK) grid_free(g);
+    else snprintf(g->source, sizeof g->source, "%s", path);
     return rc;
 }
 

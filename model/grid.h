@@ -16,6 +16,7 @@ typedef struct Grid {
     int map_proj;           /* WRF MAP_PROJ: 1 Lambert, 2 polar stereographic, 3 Mercator */
     double truelat1, truelat2, stand_lon, moad_cen_lat, cen_lat, cen_lon, pole_lat, pole_lon;
     char proj_string[512];  /* PROJ definition of the projected CRS (+R=6370000) */
+    char source[1024];      /* the file it was read from (messages; "" if built otherwise) */
     double x0, y0;          /* projected coordinates of the centre of cell (0,0), m */
     double *x;              /* [nx] cell-centre projected x, m (x0 + i*dx) */
     double *y;              /* [ny] cell-centre projected y, m */

@@ -391,7 +391,8 @@ static int check_header(const Grid *g, const char *path, FileInfo *fi, float *bu
     }
     if (proj.n) {
         rc = bg_fail(e, BG_EINPUT, path, proj.items,
-                     "projection differs from the grid's (the first file's): %s", proj.text);
+                     "projection differs from the grid's%s%s%s: %s", g->source[0] ? " (read from " : "", g->source,
+                     g->source[0] ? ")" : "", proj.text);
         goto done;
     }
     int time_dim = -1;

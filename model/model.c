@@ -294,7 +294,7 @@ static int glob_met(Model *m, BgErr *e)
     for (int i = 0; i < n && rc == BG_OK; i++) {
         char pat[1024];
         model_resolve_path(m, tok[i], pat, sizeof pat);
-        int r = glob(pat, GLOB_NOSORT | (i ? GLOB_APPEND : 0), NULL, &g);
+        int r = glob(pat, i ? GLOB_APPEND : 0, NULL, &g); /* sorted: the grid is read from the first */
         if (r == GLOB_NOMATCH) rc = bg_fail(e, BG_EINPUT, pat, NULL, "no meteorology file matches ([met] files)");
         else if (r) rc = bg_fail(e, BG_EFAIL, pat, NULL, "glob failed");
     }
@@ -309,8 +309,17 @@ static int glob_met(Model *m, BgErr *e)
     return rc;
 }
 
-/* [init] file: one variable per species, (z,y,x) or (y,x) for the surface layer, units ppb. */
-static int init_from_file(Model *m, const char *path, BgErr *e)
+static int is_ug_m3(const char *u)
+{
+    static const char *const ok[] = {"ug m-3", "ug/m3", "ug m^-3", "ug.m-3", "ug m**-3", "\xc2\xb5g m-3", "\xc2\xb5g/m3"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        if (!strcmp(u, ok[i])) return 1;
+    return 0;
+}
+
+/* [init] file: values as DESIGN 2.2 gives them (ppb or ppm for gases and tracers, ug m-3 for
+ * aerosol species, converted with the air density rho of the start time, as init_state does) */
+static int init_from_file(Model *m, const char *path, const double *rho, BgErr *e)
 {
     int nc, rc = BG_OK, found = 0;
     int st = nc_open(path, NC_NOWRITE, &nc);
@@ -337,14 +346,20 @@ static int init_from_file(Model *m, const char *path, BgErr *e)
         if (nc_inq_attlen(nc, var, "units", &ul) == NC_NOERR && ul < sizeof units) nc_get_att_text(nc, var, "units", units);
         units[ul < sizeof units ? ul : 0] = 0;
         double scale;
-        if (!strcmp(units, "ppb") || !strcmp(units, "ppbv") || !strcmp(units, "nmol mol-1") || !strcmp(units, "nmol/mol")) scale = 1e-9;
+        const int mass = m->is_mass[sp];
+        if (mass) {
+            /* mol mol-1 = c / rho * M_air / M; the air density per cell below */
+            if (is_ug_m3(units)) scale = 1e-9 * BG_M_AIR / m->state.spec[sp].molar_mass;
+            else { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': an aerosol species is given in ug m-3", units); break; }
+        } else if (!strcmp(units, "ppb") || !strcmp(units, "ppbv") || !strcmp(units, "nmol mol-1") || !strcmp(units, "nmol/mol")) scale = 1e-9;
         else if (!strcmp(units, "ppm") || !strcmp(units, "ppmv") || !strcmp(units, "umol mol-1")) scale = 1e-6;
-        else { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': expected ppb (or ppm)", units); break; }
+        else { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': expected ppb (or ppm)%s", units,
+                            is_ug_m3(units) ? "; ug m-3 is for aerosol species" : ""); break; }
         if ((st = nc_get_var_double(nc, var, buf)) != NC_NOERR) { rc = bg_fail(e, BG_EINPUT, path, name, "cannot read: %s", nc_strerror(st)); break; }
         double *q = state_species(&m->state, sp);
         for (size_t c = 0; c < plane * layers; c++) {
             if (!isfinite(buf[c]) || buf[c] < 0) { rc = bg_fail(e, BG_EINPUT, path, name, "invalid value %g at index %zu (NaN, Inf or negative)", buf[c], c); break; }
-            q[c] = buf[c] * scale;
+            q[c] = mass ? buf[c] * scale / rho[c] : buf[c] * scale;
         }
     }
     free(buf);
@@ -371,7 +386,7 @@ static int init_state(Model *m, BgErr *e)
                                                   : v * 1e-9;
             }
     }
-    if (m->init_file[0]) BG_TRY(init_from_file(m, m->init_file, e));
+    if (m->init_file[0]) BG_TRY(init_from_file(m, m->init_file, f->rho, e));
     m->state.time = m->rc.t_start;
     m->state.step = 0;
     return BG_OK;

@@ -20,6 +20,8 @@
 
 #define PATH_LEN 4096
 
+static int mkdir_one(const char *d) { return (mkdir(d, 0777) && errno != EEXIST) ? -1 : 0; }
+
 static const char usage[] =
     "usage: bogda evaluate RUNDIR... --obs OBS.csv [--out DIR]\n"
     "  Pairs the hourly station values of every RUNDIR (stations.csv) with the observations\n"
@@ -478,7 +480,6 @@ static int score_cycle(const char *dir, const Cycle *cy, const ObsSet *obs, FcSc
 
 /* ------------------------------------------------------------------ figures ---- */
 
-static int mkdir_one(const char *d) { return (mkdir(d, 0777) && errno != EEXIST) ? -1 : 0; }
 
 /* a file-name-safe copy of a station id */
 static void safe_name(const char *s, char *b, size_t n)
@@ -713,6 +714,9 @@ int evaluate_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK && nr == 0)
         rc = bg_fail(e, BG_EINPUT, obsf, NULL, "no observation matches a model station, species and hour");
     char path[PATH_LEN + 64];
+    /* --out DIR: created here, after every input has been read and checked */
+    if (rc == BG_OK && mkdir_one(out))
+        rc = bg_fail(e, BG_EFAIL, out, NULL, "cannot create directory: %s", strerror(errno));
     if (rc == BG_OK) {
         snprintf(path, sizeof path, "%s/evaluation.csv", out);
         rc = evalstats_write_csv_lead(path, rows, ncycle ? rlead : NULL, (size_t)nr, e);

@@ -298,11 +298,22 @@ static int products(const char *dir, double start, const DayMax *dm, int ndm, co
     char ts[32];
     time_format(start, ts, sizeof ts);
     fprintf(o, "city,date,lead_day,PM25,PM10,SO2,NO2,CO,O3_1h_max,O3_8h_max,AQI,level,category,primary\n");
-    fprintf(m, "# City forecast from %s\n\n![Daily AQI per city, bars coloured by HJ 633 level](forecast_aqi.png)\n\n"
-               "## Natural-day AQI\n\nBeijing-time days; lead day N is the Beijing day of the cycle start + N (D+N). "
+    /* the table's rows first: the heading links the chart only when there is one (chart(): a
+     * city with a Beijing-time day) */
+    char *rows = NULL;
+    size_t nrows = 0;
+    FILE *mt = m;
+    m = open_memstream(&rows, &nrows);
+    if (!m) {
+        fclose(f);
+        fclose(o);
+        fclose(mt);
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    }
+    fprintf(m, "## Natural-day AQI\n\nBeijing-time days; lead day N is the Beijing day of the cycle start + N (D+N). "
                "PM2.5, PM10, SO2, NO2, O3 in ug m-3, CO in mg m-3 (GB 3095); AQI per HJ 633 in force on the date.\n\n"
                "| city | date | lead | PM2.5 | PM10 | SO2 | NO2 | CO | O3 MDA8 | AQI | level | category | primary |\n"
-               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n", ts);
+               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|\n");
     int ln = 0;
     *ncs = 0;
     while (fgets(line, sizeof line, f)) {
@@ -331,6 +342,12 @@ static int products(const char *dir, double start, const DayMax *dm, int ndm, co
         }
     }
     fclose(f);
+    fclose(m);
+    m = mt;
+    fprintf(m, "# City forecast from %s\n\n", ts);
+    if (*ncs > 0) fprintf(m, "![Daily AQI per city, bars coloured by HJ 633 level](forecast_aqi.png)\n\n");
+    fputs(rows ? rows : "", m);
+    free(rows);
     fprintf(m, "\n## 24-h running-mean AQI, daily maximum\n\nThe daily-report AQI of HJ 633 over the 24 hours ending at each "
                "hour (any consecutive 24 h, the warning schemes' daily AQI); hourly values in forecast_city_hourly.csv. "
                "The maximum over the hour ends of each Beijing day (the first 19 hours of a cycle have no 24-h mean).\n\n"

@@ -286,6 +286,91 @@ static void test_refusals(void **st)
     assert_non_null(strstr(err, "points.csv"));
 }
 
+/* an [init] file: O3 (z, y, x) in ppb and PSO4 (y, x, the lowest layer) in ug m-3 */
+static void write_init_file(const char *path, const char *o3_units, const char *pso4_units)
+{
+    enum { NZ = 6, NY = 12, NX = 16 };
+    int nc, dz, dy, dx, vo, vp;
+    assert_int_equal(nc_create(path, NC_CLOBBER | NC_NETCDF4, &nc), NC_NOERR);
+    nc_def_dim(nc, "z", NZ, &dz);
+    nc_def_dim(nc, "y", NY, &dy);
+    nc_def_dim(nc, "x", NX, &dx);
+    int d3[3] = {dz, dy, dx}, d2[2] = {dy, dx};
+    nc_def_var(nc, "O3", NC_DOUBLE, 3, d3, &vo);
+    nc_def_var(nc, "PSO4", NC_DOUBLE, 2, d2, &vp);
+    nc_put_att_text(nc, vo, "units", strlen(o3_units), o3_units);
+    nc_put_att_text(nc, vp, "units", strlen(pso4_units), pso4_units);
+    nc_enddef(nc);
+    static double o3[NZ * NY * NX], p4[NY * NX];
+    for (int c = 0; c < NZ * NY * NX; c++) o3[c] = 30.0 + c % 17; /* 30..46 ppb */
+    for (int c = 0; c < NY * NX; c++) p4[c] = 5.0 + 0.25 * (c % 40); /* 5..14.75 ug m-3 */
+    assert_int_equal(nc_put_var_double(nc, vo, o3), NC_NOERR);
+    assert_int_equal(nc_put_var_double(nc, vp, p4), NC_NOERR);
+    assert_int_equal(nc_close(nc), NC_NOERR);
+}
+
+/* [init] file (DESIGN 2.2): gases in ppb, aerosol species in ug m-3 (converted with the start's
+ * air density); the first instantaneous output record is the initial state, so it gives the
+ * file's values back (to round-off of the two conversions); wrong units are refused. */
+static void test_init_file(void **st)
+{
+    (void)st;
+    char cfg[600], ini[600], out[600], conc[700];
+    snprintf(ini, sizeof ini, "%s/init.nc", tmpdir);
+    write_init_file(ini, "ppb", "ug m-3");
+    snprintf(cfg, sizeof cfg, "%s/init.ini", tmpdir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 1\nsync_step_s = 600\ncheckpoint_h = 0\n"
+            "[met]\nfiles = %s/wrfout_d01_*\n[emissions]\ninventory = %s\n"
+            "[processes]\nemissions = on\nchemistry = on\naerosol = on\n"
+            "[init]\nfile = %s\nconstant.CO = 150\nconstant.PSO4 = 2\n"
+            "[output]\ninterval_h = 1\nlayers = all\naverage = off\n",
+            metdir, invpath, ini);
+    fclose(f);
+    snprintf(out, sizeof out, "%s/init_run", tmpdir);
+    int rc = sh("%s run %s --set run.output_dir=%s", bogda, cfg, out);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    snprintf(conc, sizeof conc, "%s/conc_2024-01-10.nc", out);
+    size_t no, np;
+    double *o3 = read_var(conc, "O3", &no), *p4 = read_var(conc, "PSO4", &np);
+    enum { NZ = 6, PL = 12 * 16 };
+    assert_true(no >= (size_t)NZ * PL && np >= (size_t)NZ * PL); /* record 0: the start */
+    double worst_o3 = 0, worst_p4 = 0, upper = 0;
+    for (int c = 0; c < NZ * PL; c++) {
+        double want = 30.0 + c % 17;
+        worst_o3 = fmax(worst_o3, fabs(o3[c] / want - 1));
+    }
+    for (int c = 0; c < PL; c++) worst_p4 = fmax(worst_p4, fabs(p4[c] / (5.0 + 0.25 * (c % 40)) - 1));
+    /* above the lowest layer PSO4 keeps [init] constant.PSO4 = 2 ug m-3 */
+    for (int c = PL; c < NZ * PL; c++) upper = fmax(upper, fabs(p4[c] / 2.0 - 1));
+    print_message("[init] file: O3 (ppb) worst relative difference %.1e, PSO4 (ug m-3) surface %.1e, "
+                  "above from constant.PSO4 %.1e\n", worst_o3, worst_p4, upper);
+    assert_true(worst_o3 < 1e-12);
+    assert_true(worst_p4 < 1e-12);
+    assert_true(upper < 1e-12);
+    free(o3);
+    free(p4);
+    /* an aerosol species in a mole fraction, a gas in ug m-3: refused before anything is written */
+    const char *bad[2][3] = {{"ppb", "ppb", "aerosol species is given in ug m-3"},
+                             {"ug m-3", "ug m-3", "ug m-3 is for aerosol species"}};
+    for (int b = 0; b < 2; b++) {
+        write_init_file(ini, bad[b][0], bad[b][1]);
+        char out2[700];
+        snprintf(out2, sizeof out2, "%s/init_bad%d", tmpdir, b);
+        rc = sh("%s run %s --set run.output_dir=%s", bogda, cfg, out2);
+        print_message("[init] file with O3 in '%s', PSO4 in '%s': exit %d: %s", bad[b][0], bad[b][1], rc, err);
+        assert_int_equal(rc, 3);
+        assert_non_null(strstr(err, "init.nc"));
+        assert_non_null(strstr(err, b == 0 ? "PSO4" : "O3"));
+        assert_non_null(strstr(err, bad[b][2]));
+        struct stat sb;
+        assert_int_equal(stat(out2, &sb), -1); /* no output directory */
+    }
+}
+
 /* Every process on: the budget closes for every species, chemistry conserves nitrogen and
  * sulfur atoms, nothing goes negative, PM25 is the sum of its components in the output, and 1
  * thread equals 2 threads bit for bit. */
@@ -1024,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_emission_budget_and_scenarios),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_full_chemistry),
+        cmocka_unit_test(test_init_file),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_forecast),
         cmocka_unit_test(test_embedded_case),

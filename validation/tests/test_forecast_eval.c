@@ -371,11 +371,16 @@ static void test_forecast_products(void **st)
     assert_int_equal(rows, 2 * 88);
     snprintf(p, sizeof p, "%s/forecast_city.md", dir);
     f = fopen(p, "r");
-    int md_max = 0;
-    while (fgets(line, sizeof line, f))
+    int md_max = 0, md_chart = 0, md_table = 0;
+    while (fgets(line, sizeof line, f)) {
         if (strstr(line, "| C | 2024-01-12 | 2 | 215 |")) md_max = 1; /* running max reaches 215 at 24:00 */
+        if (strstr(line, "](forecast_aqi.png)")) md_chart = 1;
+        if (!strncmp(line, "## Natural-day AQI", 18)) md_table = md_chart; /* linked above the table */
+    }
     fclose(f);
     assert_true(md_max);
+    assert_true(md_chart);
+    assert_true(md_table);
     snprintf(p, sizeof p, "%s/forecast_aqi.png", dir);
     cairo_surface_t *img = cairo_image_surface_create_from_png(p);
     assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
@@ -499,6 +504,26 @@ static void test_evaluate_cycle(void **st)
     while (fgets(line, sizeof line, f)) link |= strstr(line, "(figures/scatter_PM25_S3.png)") != NULL;
     fclose(f);
     assert_true(link);
+    /* --out DIR: a directory that does not exist yet is created, with the same files in it */
+    char out[160], p2[256];
+    snprintf(out, sizeof out, "%s/eval_out", tmpdir);
+    char *argv2[] = {"evaluate", dir, "--obs", obs, "--out", out};
+    BgErr e2 = {0};
+    rc = evaluate_main(6, argv2, &e2);
+    if (rc) fprintf(stderr, "%s\n", e2.msg);
+    assert_int_equal(rc, BG_OK);
+    snprintf(p, sizeof p, "%s/evaluation.csv", dir);
+    snprintf(p2, sizeof p2, "%s/evaluation.csv", out);
+    FILE *fa = fopen(p, "r"), *fb = fopen(p2, "r");
+    assert_non_null(fa);
+    assert_non_null(fb);
+    static char ba[1 << 16], bb[1 << 16];
+    size_t na = fread(ba, 1, sizeof ba - 1, fa), nb = fread(bb, 1, sizeof bb - 1, fb);
+    fclose(fa);
+    fclose(fb);
+    assert_true(na > 0);
+    assert_int_equal(na, nb);
+    assert_memory_equal(ba, bb, na);
 }
 
 static int setup(void **st)

@@ -795,6 +795,9 @@ static void test_other_domain_refused(void **state)
     print_message("refused: %s\n", e.msg);
     assert_non_null(strstr(e.msg, "TRUELAT1"));
     assert_non_null(strstr(e.msg, "STAND_LON"));
+    char from[1100];
+    snprintf(from, sizeof from, "(read from %s)", SAMPLE_SPARSE); /* names the grid's file */
+    assert_non_null(strstr(e.msg, from));
     grid_free(&g);
 }
 
