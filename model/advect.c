@@ -1,5 +1,6 @@
 #include "advect.h"
 
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -190,8 +191,16 @@ static int tile_face_sign(int n, const double *c)
     return npos == ncl - T ? 1 : npos == 0 ? -1 : 0;
 }
 
-const AdvectScheme advect_ppm = {"ppm", faces_ppm, faces_ppm_tile};
-const AdvectScheme advect_upwind = {"upwind", faces_upwind, faces_upwind_tile};
+/* Dependence widths (cells a sub-step's result at a cell reads on either side; the halo of a
+ * distributed sweep is this times the sub-steps, docs/parallel.md):
+ * PPM: the interface value a[i] (face i) reads cells i-2 .. i+1; cell i's limited parabola reads
+ *   a[i], a[i+1], so cells i-2 .. i+2; face i's value comes from the parabola of its upwind cell
+ *   (i-1 or i), so cells i-3 .. i+2; cell i's update reads faces i and i+1: cells i-3 .. i+3.
+ * Upwind: face i reads cell i-1 or i; cell i's update cells i-1 .. i+1.
+ * The masses and Courant numbers need no halo of their own: a cell's mass changes only by the
+ * (global) face fluxes, so every cell of a segment has exact masses at every sub-step. */
+const AdvectScheme advect_ppm = {"ppm", faces_ppm, faces_ppm_tile, 3};
+const AdvectScheme advect_upwind = {"upwind", faces_upwind, faces_upwind_tile, 1};
 
 const AdvectScheme *advect_scheme_find(const char *name)
 {
@@ -203,17 +212,23 @@ const AdvectScheme *advect_scheme_find(const char *name)
 
 size_t advect_line_scratch(int n, int nvar)
 {
-    /* c, qf, hf (n+1 each), mnew, rinv (n each), tmp 4(n+4) */
-    (void)nvar;
-    return 3 * (size_t)(n + 1) + 2 * (size_t)n + 4 * (size_t)(n + 4);
+    /* c, qf, hf (n+1 each), mnew, rinv (n each), tmp 4(n+4), the two ends' tallies 4 nvar */
+    return 3 * (size_t)(n + 1) + 2 * (size_t)n + 4 * (size_t)(n + 4) + 4 * (size_t)nvar;
 }
 
-int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, double dt, double cfl_max,
-                int nvar, double *q, size_t ldq, const double *bc_lo, const double *bc_hi,
-                double *in, double *out, double *scratch, int *nsub_out)
+/* advect_line with the amounts through the two ends kept apart (ends, if not NULL: [in, out] at
+ * the low end, then at the high end, nvar each, summed over the sub-steps): in a distributed run
+ * the two ends of an x or y line belong to different ranks, which can reproduce these per-end
+ * sums but not their interleaving. */
+static int line_sweep(const AdvectScheme *sch, int n, double *m, const double *f, double dt, double cfl_max,
+                      int nvar, double *q, size_t ldq, const double *bc_lo, const double *bc_hi, double *ends,
+                      double *scratch, int *nsub_out)
 {
     double *c = scratch, *qf = c + (n + 1), *hf = qf + (n + 1), *mnew = hf + (n + 1),
            *rinv = mnew + n, *tmp = rinv + n;
+    double *lin = ends, *lout = lin + nvar, *hin = lout + nvar, *hout = hin + nvar;
+    if (ends)
+        for (int v = 0; v < nvar; v++) lin[v] = lout[v] = hin[v] = hout[v] = 0.0;
     /* Sub-steps from the largest outflow fraction; the mass of a cell moves linearly between its
      * start and end values, so the smaller of the two bounds it over the step. */
     double maxfrac = 0.0;
@@ -249,14 +264,28 @@ int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, doub
             if (f[n] < 0) qf[n] = bc_hi[v];
             for (int i = 0; i < n; i++)
                 qg[i] = (m[i] * qg[i] + (hf[i] * qf[i] - hf[i + 1] * qf[i + 1])) * rinv[i];
-            if (in && out) {
+            if (ends) {
                 double a0 = hf[0] * qf[0], an = hf[n] * qf[n];
-                if (a0 > 0) in[v] += a0; else out[v] -= a0;
-                if (an > 0) out[v] += an; else in[v] -= an;
+                if (a0 > 0) lin[v] += a0; else lout[v] -= a0;
+                if (an > 0) hout[v] += an; else hin[v] -= an;
             }
         }
         memcpy(m, mnew, (size_t)n * sizeof *m);
     }
+    return 0;
+}
+
+int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, double dt, double cfl_max,
+                int nvar, double *q, size_t ldq, const double *bc_lo, const double *bc_hi,
+                double *in, double *out, double *scratch, int *nsub_out)
+{
+    double *ends = in && out ? scratch + advect_line_scratch(n, nvar) - 4 * (size_t)nvar : NULL;
+    if (line_sweep(sch, n, m, f, dt, cfl_max, nvar, q, ldq, bc_lo, bc_hi, ends, scratch, nsub_out)) return -1;
+    if (ends)
+        for (int v = 0; v < nvar; v++) {
+            in[v] += ends[v] + ends[2 * nvar + v];
+            out[v] += ends[nvar + v] + ends[3 * nvar + v];
+        }
     return 0;
 }
 
@@ -272,18 +301,30 @@ struct AdvectWork {
     int reference;     /* 1: the line-by-line sweeps (the tests' reference), 0: tiles */
     double cfl_max;
     double *m;         /* [nz][ny][nx] air mass during the step */
-    /* per line of a sweep; two sets (slot 1: the second horizontal sweep of the fused path) */
+    /* per line of a sweep; three sets (slot 1: the second horizontal sweep of the fused path and
+     * of a distributed run, slot 2: a distributed run's z sweep; all summed at the end) */
     /* per line of the x and y sweeps, per chunk of PAR_CHUNK columns of a row in the z sweep
      * (sweep_entries: an 8th of the columns, so a distributed run all-reduces an 8th as much) */
-    double *tally;     /* [2][entry][2*nvar] boundary amounts, summed in order afterwards */
+    double *tally;     /* [2][entry][stride] boundary amounts, summed in order afterwards: x and y
+                          lines [in, out] at the low end then [in, out] at the high end (4 nvar,
+                          tally_stride), z chunks [in, out] (2 nvar) */
     int *status;       /* [2][entry]: 0 ok; z: 1 + the first failing column of the chunk */
     int *nsub;         /* [2][entry] the largest sub-step count */
     size_t nlines;     /* lines of the longest sweep: the size of one slot */
     int fuse;          /* 1: x and y sweeps layer by layer (serial runs; advect_work_set_layer_fusion) */
     double **buf;      /* per thread: line buffers (reference) or tile buffers */
     int lmax;
-    ParDecomp *dec;    /* distributed run: this rank's rows and columns (NULL: everything) */
-    double **tq;       /* [nvar + 1] the fields a transpose moves: q and the air mass */
+    ParDecomp *dec;    /* distributed run: this rank's block (NULL: everything) */
+    double **tq;       /* [nvar] the fields a halo exchange moves */
+    /* a distributed x or y sweep (sweep_xy_dist, advect_sweep_piece): each line is swept on its
+     * owned cells seg_o0 .. seg_o1 - 1 extended by seg_h[k] cells on both sides (clipped), with
+     * the sub-step count of the whole line from gfrac; read-only while the tiles run */
+    int seg_on, seg_o0, seg_o1;
+    const int *seg_h;
+    double *gfrac;     /* [nlines] largest outflow fraction of each line (all-reduced; +inf: fails) */
+    int *hw;           /* [nz] halo width of each layer */
+    double *tpack;     /* [2 nvar + 2] the running sums of dist_finish, and its flags */
+    double *zpack;     /* [2 + z entries x 2 nvar] a rank's part of dist_finish's gather */
 };
 
 void advect_work_set_decomp(AdvectWork *w, ParDecomp *d) { w->dec = d; }
@@ -292,6 +333,9 @@ void advect_work_set_decomp(AdvectWork *w, ParDecomp *d) { w->dec = d; }
  * which is a chunk boundary (docs/parallel.md), so each tile sums its columns' boundary amounts
  * into its chunk's partial, owned by the one rank that sweeps it. */
 _Static_assert(ADVECT_TILE == PAR_CHUNK, "a z tile must be one chunk of the per-row sums");
+
+/* doubles per tally entry: x and y lines keep their two ends apart (4 nvar), z chunks 2 nvar */
+static size_t tally_stride(const AdvectWork *w, int dir) { return (size_t)(dir == 2 ? 2 : 4) * w->nvar; }
 
 /* entries of the tallies of a sweep: lines (x, y) or chunks of rows (z) */
 static int sweep_entries(const AdvectWork *w, int dir)
@@ -353,14 +397,18 @@ AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, 
     w->m = malloc(ncell * sizeof *w->m);
     w->nlines = nlines;
     w->fuse = 1;
-    w->tally = malloc(2 * nlines * 2 * (size_t)nvar * sizeof *w->tally);
-    w->status = malloc(2 * nlines * sizeof *w->status);
-    w->nsub = malloc(2 * nlines * sizeof *w->nsub);
+    w->tally = malloc(3 * nlines * 4 * (size_t)nvar * sizeof *w->tally);
+    w->gfrac = malloc(nlines * sizeof *w->gfrac);
+    w->hw = malloc((size_t)nz * sizeof *w->hw);
+    w->tpack = malloc((2 * (size_t)nvar + 2) * sizeof *w->tpack);
+    w->zpack = malloc((2 + (size_t)ny * par_nchunks(nx) * 2 * nvar) * sizeof *w->zpack);
+    w->status = malloc(3 * nlines * sizeof *w->status);
+    w->nsub = malloc(3 * nlines * sizeof *w->nsub);
     w->buf = calloc((size_t)w->nthreads, sizeof *w->buf);
     w->tq = malloc(((size_t)nvar + 1) * sizeof *w->tq);
-    int ok = w->m && w->tally && w->status && w->nsub && w->buf && w->tq;
+    int ok = w->m && w->tally && w->status && w->nsub && w->buf && w->tq && w->gfrac && w->hw && w->tpack && w->zpack;
     size_t per = (size_t)nvar * (lmax + 4) + lmax + (lmax + 1) + 2 * (size_t)nvar +
-                 advect_line_scratch(lmax, nvar);
+                 advect_line_scratch(lmax, nvar) + 4 * (size_t)nvar;
     if (tile_buf_size(lmax) > per) per = tile_buf_size(lmax);
     for (int t = 0; ok && t < w->nthreads; t++) ok = (w->buf[t] = malloc(per * sizeof(double))) != NULL;
     if (!ok) {
@@ -381,6 +429,10 @@ void advect_work_free(AdvectWork *w)
     free(w->buf);
     free(w->m);
     free(w->tally);
+    free(w->gfrac);
+    free(w->hw);
+    free(w->tpack);
+    free(w->zpack);
     free(w->tq);
     free(w->status);
     free(w->nsub);
@@ -476,11 +528,18 @@ static int sweep_lines(AdvectWork *w, int dir, double *const *q, const double *f
             if (stride == 1) memcpy(dst, src, (size_t)n * sizeof *dst);
             else for (int c = 0; c < n; c++) dst[c] = src[c * stride];
         }
-        double *tin = w->tally + (size_t)line * 2 * nvar, *tout = tin + nvar;
-        memset(tin, 0, 2 * (size_t)nvar * sizeof *tin);
+        /* x, y: the two ends' amounts are the line's entry; z: their sum lo + hi (as sweep_tile) */
+        double *tin = w->tally + (size_t)line * tally_stride(w, dir), *tout = tin + nvar;
+        double *ends = dir == 2 ? scr + advect_line_scratch(L, nvar) : tin;
         int ns = 1;
-        w->status[line] = advect_line(w->sch, n, ml, fl, dt, w->cfl_max, nvar, ql, ld, bclo,
-                                      bchi, tin, tout, scr, &ns);
+        w->status[line] = line_sweep(w->sch, n, ml, fl, dt, w->cfl_max, nvar, ql, ld, bclo, bchi, ends, scr, &ns);
+        if (dir == 2)
+            for (int v = 0; v < nvar; v++) {
+                tin[v] = w->status[line] ? 0.0 : ends[v] + ends[2 * nvar + v];
+                tout[v] = w->status[line] ? 0.0 : ends[nvar + v] + ends[3 * nvar + v];
+            }
+        else if (w->status[line])
+            memset(tin, 0, tally_stride(w, dir) * sizeof *tin);
         w->nsub[line] = ns;
         for (int v = 0; v < nvar; v++) {
             double *dst = q[v] + base;
@@ -596,23 +655,38 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
                        int line0, int nl, int nb, int o2, int l2, int nnl, int slot, TileBuf *tb)
 {
     int *status = w->status + slot * w->nlines, *nsubl = w->nsub + slot * w->nlines;
-    double *tally = w->tally + slot * w->nlines * 2 * (size_t)w->nvar;
+    double *tally = w->tally + slot * w->nlines * 4 * (size_t)w->nvar;
     const int nx = w->nx, ny = w->ny, nz = w->nz, nvar = w->nvar;
     const size_t plane = (size_t)nx * ny;
     int n;
     size_t base, cs, ls;
     double *f = tb->f;
+    /* A distributed x or y sweep takes the cells e0 .. e1-1 of its lines: the owned ones and
+     * seg_h[k] more on either side.  An end of that segment inside the grid is artificial: its
+     * ghosts are zero gradient and its face keeps what the scheme made of them; the error this
+     * makes moves inwards by at most the scheme's dependence width per sub-step, so the owned
+     * cells see exactly the arithmetic of the whole line (docs/parallel.md).  The amounts through
+     * a domain end are kept only by the rank owning that end's cell. */
+    const int len = dir == 0 ? nx : ny, seg = w->seg_on && dir != 2;
+    int e0 = 0, e1 = len, own_lo = 1, own_hi = 1;
+    if (seg) {
+        e0 = w->seg_o0 - w->seg_h[k] > 0 ? w->seg_o0 - w->seg_h[k] : 0;
+        e1 = w->seg_o1 + w->seg_h[k] < len ? w->seg_o1 + w->seg_h[k] : len;
+        own_lo = w->seg_o0 == 0;
+        own_hi = w->seg_o1 == len;
+    }
+    const int real_lo = e0 == 0, real_hi = e1 == len;
     if (dir == 0) { /* lanes: rows j .. j+nl-1 of layer k */
-        n = nx; base = (size_t)k * plane + (size_t)j * nx; cs = 1; ls = nx;
-        tile_gather(f, flux + ((size_t)k * ny + j) * (nx + 1), nx + 1, 1, nx + 1, nl);
+        n = e1 - e0; base = (size_t)k * plane + (size_t)j * nx + e0; cs = 1; ls = nx;
+        tile_gather(f, flux + ((size_t)k * ny + j) * (nx + 1) + e0, n + 1, 1, nx + 1, nl);
     } else if (dir == 1) { /* lanes: columns i .. i+nl-1 of layer k */
-        n = ny; base = (size_t)k * plane + i; cs = nx; ls = 1;
-        tile_gather(f, flux + (size_t)k * (ny + 1) * nx + i, ny + 1, nx, 1, nl);
+        n = e1 - e0; base = (size_t)k * plane + (size_t)e0 * nx + i; cs = nx; ls = 1;
+        tile_gather(f, flux + ((size_t)k * (ny + 1) + e0) * nx + i, n + 1, nx, 1, nl);
     } else { /* lanes: columns i .. i+nl-1 of row j */
         n = nz; base = (size_t)j * nx + i; cs = plane; ls = 1;
     }
     /* the next tile: its field lines (y, z) and boundary values are prefetched below */
-    const size_t nbase = dir == 1 ? (size_t)o2 * plane + l2 : (size_t)o2 * nx + l2;
+    const size_t nbase = dir == 1 ? (size_t)o2 * plane + (size_t)e0 * nx + l2 : (size_t)o2 * nx + l2;
     const double *nbc0 = NULL, *nbc1 = NULL;
     if (nb && bc) {
         if (dir == 0) {
@@ -649,10 +723,12 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
     else
         for (int l = 0; l < nl; l++) status[line0 + l] = 0;
     for (int l = 0; l < T; l++) {
-        maxfrac[l] = 0.0;
+        /* a segment takes its line's count from the whole line's largest fraction (padding lanes
+         * repeat the last line, as their data do) */
+        maxfrac[l] = seg ? w->gfrac[line0 + (l < nl ? l : nl - 1)] : 0.0;
         okl[l] = 1;
     }
-    for (int c = 0; c < n; c++) {
+    for (int c = 0; c < n && !seg; c++) {
         const double *fl = f + (size_t)c * T, *fr = fl + T, *mc = m0 + (size_t)c * T;
 #pragma omp simd
         for (int l = 0; l < T; l++) {
@@ -696,7 +772,7 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
     const int ncl = n * T;
     double *qb = tb->qb, *qf = tb->qf, *hf = tb->hf;
     for (int v = 0; v < nvar; v++) {
-        double lo_bc[T], hi_bc[T], tin[T], tout[T];
+        double lo_bc[T], hi_bc[T], tinl[T], toutl[T], tinh[T], touth[T];
         for (int l = 0; l < T; l++) {
             int ll = l < nl ? l : nl - 1;
             if (dir == 0) {
@@ -709,7 +785,7 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
                 lo_bc[l] = 0.0; /* the ground: no flow */
                 hi_bc[l] = bc->top[((size_t)v * ny + j) * nx + i + ll];
             }
-            tin[l] = tout[l] = 0.0;
+            tinl[l] = toutl[l] = tinh[l] = touth[l] = 0.0;
         }
         tile_gather(qb, q[v] + base, n, cs, ls, nl);
         /* the y and z gathers read one or two cache lines per cell at a large stride, which the
@@ -743,7 +819,8 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
             for (int l = 0; l < T; l++) {
                 all &= a[l];
                 /* ghosts: the boundary value on inflow, zero gradient on outflow or no flow */
-                double lo = f[l] > 0 ? lo_bc[l] : qb[l], hi = f[ncl + l] < 0 ? hi_bc[l] : qb[ncl - T + l];
+                double lo = real_lo && f[l] > 0 ? lo_bc[l] : qb[l],
+                       hi = real_hi && f[ncl + l] < 0 ? hi_bc[l] : qb[ncl - T + l];
                 qb[l - 2 * T] = qb[l - T] = lo;
                 qb[ncl + l] = qb[ncl + T + l] = hi;
             }
@@ -752,31 +829,33 @@ static void sweep_tile(AdvectWork *w, int dir, double *const *q, const double *f
             else
                 w->sch->faces_tile(n, qb, cc, qf, tb->tmp);
             for (int l = 0; l < T; l++) {
-                if (f[l] > 0) qf[l] = lo_bc[l];
-                if (f[ncl + l] < 0) qf[ncl + l] = hi_bc[l];
-                if (a[l]) {
+                if (real_lo && f[l] > 0) qf[l] = lo_bc[l];
+                if (real_hi && f[ncl + l] < 0) qf[ncl + l] = hi_bc[l];
+                if (a[l]) { /* per end, as advect_line */
                     double a0 = hf[l] * qf[l], an = hf[ncl + l] * qf[ncl + l];
-                    if (a0 > 0) tin[l] += a0; else tout[l] -= a0;
-                    if (an > 0) tout[l] += an; else tin[l] -= an;
+                    if (a0 > 0) tinl[l] += a0; else toutl[l] -= a0;
+                    if (an > 0) touth[l] += an; else tinh[l] -= an;
                 }
             }
             tile_update(n, all, a, qb, ms, hf, qf, ri);
         }
         tile_scatter(q[v] + base, qb, n, cs, ls, nl);
         if (dir == 2) { /* the chunk's partial, columns in order (as fold_z_chunks) */
-            double si = tin[0], so = tout[0];
+            double si = tinl[0] + tinh[0], so = toutl[0] + touth[0];
             for (int l = 1; l < nl; l++) {
-                si += tin[l];
-                so += tout[l];
+                si += tinl[l] + tinh[l];
+                so += toutl[l] + touth[l];
             }
             double *tl = tally + (size_t)zch * 2 * nvar;
             tl[v] = si;
             tl[nvar + v] = so;
         } else
             for (int l = 0; l < nl; l++) {
-                double *tl = tally + (size_t)(line0 + l) * 2 * nvar;
-                tl[v] = tin[l];
-                tl[nvar + v] = tout[l];
+                double *tl = tally + (size_t)(line0 + l) * 4 * nvar;
+                tl[v] = own_lo ? tinl[l] : 0.0;
+                tl[nvar + v] = own_lo ? toutl[l] : 0.0;
+                tl[2 * nvar + v] = own_hi ? tinh[l] : 0.0;
+                tl[3 * nvar + v] = own_hi ? touth[l] : 0.0;
             }
     }
     tile_scatter(w->m + base, tb->ms[keep ? smax : (smax & 1)], n, cs, ls, nl);
@@ -810,22 +889,20 @@ static void sweep_tiles_range(AdvectWork *w, int dir, double *const *q, const do
     }
 }
 
+/* The serial sweep (every line) or a distributed z sweep (the columns of this rank's block); a
+ * line's result does not depend on the tile it shares (test_advect). */
 static int sweep_tiles(AdvectWork *w, int dir, double *const *q, const double *flux,
-                       const double *m1, double dt, const AdvectBC *bc)
+                       const double *m1, double dt, const AdvectBC *bc, int slot)
 {
     const int nx = w->nx, ny = w->ny, nz = w->nz;
     int outer, nlane; /* lines = outer x nlane, tiled along the lane index */
     if (dir == 0) { outer = nz; nlane = ny; }
     else if (dir == 1) { outer = nz; nlane = nx; }
     else { outer = ny; nlane = nx; }
-    /* a distributed run sweeps the lines of its whole rows (x), whole columns (y) or block of
-     * columns (z); a line's result does not depend on the tile it shares (test_advect) */
     const ParDecomp *d = w->dec;
     int oa = 0, ob = outer, la = 0, lb = nlane;
-    if (d && dir == 0) { la = d->j0; lb = d->j1; }
-    if (d && dir == 1) { la = d->i0; lb = d->i1; }
     if (d && dir == 2) { oa = d->bj0; ob = d->bj1; la = d->bi0; lb = d->bi1; }
-    sweep_tiles_range(w, dir, q, flux, m1, dt, bc, oa, ob, la, lb, 0, -1);
+    sweep_tiles_range(w, dir, q, flux, m1, dt, bc, oa, ob, la, lb, slot, -1);
     return BG_OK;
 }
 
@@ -835,7 +912,7 @@ static int sweep_tiles(AdvectWork *w, int dir, double *const *q, const double *f
  * twice).  Layers are independent, so any thread may take any layer (the results do not depend
  * on which) and each sweep keeps its own per-line tallies (slots 0 and 1), summed in line order
  * afterwards exactly as in the separate sweeps.  Serial runs only: a distributed y sweep needs
- * whole columns (transposes). */
+ * the halos of the x sweep's results. */
 static void sweep_xy_layers(AdvectWork *w, int first, double *const *q, const double *fx,
                             const double *fy, double dt, const AdvectBC *bc)
 {
@@ -849,15 +926,35 @@ static void sweep_xy_layers(AdvectWork *w, int first, double *const *q, const do
         }
 }
 
-/* Errors, the largest sub-step count and the boundary tallies in line order, so the sums are the
- * same for any thread count. */
+/* The end amounts of x (dir 0) or y lines of lanes la..lb-1 (rows for x, columns for y), end 0
+ * (low) or 1 (high), added to in/out lane by lane, layer by layer within a lane. */
+static void ends_add(const AdvectWork *w, int dir, int slot, int end, int la, int lb, double *in, double *out)
+{
+    const int nvar = w->nvar, nlane = dir == 0 ? w->ny : w->nx;
+    const double *tally = w->tally + slot * w->nlines * 4 * (size_t)nvar + (size_t)end * 2 * nvar;
+    for (int l = la; l < lb; l++)
+        for (int k = 0; k < w->nz; k++) {
+            const double *t = tally + ((size_t)k * nlane + l) * 4 * nvar;
+            for (int v = 0; v < nvar; v++) {
+                in[v] += t[v];
+                out[v] += t[nvar + v];
+            }
+        }
+}
+
+/* Errors, the largest sub-step count and the boundary tallies in a fixed order, so the sums are
+ * the same for any thread count and any decomposition.  x and y: every line's low end, lane by
+ * lane (rows for x, columns for y) and layer by layer within a lane, then every line's high end
+ * in the same order: a distributed run's low ends belong to the first block column (x) or row
+ * (y), in lane order, its high ends to the last, so it can add them up in this order passing one
+ * running sum along those ranks (dist_finish).  z: chunk entries in order. */
 static int sweep_finish(AdvectWork *w, int dir, int slot, int nlines, double *in, double *out,
                         int *max_sub, BgErr *e)
 {
     /* nlines: the entries of the sweep (sweep_entries) */
     const int nvar = w->nvar;
     const int *status = w->status + slot * w->nlines, *nsub = w->nsub + slot * w->nlines;
-    const double *tally = w->tally + slot * w->nlines * 2 * (size_t)nvar;
+    const double *tally = w->tally + slot * w->nlines * 4 * (size_t)nvar;
     const int nch = par_nchunks(w->nx);
     for (int line = 0; line < nlines; line++) {
         if (status[line])
@@ -866,12 +963,288 @@ static int sweep_finish(AdvectWork *w, int dir, int slot, int nlines, double *in
                            "or a step far beyond the Courant limit)",
                            dir == 2 ? line / nch * w->nx + line % nch * PAR_CHUNK + status[line] - 1 : line);
         if (max_sub && nsub[line] > *max_sub) *max_sub = nsub[line];
-        const double *tin = tally + (size_t)line * 2 * nvar, *tout = tin + nvar;
-        if (in && out)
+    }
+    if (!in || !out) return BG_OK;
+    if (dir == 2)
+        for (int line = 0; line < nlines; line++) {
+            const double *tin = tally + (size_t)line * 2 * nvar, *tout = tin + nvar;
             for (int v = 0; v < nvar; v++) {
                 in[v] += tin[v];
                 out[v] += tout[v];
             }
+        }
+    else {
+        const int nlane = dir == 0 ? w->ny : w->nx;
+        ends_add(w, dir, slot, 0, 0, nlane, in, out);
+        ends_add(w, dir, slot, 1, 0, nlane, in, out);
+    }
+    return BG_OK;
+}
+
+/* The largest outflow fraction of every x (dir 0) or y (dir 1) line of layers 0..nz-1 whose lane
+ * is la..lb-1, over its cells c0..c1-1 (+inf if a cell empties; 0 for the other lines): the
+ * expressions of sweep_tile, so a maximum over pieces covering a line is the line's own. */
+static void line_fracs(AdvectWork *w, int dir, const double *flux, double dt, int la, int lb, int c0, int c1)
+{
+    const int nx = w->nx, ny = w->ny, nz = w->nz, nlane = dir == 0 ? ny : nx;
+    const size_t plane = (size_t)nx * ny;
+    double *g = w->gfrac;
+    memset(g, 0, (size_t)nz * nlane * sizeof *g);
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nz; k++) {
+        double *gk = g + (size_t)k * nlane;
+        if (dir == 0)
+            for (int j = la; j < lb; j++) {
+                const double *f = flux + ((size_t)k * ny + j) * (nx + 1), *m = w->m + k * plane + (size_t)j * nx;
+                double mx = 0.0;
+                int ok = 1;
+                for (int i = c0; i < c1; i++) {
+                    double outflow = dmax(f[i + 1], 0.0) + dmax(-f[i], 0.0);
+                    double mend = m[i] + dt * (f[i] - f[i + 1]);
+                    ok &= (mend > 0.0) & (m[i] > 0.0);
+                    double frac = outflow * dt / dmin(m[i], mend);
+                    mx = frac > mx ? frac : mx;
+                }
+                gk[j] = ok ? mx : INFINITY;
+            }
+        else
+            for (int jj = c0; jj < c1; jj++) {
+                const double *fl = flux + ((size_t)k * (ny + 1) + jj) * nx, *fr = fl + nx,
+                             *m = w->m + k * plane + (size_t)jj * nx;
+                for (int i = la; i < lb; i++) {
+                    double outflow = dmax(fr[i], 0.0) + dmax(-fl[i], 0.0);
+                    double mend = m[i] + dt * (fl[i] - fr[i]);
+                    double frac = outflow * dt / dmin(m[i], mend);
+                    /* an emptied cell fails the line: +inf stays the maximum */
+                    gk[i] = !((mend > 0.0) & (m[i] > 0.0)) ? INFINITY : frac > gk[i] ? frac : gk[i];
+                }
+            }
+    }
+}
+
+/* Sub-step counts and failures of every line from gfrac (as sweep_tile makes them from its own
+ * maximum), and the halo width of each layer: the scheme's dependence width times the layer's
+ * largest count, or `halo` if >= 0.  Nonzero if a line fails. */
+static int line_substeps(AdvectWork *w, int dir, int slot, int halo)
+{
+    int *status = w->status + slot * w->nlines, *nsub = w->nsub + slot * w->nlines;
+    const int nlane = dir == 0 ? w->ny : w->nx;
+    int fail = 0;
+    for (int k = 0; k < w->nz; k++) {
+        int smax = 1;
+        for (int l = 0; l < nlane; l++) {
+            const int line = k * nlane + l;
+            const double g = w->gfrac[line];
+            const int ok = g <= 1e4 * w->cfl_max;
+            const int ns = ok ? (g > w->cfl_max ? (int)ceil(g / w->cfl_max) : 1) : 1;
+            status[line] = ok ? 0 : -1;
+            nsub[line] = ns;
+            fail |= !ok;
+            if (ns > smax) smax = ns;
+        }
+        w->hw[k] = halo >= 0 ? halo : w->sch->width * smax;
+    }
+    return fail;
+}
+
+/* The segment sweep of lanes la..lb-1 (every layer) on owned cells o0..o1-1 with the halo widths
+ * w->hw, the sub-step counts of w->gfrac and zeroed tallies. */
+static void sweep_segments(AdvectWork *w, int dir, int slot, double *const *q, const double *flux, double dt,
+                           const AdvectBC *bc, int la, int lb, int o0, int o1)
+{
+    memset(w->tally + slot * w->nlines * 4 * (size_t)w->nvar, 0,
+           (size_t)sweep_entries(w, dir) * tally_stride(w, dir) * sizeof *w->tally);
+    w->seg_on = 1;
+    w->seg_o0 = o0;
+    w->seg_o1 = o1;
+    w->seg_h = w->hw;
+    sweep_tiles_range(w, dir, q, flux, NULL, dt, bc, 0, w->nz, la, lb, slot, -1);
+    w->seg_on = 0;
+}
+
+/* The air mass after an x (dir 0) or y sweep in every cell of the grid, from the masses m before
+ * it: the sub-steps of a cell's line each add the difference of its two faces' fluxes times the
+ * sub-step, exactly as sweep_tile's mass update (so the cells a rank swept get the same bits). */
+static void mass_after(AdvectWork *w, int dir, int slot, const double *flux, const double *m, double dt)
+{
+    const int *nsub = w->nsub + slot * w->nlines;
+    const int nx = w->nx, ny = w->ny, nz = w->nz, nlane = dir == 0 ? ny : nx;
+    const size_t plane = (size_t)nx * ny;
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < nz; k++) {
+        if (dir == 0)
+            for (int j = 0; j < ny; j++) {
+                const int ns = nsub[k * nlane + j];
+                const double h = dt / ns, *f = flux + ((size_t)k * ny + j) * (nx + 1);
+                const double *a = m + k * plane + (size_t)j * nx;
+                double *b = w->m + k * plane + (size_t)j * nx;
+                for (int i = 0; i < nx; i++) {
+                    double hl = h * f[i], hr = h * f[i + 1], mm = a[i];
+                    for (int s = 0; s < ns; s++) mm = mm + (hl - hr);
+                    b[i] = mm;
+                }
+            }
+        else
+            for (int j = 0; j < ny; j++) {
+                const double *fl = flux + ((size_t)k * (ny + 1) + j) * nx, *fr = fl + nx;
+                const double *a = m + k * plane + (size_t)j * nx;
+                double *b = w->m + k * plane + (size_t)j * nx;
+                const int *nsl = nsub + (size_t)k * nlane;
+                for (int i = 0; i < nx; i++) {
+                    const double h = dt / nsl[i];
+                    double hl = h * fl[i], hr = h * fr[i], mm = a[i];
+                    for (int s = 0; s < nsl[i]; s++) mm = mm + (hl - hr);
+                    b[i] = mm;
+                }
+            }
+    }
+}
+
+/* A distributed x or y sweep (docs/parallel.md).  Every rank knows the air mass of every cell
+ * (the met's m0 before the first sweep; after it, mass_after recomputes every cell's, since a
+ * mass changes only by the replicated face fluxes), so it finds every line's sub-step count by
+ * itself, from the whole line, and the halo widths that follow; only the fields move (par_halo).
+ * Then the rank's lines on their owned cells and halos; their tallies stay in slot `slot` until
+ * dist_finish.  m_start: the first sweep's masses (the met's m0; NULL for the second sweep,
+ * whose masses need no recomputing: the z sweep reads only the block's). */
+static int sweep_xy_dist(AdvectWork *w, int dir, int slot, double *const *q, const double *flux, double dt,
+                         const AdvectBC *bc, const double *m_start, int *max_sub, BgErr *e)
+{
+    ParDecomp *d = w->dec;
+    const int nlines = sweep_entries(w, dir);
+    const int la = dir == 0 ? d->bj0 : d->bi0, lb = dir == 0 ? d->bj1 : d->bi1;
+    const int o0 = dir == 0 ? d->bi0 : d->bj0, o1 = dir == 0 ? d->bi1 : d->bj1;
+    line_fracs(w, dir, flux, dt, 0, dir == 0 ? w->ny : w->nx, 0, dir == 0 ? w->nx : w->ny);
+    if (line_substeps(w, dir, slot, -1)) return sweep_finish(w, dir, slot, nlines, NULL, NULL, max_sub, e);
+    if (par_halo(d, w->tq, w->nvar, w->nz, dir, w->hw))
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+    sweep_segments(w, dir, slot, q, flux, dt, bc, la, lb, o0, o1);
+    if (m_start) mass_after(w, dir, slot, flux, m_start, dt);
+    return sweep_finish(w, dir, slot, nlines, NULL, NULL, max_sub, e);
+}
+
+int advect_sweep_piece(AdvectWork *w, int dir, double *const *q, const double *m, const double *flux, double dt,
+                       const AdvectBC *bc, int la, int lb, int o0, int o1, int halo, double *in, double *out,
+                       int *max_sub, BgErr *e)
+{
+    memcpy(w->m, m, (size_t)w->nx * w->ny * w->nz * sizeof *w->m);
+    line_fracs(w, dir, flux, dt, la, lb, 0, dir == 0 ? w->nx : w->ny);
+    const int nlines = sweep_entries(w, dir);
+    if (line_substeps(w, dir, 0, halo)) return sweep_finish(w, dir, 0, nlines, in, out, max_sub, e);
+    sweep_segments(w, dir, 0, q, flux, dt, bc, la, lb, o0, o1);
+    return sweep_finish(w, dir, 0, nlines, in, out, max_sub, e);
+}
+
+/* The end of a distributed advect_3d: the z sweep's failures and sub-step counts, and the
+ * boundary amounts of all three sweeps added up in the serial order (sweep_finish), with one
+ * gather, one pass of a running sum along a few ranks and one broadcast for the whole step.
+ * - The x and y tallies stay where they were made: a line's low-end amounts belong to the first
+ *   block column (x; block row for y), each rank holding a contiguous range of lanes, its
+ *   high-end amounts to the last.  The running sum (2 nvar doubles, from the in/out every rank
+ *   has) passes along the first sweep's low-end ranks in lane order, its high-end ranks, then the
+ *   second sweep's, each adding its lines, and ends on rank 0: no line's amounts move.
+ * - The z chunk entries (one owner each: blocks start on chunk boundaries) and each rank's
+ *   largest z count and first z failure (entry and column as one number: the smallest is the
+ *   first in the serial order) go to rank 0 in one gather; rank 0 adds the entries in chunk order.
+ * - Rank 0 broadcasts the sums, the z failure and the z count.
+ * zdone: the z sweep ran (slot 2).  Collective. */
+static int dist_finish(AdvectWork *w, int first, int zdone, double *in, double *out, int *max_sub, BgErr *e)
+{
+    ParDecomp *d = w->dec;
+    const int nvar = w->nvar, nv2 = 2 * nvar, nch = par_nchunks(w->nx), me = d->rank, R = d->nranks;
+    const ParRect *rb = d->rect[PAR_BLOCKS];
+    const int *zst = w->status + 2 * w->nlines, *zns = w->nsub + 2 * w->nlines;
+    const double *zt = w->tally + 2 * w->nlines * 4 * (size_t)nvar;
+    const int tl = in && out;
+    /* this rank's part: its largest z count, its first z failure, its z entries */
+    double *pk = w->zpack;
+    int zmax = 1, zcode = INT_MAX;
+    size_t n = 2;
+    if (zdone) {
+        const int c0 = rb[me].i0 / PAR_CHUNK, c1 = par_nchunks(rb[me].i1);
+        for (int j = rb[me].j0; j < rb[me].j1; j++)
+            for (int c = c0; c < c1; c++) {
+                const int ent = j * nch + c;
+                if (zns[ent] > zmax) zmax = zns[ent];
+                if (zst[ent] && ent * PAR_CHUNK + zst[ent] - 1 < zcode) zcode = ent * PAR_CHUNK + zst[ent] - 1;
+                if (tl) {
+                    memcpy(pk + n, zt + (size_t)ent * nv2, nv2 * sizeof *pk);
+                    n += nv2;
+                }
+            }
+    }
+    pk[0] = zmax;
+    pk[1] = zcode;
+    int *counts = d->scount;
+    for (int p = 0; p < R; p++)
+        counts[p] = 2 + (zdone && tl ? (rb[p].j1 - rb[p].j0) * (par_nchunks(rb[p].i1) - rb[p].i0 / PAR_CHUNK) * nv2 : 0);
+    const double *all = NULL;
+    if (par_gather_doubles(d, pk, (int)n, counts, &all))
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+    /* the running sum: first sweep low ends, high ends, second sweep low, high, then rank 0 */
+    double *acc = w->tpack;
+    if (tl) {
+        memcpy(acc, in, (size_t)nvar * sizeof *acc);
+        memcpy(acc + nvar, out, (size_t)nvar * sizeof *acc);
+        int prev = -1;
+        for (int pass = 0; pass < 3; pass++) {
+            const int dir = pass == 0 ? first : 1 - first, nb = dir == 0 ? d->py : d->px;
+            for (int s = 0; s < (pass < 2 ? 2 * nb : 1); s++) {
+                const int end = s >= nb, b = s % nb;
+                const int r = pass == 2 ? 0
+                              : dir == 0 ? b * d->px + (end ? d->px - 1 : 0)
+                                         : (end ? d->py - 1 : 0) * d->px + b;
+                if (r == me) {
+                    if (prev >= 0 && prev != me) par_recv_doubles(prev, acc, (size_t)nv2);
+                    if (pass < 2) {
+                        const ParRect *q = &rb[me];
+                        ends_add(w, dir, pass, end, dir == 0 ? q->j0 : q->i0, dir == 0 ? q->j1 : q->i1, acc,
+                                 acc + nvar);
+                    }
+                } else if (prev == me)
+                    par_send_doubles(r, acc, (size_t)nv2);
+                prev = r;
+            }
+        }
+    }
+    if (me == 0) {
+        int gmax = 1, gcode = INT_MAX;
+        for (int p = 0; p < R; p++) {
+            const double *a = p == 0 ? pk : all + d->rdispl[p];
+            if ((int)a[0] > gmax) gmax = (int)a[0];
+            if ((int)a[1] < gcode) gcode = (int)a[1];
+        }
+        if (zdone && tl && gcode == INT_MAX) {
+            /* the other ranks' entries into place, then all in chunk order */
+            double *zw = w->tally + 2 * w->nlines * 4 * (size_t)nvar;
+            for (int p = 1; p < R; p++) {
+                size_t o = (size_t)d->rdispl[p] + 2;
+                for (int j = rb[p].j0; j < rb[p].j1; j++)
+                    for (int c = rb[p].i0 / PAR_CHUNK; c < par_nchunks(rb[p].i1); c++, o += nv2)
+                        memcpy(zw + ((size_t)j * nch + c) * nv2, all + o, nv2 * sizeof *all);
+            }
+            for (int ent = 0; ent < w->ny * nch; ent++)
+                for (int v = 0; v < nvar; v++) {
+                    acc[v] += zw[(size_t)ent * nv2 + v];
+                    acc[nvar + v] += zw[(size_t)ent * nv2 + nvar + v];
+                }
+        }
+        acc[nv2] = gmax;
+        acc[nv2 + 1] = gcode;
+    }
+    par_bcast_doubles(acc, (size_t)nv2 + 2, 0);
+    const int gmax = (int)acc[nv2], gcode = (int)acc[nv2 + 1];
+    if (gcode != INT_MAX) {
+        const int ent = gcode / PAR_CHUNK;
+        return bg_fail(e, BG_EFAIL, "advection", "z",
+                       "line %d: the mass-flux divergence empties a cell (inconsistent winds "
+                       "or a step far beyond the Courant limit)",
+                       ent / nch * w->nx + ent % nch * PAR_CHUNK + gcode % PAR_CHUNK);
+    }
+    if (zdone && max_sub && gmax > *max_sub) *max_sub = gmax;
+    if (tl) {
+        memcpy(in, acc, (size_t)nvar * sizeof *acc);
+        memcpy(out, acc + nvar, (size_t)nvar * sizeof *acc);
     }
     return BG_OK;
 }
@@ -882,20 +1255,10 @@ static int sweep(AdvectWork *w, int dir, double *const *q, const double *flux, c
     if (w->reference) return sweep_lines(w, dir, q, flux, m1, dt, bc, in, out, max_sub, e);
     const int nlines = sweep_entries(w, dir);
     const int dist = w->dec && w->dec->nranks > 1;
-    if (dist) {
-        /* the other ranks' entries stay 0 here and arrive through the sums below (exact) */
-        memset(w->tally, 0, (size_t)nlines * 2 * w->nvar * sizeof *w->tally);
-        memset(w->status, 0, (size_t)nlines * sizeof *w->status);
-        memset(w->nsub, 0, (size_t)nlines * sizeof *w->nsub);
-    }
-    sweep_tiles(w, dir, q, flux, m1, dt, bc);
-    if (dist) {
-        if (dir != 2) /* max-able (z entries are already >= 0) */
-            for (int line = 0; line < nlines; line++) w->status[line] = w->status[line] != 0;
-        par_sum_doubles(w->tally, (size_t)nlines * 2 * w->nvar);
-        par_max_ints(w->status, (size_t)nlines);
-        par_max_ints(w->nsub, (size_t)nlines);
-    }
+    /* a distributed z sweep (of the block; x and y: sweep_xy_dist) keeps its results in slot 2
+     * for dist_finish */
+    sweep_tiles(w, dir, q, flux, m1, dt, bc, dist ? 2 : 0);
+    if (dist) return BG_OK;
     return sweep_finish(w, dir, 0, nlines, in, out, max_sub, e);
 }
 
@@ -906,15 +1269,7 @@ int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m
     memcpy(w->m, m0, (size_t)w->nx * w->ny * w->nz * sizeof *w->m);
     if (max_sub) *max_sub = 1;
     int first = x_first ? 0 : 1;
-    /* distributed: the fields (and the advected air mass) arrive in blocks; the x sweep works
-     * on whole rows, the y sweep on whole columns, the z sweep on the block again, and they move
-     * between these layouts by redistribution (par_redistribute: nothing moves where two
-     * layouts coincide, e.g. rows and blocks on a process grid of one block column) */
     const int dist = w->dec && w->dec->nranks > 1;
-    if (dist) {
-        for (int v = 0; v < w->nvar; v++) w->tq[v] = q[v];
-        w->tq[w->nvar] = w->m;
-    }
     /* serial, tiled, and enough layers to share among the threads: both horizontal sweeps layer
      * by layer, then the z sweep */
     if (!dist && !w->reference && w->fuse && w->nz >= 2 * w->nthreads) {
@@ -927,24 +1282,26 @@ int advect_3d(AdvectWork *w, double *const *q, const double *m0, const double *m
         if (w->nz > 1 || m1) BG_TRY(sweep(w, 2, q, NULL, m1, dt, bc, in, out, max_sub, e));
         return BG_OK;
     }
-    /* the fields arrive where the previous process left them; the first half step of a sync step
-     * (x first) ends where the column processes run between the half steps (the columns on a
-     * 1 x R grid, so that the second half step, y first, starts there), the second in blocks */
-    const int end = dist && x_first && w->dec->mid == PAR_COLS ? PAR_COLS : PAR_BLOCKS;
-    int layout = dist ? w->dec->cur : PAR_BLOCKS;
+    /* distributed: the fields are current in the blocks; each horizontal sweep first fills its
+     * halos, the z sweep works on the block's columns */
+    if (dist)
+        for (int v = 0; v < w->nvar; v++) w->tq[v] = q[v];
+    int zdone = 0;
     for (int pass = 0; pass < 3; pass++) {
         int dir = pass == 2 ? 2 : pass == 0 ? first : 1 - first;
         if (dir == 2 && !(w->nz > 1 || m1)) break;
-        int need = dir == 0 ? PAR_ROWS : dir == 1 ? PAR_COLS : end;
-        if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, need))
-            return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
-        if (dist) par_set_layout(w->dec, need);
-        layout = need;
-        BG_TRY(sweep(w, dir, q, dir == 0 ? fx : dir == 1 ? fy : NULL, dir == 2 ? m1 : NULL, dt, bc, in, out,
-                     max_sub, e));
+        zdone = dir == 2;
+        if (dist && dir != 2)
+            BG_TRY(sweep_xy_dist(w, dir, pass, q, dir == 0 ? fx : fy, dt, bc, pass == 0 ? m0 : NULL, max_sub, e));
+        else
+            BG_TRY(sweep(w, dir, q, dir == 0 ? fx : dir == 1 ? fy : NULL, dir == 2 ? m1 : NULL, dt, bc, in, out,
+                         max_sub, e));
     }
-    if (dist && par_redistribute(w->dec, w->tq, w->nvar + 1, w->nz, layout, end))
-        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
-    if (dist) par_set_layout(w->dec, end);
+    if (dist) {
+        double t0 = omp_get_wtime();
+        int rc = dist_finish(w, first, zdone, in, out, max_sub, e);
+        w->dec->exchange_seconds += omp_get_wtime() - t0;
+        return rc;
+    }
     return BG_OK;
 }

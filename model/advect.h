@@ -34,6 +34,8 @@ typedef struct AdvectScheme {
     const char *name;
     void (*faces)(int n, const double *qg, const double *c, double *qf, double *tmp);
     void (*faces_tile)(int n, const double *qg, const double *c, double *qf, double *tmp);
+    int width; /* cells on either side a cell's value after one sub-step depends on (PPM 3,
+                  upwind 1: advect.c); a distributed sweep's halo is width x sub-steps */
 } AdvectScheme;
 
 extern const AdvectScheme advect_ppm;    /* Colella & Woodward (1984), monotone limiter */
@@ -47,7 +49,9 @@ const AdvectScheme *advect_scheme_find(const char *name);
  * m[n]: air mass at the start, updated to the end mass; f[n+1] face mass fluxes (kg s-1, f[0] is
  * the face before cell 0).  bc_lo[v], bc_hi[v]: inflow mixing ratios at the two ends.
  * in[v], out[v] (may be NULL) accumulate air-mass-weighted amounts (kg * mixing ratio) that
- * entered and left through the two end faces.  scratch: advect_line_scratch(n, nvar) doubles.
+ * entered and left through the two end faces: each end's amounts summed over the sub-steps, then
+ * in[v] += low end + high end (so that a distributed run, whose ends are on different ranks, sums
+ * the same way).  scratch: advect_line_scratch(n, nvar) doubles.
  * Returns 0, or -1 if the flux divergence empties a cell (the met is inconsistent) or more than
  * 10000 sub-steps would be needed. */
 int advect_line(const AdvectScheme *sch, int n, double *m, const double *f, double dt, double cfl_max,
@@ -66,11 +70,23 @@ typedef struct AdvectWork AdvectWork;
 AdvectWork *advect_work_create(const AdvectScheme *sch, int nx, int ny, int nz, int nvar,
                                double cfl_max);
 void advect_work_free(AdvectWork *w);
-/* A distributed run (docs/parallel.md): the x and z sweeps take the lines of this rank's rows,
- * the y sweep the lines of its columns between two transposes; tallies, errors and sub-step
- * counts are combined over the ranks so that every rank sums them in the serial order.  NULL
- * (the default) sweeps everything. */
+/* A distributed run (docs/parallel.md): every sweep works on this rank's block; the x and y
+ * sweeps first fill halos of width x sub-steps cells along their direction (par_halo), each
+ * line's sub-step count being the whole line's (every rank knows every cell's air mass);
+ * tallies, errors and sub-step counts are combined over the ranks at the end of advect_3d so
+ * that every rank has the serial sums.  NULL (the default) sweeps everything. */
 void advect_work_set_decomp(AdvectWork *w, ParDecomp *d);
+/* What one rank of a distributed x (dir 0) or y (dir 1) sweep does after its halo exchange, on
+ * one process (tests): the lines of lanes la..lb-1 (rows for x, columns for y) of every layer,
+ * each on its cells o0..o1-1 and `halo` more on either side (clipped to the grid; an end inside
+ * the grid gets zero-gradient ghosts), with the sub-step count of the whole line; the air mass
+ * starts as m (whole grid).  Afterwards only cells o0..o1-1 of those lines equal the whole-line
+ * sweep (if halo >= width x sub-steps).  in/out accumulate the amounts through the domain ends
+ * o0..o1-1 includes; *max_sub (may be NULL) gets the largest sub-step count.  BG_EFAIL with e if
+ * a line empties a cell. */
+int advect_sweep_piece(AdvectWork *w, int dir, double *const *q, const double *m, const double *flux, double dt,
+                       const AdvectBC *bc, int la, int lb, int o0, int o1, int halo, double *in, double *out,
+                       int *max_sub, BgErr *e);
 /* on = 1: the 3-D sweeps go line by line through advect_line (the reference the tests compare the
  * default tiled sweeps with, bit for bit); 0: tiles of ADVECT_TILE lines (default). */
 void advect_work_set_reference(AdvectWork *w, int on);

@@ -469,10 +469,9 @@ static int member_begin(Model *m, BgErr *e)
     }
     if (m->dec && m->dec->nranks > 1)
         fprintf(m->log, "MPI: %d ranks, process grid %d x %d (decomposition %s); rank 0: block of columns %d-%d x "
-                        "rows %d-%d; column processes on the %s\n",
+                        "rows %d-%d; advection halos along x and y\n",
                 m->dec->nranks, m->dec->px, m->dec->py, m->rc.mpi_px ? "as configured" : "auto", m->dec->bi0,
-                m->dec->bi1 - 1, m->dec->bj0, m->dec->bj1 - 1,
-                m->dec->mid == PAR_COLS ? "column slabs between the transport half steps" : "blocks");
+                m->dec->bi1 - 1, m->dec->bj0, m->dec->bj1 - 1);
     if (continuing) {
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
@@ -591,8 +590,9 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     fprintf(m->log, "members_in_process %d\n", k);
     fprintf(m->log, "mpi_ranks %d\n", m->dec ? m->dec->nranks : 1);
     if (m->dec && m->dec->nranks > 1)
-        fprintf(m->log, "mpi_grid %dx%d\ntiming mpi_exchange_s %.3f\ntiming mpi_gather_s %.3f\n", m->dec->px, m->dec->py,
-                m->dec->exchange_seconds, m->dec->gather_seconds);
+        fprintf(m->log, "mpi_grid %dx%d\ntiming mpi_exchange_s %.3f\ntiming mpi_halo_s %.3f\ntiming mpi_gather_s %.3f\n"
+                        "mpi_halo_mb_sent %.1f\n", m->dec->px, m->dec->py, m->dec->exchange_seconds, m->dec->halo_seconds,
+                m->dec->gather_seconds, m->dec->exchange_bytes / 1e6);
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     fclose(m->log);
     m->log = NULL;
@@ -666,13 +666,11 @@ static int group_alloc(Group *gr, BgErr *e)
     gr->adv = advect_work_create(m0->rc.scheme, g->nx, g->ny, g->nz, nv, m0->rc.cfl_max);
     gr->vdiff = vdiff_work_create(g, nv);
     char why[512];
-    /* blocks of 2 rows and 2 columns at least: fewer would make every row or column a boundary
-     * of two exchanges; the buffers hold the advection's fields and air mass */
+    /* blocks of 2 rows and 2 columns at least; the exchange buffers hold halos of the advection's
+     * fields (the air mass needs none: every rank computes it from the met's fluxes) */
     if (par_decomp_init(&gr->dec, g->nx, g->ny, g->nz, m0->distributed, m0->rc.mpi_px, m0->rc.mpi_py, 2,
-                        nv + 1, why, sizeof why))
+                        nv, why, sizeof why))
         return bg_fail(e, BG_ECONFIG, m0->cfg.path, m0->rc.mpi_px ? "[run] decomposition" : "MPI ranks", "%s", why);
-    /* the column processes leave the blocks only between the two transport half steps */
-    if (!m0->rc.adv_on) gr->dec.mid = PAR_BLOCKS;
     if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
         !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
         !gr->adv || !gr->vdiff)
@@ -746,13 +744,13 @@ static int group_gather(Group *gr, int last)
         full |= on_grid(t, rc->t_start, rc->out_dt) || on_grid(t, rc->t_start, rc->checkpoint_s);
     }
     const int nz = gr->m[0]->grid.nz;
-    /* the state and its means are current in the blocks; the flux diagnostics were tallied by the
-     * column processes in their layout (dec.mid) */
+    /* the state, its means and the flux diagnostics (tallied by the column processes) are
+     * current in the blocks */
     if (!full) return gr->want_surface ? par_gather(&gr->dec, gr->gfields, gr->ngather, 1, PAR_BLOCKS) : 0;
     if (par_gather(&gr->dec, gr->gfields, gr->ngather, nz, PAR_BLOCKS)) return -1;
     if (par_gather(&gr->dec, gr->gacc, gr->nacc[0], nz, PAR_BLOCKS)) return -1;
     if (par_gather(&gr->dec, gr->gacc + gr->nacc[0], gr->nacc[1], 1, PAR_BLOCKS)) return -1;
-    return par_gather(&gr->dec, gr->gacc + gr->nacc[0] + gr->nacc[1], gr->nacc[2], 1, gr->dec.mid);
+    return par_gather(&gr->dec, gr->gacc + gr->nacc[0] + gr->nacc[1], gr->nacc[2], 1, PAR_BLOCKS);
 }
 
 int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)

@@ -188,35 +188,63 @@ static void block_cols(int nx, int bx, int px, int *a, int *b)
     *b = c1 * PAR_CHUNK < nx ? c1 * PAR_CHUNK : nx;
 }
 
-/* 0 if px x py blocks of at least min_rows rows and columns fit, and each block row can give
- * every one of its px ranks a row (PAR_ROWS) and each block column its py ranks a column. */
+/* 0 if px x py blocks of at least min_rows rows and columns fit (the columns in whole chunks).
+ * Nothing else limits the blocks: a halo wider than a neighbouring block is filled from the
+ * blocks beyond it (par_halo). */
 static int grid_fits(int nx, int ny, int px, int py, int min_rows)
 {
     if (px > par_nchunks(nx)) return -1;
     for (int by = 0; by < py; by++) {
         int a, b;
         par_block(ny, by, py, &a, &b);
-        if (b - a < min_rows || b - a < px) return -1;
+        if (b - a < min_rows) return -1;
     }
     for (int bx = 0; bx < px; bx++) {
         int a, b;
         block_cols(nx, bx, px, &a, &b);
-        if (b - a < min_rows || b - a < py) return -1;
+        if (b - a < min_rows) return -1;
     }
     return 0;
 }
 
-/* The process grid for R ranks: px as asked (px > 0), else the smallest px that fits. */
+/* The process grid for R ranks: px as asked (px > 0), else, of the grids that fit, the one whose
+ * largest block, counted with its halo cells at PPM's width for one sub-step (3 cells along each
+ * inner block edge, per layer), is smallest: the slowest rank sets the pace of every step, the
+ * column processes (most of the time) scale with the block's cells, the sweeps with its cells
+ * and halos, and the exchanges with the halos.  Ties go to the shorter total of block edges, then
+ * to the fewer block columns.  (Pure edge length would take 2 x 1 on the 200 x 120 bench grid,
+ * blocks of 104 and 96 columns, 4 % slower in the column processes than 1 x 2's equal rows.) */
+static long grid_cost(int nx, int ny, int px, int py, long *cut)
+{
+    long worst = 0;
+    for (int by = 0; by < py; by++)
+        for (int bx = 0; bx < px; bx++) {
+            int ja, jb, ia, ib;
+            par_block(ny, by, py, &ja, &jb);
+            block_cols(nx, bx, px, &ia, &ib);
+            long c = (long)(jb - ja) * (ib - ia);
+            c += 3L * (jb - ja) * ((bx > 0) + (bx < px - 1)) + 3L * (ib - ia) * ((by > 0) + (by < py - 1));
+            if (c > worst) worst = c;
+        }
+    *cut = (long)(px - 1) * ny + (long)(py - 1) * nx;
+    return worst;
+}
+
 static int choose_grid(int nx, int ny, int R, int min_rows, int *px, int *py)
 {
     if (*px > 0) return R % *px == 0 && (*py = R / *px) > 0 && !grid_fits(nx, ny, *px, *py, min_rows) ? 0 : -1;
+    long best = -1, bestcut = 0;
     for (int p = 1; p <= R; p++)
         if (R % p == 0 && !grid_fits(nx, ny, p, R / p, min_rows)) {
-            *px = p;
-            *py = R / p;
-            return 0;
+            long cut, cost = grid_cost(nx, ny, p, R / p, &cut);
+            if (best < 0 || cost < best || (cost == best && cut < bestcut)) {
+                best = cost;
+                bestcut = cut;
+                *px = p;
+                *py = R / p;
+            }
         }
-    return -1;
+    return best < 0 ? -1 : 0;
 }
 
 int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int px, int py, int min_rows,
@@ -253,62 +281,38 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
     }
     d->px = px;
     d->py = py;
-    for (int l = 0; l < PAR_NLAYOUT; l++) d->rect[l] = malloc((size_t)R * sizeof(ParRect));
+    d->rect[PAR_BLOCKS] = malloc((size_t)R * sizeof(ParRect));
     d->scount = calloc((size_t)R, sizeof(int));
     d->sdispl = calloc((size_t)R, sizeof(int));
     d->rcount = calloc((size_t)R, sizeof(int));
     d->rdispl = calloc((size_t)R, sizeof(int));
-    if (!d->rect[0] || !d->rect[1] || !d->rect[2] || !d->scount || !d->sdispl || !d->rcount || !d->rdispl) {
+#ifdef BOGDA_MPI
+    d->req = malloc(2 * (size_t)R * sizeof(MPI_Request));
+#else
+    d->req = malloc(1);
+#endif
+    if (!d->rect[PAR_BLOCKS] || !d->scount || !d->sdispl || !d->rcount || !d->rdispl || !d->req) {
         snprintf(why, nwhy, "out of memory");
         par_decomp_free(d);
         return -1;
     }
-    int aligned = 1;
     for (int r = 0; r < R; r++) {
-        int bx = r % px, by = r / px, ja, jb, ia, ib, a, b;
+        int bx = r % px, by = r / px, ja, jb, ia, ib;
         par_block(ny, by, py, &ja, &jb);
         block_cols(nx, bx, px, &ia, &ib);
         d->rect[PAR_BLOCKS][r] = (ParRect){ja, jb, ia, ib};
-        par_block(jb - ja, bx, px, &a, &b);
-        d->rect[PAR_ROWS][r] = (ParRect){ja + a, ja + b, 0, nx};
-        /* whole chunks where the block column has enough of them (ia is a chunk boundary), so
-         * the column processes may run on this layout too */
-        int nchb = par_nchunks(ib - ia);
-        if (nchb >= py) {
-            par_block(nchb, by, py, &a, &b);
-            a *= PAR_CHUNK;
-            b = b * PAR_CHUNK < ib - ia ? b * PAR_CHUNK : ib - ia;
-        } else {
-            par_block(ib - ia, by, py, &a, &b);
-            aligned = 0;
-        }
-        d->rect[PAR_COLS][r] = (ParRect){0, ny, ia + a, ia + b};
     }
-    for (int l = 0; l < PAR_NLAYOUT; l++)
-        for (int m = 0; m < PAR_NLAYOUT; m++) {
-            d->same[l][m] = 1;
-            for (int r = 0; r < R; r++) {
-                const ParRect *u = &d->rect[l][r], *v = &d->rect[m][r];
-                if (u->j0 != v->j0 || u->j1 != v->j1 || u->i0 != v->i0 || u->i1 != v->i1) d->same[l][m] = 0;
-            }
-        }
-    const ParRect *rw = &d->rect[PAR_ROWS][d->rank], *cl = &d->rect[PAR_COLS][d->rank];
-    d->j0 = rw->j0;
-    d->j1 = rw->j1;
-    d->i0 = cl->i0;
-    d->i1 = cl->i1;
-    d->mid = R > 1 && px == 1 && aligned ? PAR_COLS : PAR_BLOCKS;
-    par_set_layout(d, PAR_BLOCKS);
+    const ParRect *q = &d->rect[PAR_BLOCKS][d->rank];
+    d->bj0 = q->j0;
+    d->bj1 = q->j1;
+    d->bi0 = q->i0;
+    d->bi1 = q->i1;
     if (R > 1) {
-        /* the largest exchange: nf_max fields of this rank's largest rectangle, and one whole
-         * field for the gather on rank 0 */
-        size_t area = 0;
-        for (int l = 0; l < PAR_NLAYOUT; l++) {
-            const ParRect *q = &d->rect[l][d->rank];
-            size_t s = (size_t)(q->j1 - q->j0) * (size_t)(q->i1 - q->i0);
-            if (s > area) area = s;
-        }
-        size_t need = (size_t)(nf_max > 1 ? nf_max : 1) * nz * area;
+        /* one whole field for the gather on rank 0, or, if more, the halos of nf_max fields up to
+         * 12 cells wide on every side of the block (PPM's 3 cells per sub-step, 4 sub-steps);
+         * wider halos make the buffers grow when they first occur */
+        size_t hal = 2 * 12 * (size_t)((q->j1 - q->j0) + (q->i1 - q->i0));
+        size_t need = (size_t)(nf_max > 1 ? nf_max : 1) * nz * hal;
         if (need < (size_t)nz * nx * ny) need = (size_t)nz * nx * ny;
         d->sbuf = malloc(need * sizeof *d->sbuf);
         d->rbuf = malloc(need * sizeof *d->rbuf);
@@ -322,26 +326,18 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
     return 0;
 }
 
-void par_set_layout(ParDecomp *d, int l)
-{
-    const ParRect *q = &d->rect[l][d->rank];
-    d->cur = l;
-    d->bj0 = q->j0;
-    d->bj1 = q->j1;
-    d->bi0 = q->i0;
-    d->bi1 = q->i1;
-}
-
 void par_decomp_free(ParDecomp *d)
 {
     for (int l = 0; l < PAR_NLAYOUT; l++) free(d->rect[l]);
     free(d->scount); free(d->sdispl); free(d->rcount); free(d->rdispl);
+    free(d->req);
     free(d->sbuf); free(d->rbuf);
     memset(d, 0, sizeof *d);
 }
 
 #ifdef BOGDA_MPI
-/* only a caller exceeding the set-up's nf_max makes the buffers grow */
+/* only a wider halo than any before, or a caller exceeding the set-up's nf_max, makes the
+ * buffers grow */
 static int grow(ParDecomp *d, size_t need)
 {
     if (need <= d->cap) return 0;
@@ -382,38 +378,127 @@ static ParRect meet(ParRect a, ParRect b)
 }
 
 static size_t rect_size(ParRect q) { return (size_t)(q.j1 - q.j0) * (size_t)(q.i1 - q.i0); }
+
+/* block b extended by h cells on both sides along dir, clipped to the grid */
+static ParRect extend(const ParDecomp *d, ParRect b, int dir, int h)
+{
+    if (dir == 0) {
+        b.i0 = b.i0 - h > 0 ? b.i0 - h : 0;
+        b.i1 = b.i1 + h < d->nx ? b.i1 + h : d->nx;
+    } else {
+        b.j0 = b.j0 - h > 0 ? b.j0 - h : 0;
+        b.j1 = b.j1 + h < d->ny ? b.j1 + h : d->ny;
+    }
+    return b;
+}
+
+/* The part of rank `from`'s block that rank `to`'s halos take: layer by layer (per-layer widths),
+ * fields outer, as rect_copy; returns the doubles (pack < 0: count only). */
+static size_t halo_copy(const ParDecomp *d, double *const *f, int nf, int nz, int dir, const int *h, int from,
+                        int to, double *buf, int pack)
+{
+    size_t n = 0;
+    for (int v = 0; v < nf; v++)
+        for (int k = 0; k < nz; k++) {
+            ParRect q = meet(d->rect[PAR_BLOCKS][from], extend(d, d->rect[PAR_BLOCKS][to], dir, h[k]));
+            if (pack < 0) {
+                n += rect_size(q);
+                continue;
+            }
+            /* rect_copy of one layer: shift the field pointer to layer k */
+            double *fk = f[v] + (size_t)k * d->nx * d->ny;
+            n += rect_copy(d, &fk, 1, 1, q, buf + n, pack);
+        }
+    return n;
+}
 #endif
 
-int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, int to)
+int par_halo(ParDecomp *d, double *const *f, int nf, int nz, int dir, const int *h)
 {
 #ifdef BOGDA_MPI
-    if (!g_active || d->nranks < 2 || d->same[from][to]) return 0;
+    if (!g_active || d->nranks < 2) return 0;
     const double w0 = MPI_Wtime();
     const int R = d->nranks, me = d->rank;
-    const ParRect mine_from = d->rect[from][me], mine_to = d->rect[to][me];
-    size_t need = (size_t)nf * nz * (rect_size(mine_from) > rect_size(mine_to) ? rect_size(mine_from) : rect_size(mine_to));
-    if (grow(d, need)) return -1;
+    /* only the ranks of this block row (x) or block column (y) share rows (columns) with it */
+    const int bx = me % d->px, by = me / d->px;
+    const int np = dir == 0 ? d->px : d->py;
     size_t so = 0, ro = 0;
-    for (int p = 0; p < R; p++) {
-        /* to p: what I held of p's new rectangle; from p: what p held of mine */
-        size_t ns = p == me ? 0 : rect_copy(d, f, nf, nz, meet(mine_from, d->rect[to][p]), d->sbuf + so, 1);
-        d->scount[p] = (int)ns;
-        d->sdispl[p] = (int)so;
+    for (int a = 0; a < np; a++) {
+        int p = dir == 0 ? by * d->px + a : a * d->px + bx;
+        size_t ns = p == me ? 0 : halo_copy(d, f, nf, nz, dir, h, me, p, NULL, -1);
+        size_t nr = p == me ? 0 : halo_copy(d, f, nf, nz, dir, h, p, me, NULL, -1);
+        d->scount[a] = (int)ns;
+        d->sdispl[a] = (int)so;
+        d->rcount[a] = (int)nr;
+        d->rdispl[a] = (int)ro;
         so += ns;
-        size_t nr = p == me ? 0 : (size_t)nf * nz * rect_size(meet(d->rect[from][p], mine_to));
-        d->rcount[p] = (int)nr;
-        d->rdispl[p] = (int)ro;
         ro += nr;
     }
-    MPI_Alltoallv(d->sbuf, d->scount, d->sdispl, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE,
-                  RUNCOMM);
-    for (int p = 0; p < R; p++)
-        if (p != me) rect_copy(d, f, nf, nz, meet(d->rect[from][p], mine_to), d->rbuf + d->rdispl[p], 0);
+    if (grow(d, so > ro ? so : ro)) return -1;
+    MPI_Request *rq = d->req;
+    int nrq = 0;
+    for (int a = 0; a < np; a++) {
+        int p = dir == 0 ? by * d->px + a : a * d->px + bx;
+        if (d->rcount[a])
+            MPI_Irecv(d->rbuf + d->rdispl[a], d->rcount[a], MPI_DOUBLE, p, 7, RUNCOMM, &rq[nrq++]);
+    }
+    for (int a = 0; a < np; a++) {
+        int p = dir == 0 ? by * d->px + a : a * d->px + bx;
+        if (!d->scount[a]) continue;
+        halo_copy(d, f, nf, nz, dir, h, me, p, d->sbuf + d->sdispl[a], 1);
+        MPI_Isend(d->sbuf + d->sdispl[a], d->scount[a], MPI_DOUBLE, p, 7, RUNCOMM, &rq[nrq++]);
+    }
+    MPI_Waitall(nrq, rq, MPI_STATUSES_IGNORE);
+    for (int a = 0; a < np; a++) {
+        int p = dir == 0 ? by * d->px + a : a * d->px + bx;
+        if (d->rcount[a]) halo_copy(d, f, nf, nz, dir, h, p, me, d->rbuf + d->rdispl[a], 0);
+    }
+    d->exchange_bytes += 8.0 * (double)so;
     d->exchange_seconds += MPI_Wtime() - w0;
+    d->halo_seconds += MPI_Wtime() - w0;
+    (void)R;
 #else
-    (void)d; (void)f; (void)nf; (void)nz; (void)from; (void)to;
+    (void)d; (void)f; (void)nf; (void)nz; (void)dir; (void)h;
 #endif
     return 0;
+}
+
+int par_gather_doubles(ParDecomp *d, const double *send, int ns, const int *counts, const double **all)
+{
+    *all = NULL;
+#ifdef BOGDA_MPI
+    if (!g_active || d->nranks < 2) return 0;
+    size_t tot = 0;
+    for (int p = 0; p < d->nranks; p++) {
+        d->rcount[p] = p == 0 ? 0 : counts[p];
+        d->rdispl[p] = (int)tot;
+        tot += (size_t)d->rcount[p];
+    }
+    if (grow(d, tot)) return -1;
+    MPI_Gatherv(send, d->rank == 0 ? 0 : ns, MPI_DOUBLE, d->rbuf, d->rcount, d->rdispl, MPI_DOUBLE, 0, RUNCOMM);
+    if (d->rank == 0) *all = d->rbuf;
+#else
+    (void)d; (void)send; (void)ns; (void)counts;
+#endif
+    return 0;
+}
+
+void par_send_doubles(int r, const double *v, size_t n)
+{
+#ifdef BOGDA_MPI
+    if (g_active && g_run_size > 1) MPI_Send(v, (int)n, MPI_DOUBLE, r, 8, RUNCOMM);
+#else
+    (void)r; (void)v; (void)n;
+#endif
+}
+
+void par_recv_doubles(int r, double *v, size_t n)
+{
+#ifdef BOGDA_MPI
+    if (g_active && g_run_size > 1) MPI_Recv(v, (int)n, MPI_DOUBLE, r, 8, RUNCOMM, MPI_STATUS_IGNORE);
+#else
+    (void)r; (void)v; (void)n;
+#endif
 }
 
 int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout)

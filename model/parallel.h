@@ -51,52 +51,55 @@ void par_block(int n, int r, int nranks, int *a, int *b);
 #define PAR_CHUNK 8
 static inline int par_nchunks(int nx) { return (nx + PAR_CHUNK - 1) / PAR_CHUNK; }
 
-/* The three ways the grid is shared out (docs/parallel.md): rank r = by * px + bx owns
- *   PAR_BLOCKS  block (bx, by) of a px x py process grid: rows Bj(by), columns Bi(bx) (chunk
- *               aligned) — columns, column processes and z sweeps;
- *   PAR_ROWS    whole rows: the rows of Bj(by) split px ways — x sweeps;
- *   PAR_COLS    whole columns: the columns of Bi(bx) split py ways — y sweeps.
- * Between layouts the fields move by par_redistribute. */
-enum { PAR_ROWS = 0, PAR_COLS = 1, PAR_BLOCKS = 2, PAR_NLAYOUT = 3 };
+/* The grid is shared out in blocks (docs/parallel.md): rank r = by * px + bx owns block (bx, by)
+ * of a px x py process grid: rows Bj(by) (par_block) x columns Bi(bx) (whole chunks).  Between
+ * steps, for the column processes and for every advection sweep, each rank's current cells are
+ * its block; the x and y sweeps read halos of the neighbouring blocks (par_halo).  The one layout
+ * is PAR_BLOCKS (kept as an argument of par_gather). */
+enum { PAR_BLOCKS = 0, PAR_NLAYOUT = 1 };
 typedef struct ParRect { int j0, j1, i0, i1; } ParRect;
 
 typedef struct ParDecomp {
     int nranks, rank;
     int px, py;            /* the process grid of the blocks */
     int nx, ny, nz;
-    int j0, j1;            /* PAR_ROWS: this rank's rows */
-    int i0, i1;            /* PAR_COLS: this rank's columns */
-    int bj0, bj1, bi0, bi1; /* the rectangle the column processes and z sweeps work on now: the
-                               rank's block, or, between the two transport half steps of a
-                               sync step on a 1 x R grid, its columns (mid below) */
-    int mid;               /* layout of the column processes between the transport half steps:
-                              PAR_COLS where the columns are split in whole chunks on a 1 x R
-                              grid (the first half step then ends there, the second starts there:
-                              two exchanges a step fewer), else PAR_BLOCKS */
-    int cur;               /* the layout the fields are in now */
-    ParRect *rect[PAR_NLAYOUT]; /* every rank's rectangle in each layout */
-    int same[PAR_NLAYOUT][PAR_NLAYOUT]; /* 1: the two layouts coincide on every rank */
-    double *sbuf, *rbuf;   /* exchange buffers, sized at set-up */
+    int bj0, bj1, bi0, bi1; /* this rank's block: rows bj0..bj1-1, columns bi0..bi1-1 */
+    ParRect *rect[PAR_NLAYOUT]; /* every rank's block */
+    double *sbuf, *rbuf;   /* exchange buffers, sized at set-up (grown only by a wider halo) */
     size_t cap;            /* doubles in each buffer */
     int *scount, *sdispl, *rcount, *rdispl;
-    double exchange_seconds, gather_seconds; /* wall time in par_redistribute / par_gather */
+    void *req;             /* 2 * nranks MPI requests of the halo exchange */
+    double exchange_seconds, gather_seconds; /* wall time in the advection's MPI calls (halos,
+                                                and the sums and flags at the end of advect_3d)
+                                                and in par_gather */
+    double exchange_bytes; /* bytes this rank sent in par_halo */
+    double halo_seconds;   /* of exchange_seconds, in par_halo (the rest: the end of advect_3d,
+                              mostly waiting there for the slowest rank) */
 } ParDecomp;
 
 /* Sets up the decomposition over par_size() ranks if distributed, else one block of everything
  * (a batch's ranks each run their own members).  px x py is the process grid (px = 0: chosen
- * automatically, the fewest block columns that work, since every block column beyond the
- * first costs one more exchange per sweep); nf_max is the most fields any exchange moves at
- * once (the buffers are allocated here).  Nonzero, with a message in why, when a block would
- * get fewer than min_rows rows or min_rows columns, or px * py != R. */
+ * automatically: the grid whose largest block, with its halo cells of one PPM sub-step, is
+ * smallest, then the shortest block edges; parallel.c); nf_max is the most fields an exchange
+ * moves at once (the buffers are allocated here).  Nonzero, with a message in why,
+ * when a block would get fewer than min_rows rows or min_rows columns, or px * py != R. */
 int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int px, int py, int min_rows,
                     int nf_max, char *why, size_t nwhy);
 void par_decomp_free(ParDecomp *d);
-/* Records that the fields are now in layout l (bj0..bi1 follow). */
-void par_set_layout(ParDecomp *d, int l);
-/* Moves nf fields of nz layers ([nz][ny][nx] each) from layout `from` to layout `to`: each rank
- * receives the part of its new rectangle that other ranks held; only what changes owner moves
- * (one MPI_Alltoallv; nothing when the layouts coincide).  Nonzero if the buffers cannot grow. */
-int par_redistribute(ParDecomp *d, double *const *f, int nf, int nz, int from, int to);
+/* The halo exchange of the advection's x (dir 0) or y (dir 1) sweep: nf fields of nz layers
+ * ([nz][ny][nx] each) are filled on this rank's block extended by h[k] cells on both sides along
+ * dir in layer k (clipped to the grid) from the owners of those cells.  Every rank must pass the
+ * same h[].  The owners' blocks partition the grid, so each halo cell has exactly one source,
+ * whatever the width (a halo wider than a neighbour's block reaches the next ones).  Only ranks
+ * of the same block row (x) or column (y) exchange; nonzero if the buffers cannot grow. */
+int par_halo(ParDecomp *d, double *const *f, int nf, int nz, int dir, const int *h);
+/* Every rank's ns doubles (counts[p] from rank p) gathered on rank 0 in rank order into the
+ * decomposition's receive buffer (*all; rank p's part at d->rdispl[p]; rank 0's own part is not
+ * copied); *all is NULL on the other ranks.  Nonzero if the buffer cannot grow. */
+int par_gather_doubles(ParDecomp *d, const double *send, int ns, const int *counts, const double **all);
+/* n doubles to / from rank r of this rank's set (blocking; small messages). */
+void par_send_doubles(int r, const double *v, size_t n);
+void par_recv_doubles(int r, double *v, size_t n);
 /* Collects every rank's rectangle of `layout` of nf fields of nz layers on rank 0, field by field. */
 int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout);
 
