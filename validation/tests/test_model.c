@@ -330,7 +330,7 @@ static void test_mpi_bitwise(void **st)
     snprintf(pa, sizeof pa, "%s/budget.csv", a);
     char *ta = slurp(pa);
     assert_non_null(ta);
-    /* automatic process grids (1 x R on these 10 rows) and 2-D ones: 2 x 1 (two block columns:
+    /* automatic process grids (1 x 2, 1 x 3 and 2 x 2 on this 12 x 10 grid) and 2-D ones: 2 x 1 (two block columns:
      * rows and blocks differ), 2 x 2, and 2 x 3 (blocks of 3-4 rows; the x sweeps' rows split
      * inside each block row) */
     const int ranks[] = {1, 2, 3, 4, 2, 2, 4, 6}, threads[] = {1, 1, 1, 1, 2, 1, 2, 1};
