@@ -272,19 +272,21 @@ int speciation_create(Speciation *sp, const char *const *inv_species, int ninv,
     for (int k = 0; k < nextra; k++) {
         int m = find_exact(model, nmodel, extra[k].model);
         int isp = find_ci(inv_species, ninv, extra[k].inventory);
+        /* the mappings are the configuration's [tracers] emit.NAME = SPECIES lines */
+        char item[96];
+        snprintf(item, sizeof item, "emit.%s", extra[k].model);
         if (m < 0) {
-            rc = bg_fail(e, BG_ECONFIG, "emission mapping", extra[k].model,
-                         "is not a species or tracer of this run");
+            rc = bg_fail(e, BG_ECONFIG, "[tracers]", item, "'%s' is not a species or tracer of this run",
+                         extra[k].model);
             goto out;
         }
         if (isp < 0) {
-            rc = bg_fail(e, BG_ECONFIG, "emission mapping", extra[k].inventory,
-                         "is not an inventory species");
+            rc = bg_fail(e, BG_ECONFIG, "[tracers]", item, "'%s' is not a species of the emission inventory",
+                         extra[k].inventory);
             goto out;
         }
         if (!(extra[k].factor >= 0) || !isfinite(extra[k].factor)) {
-            rc = bg_fail(e, BG_ECONFIG, "emission mapping", extra[k].model,
-                         "factor must be a number >= 0");
+            rc = bg_fail(e, BG_ECONFIG, "[tracers]", item, "factor must be a number >= 0");
             goto out;
         }
         if ((rc = inv_mass(model, molar_mass_kg_mol, m, &c, e)) != BG_OK) goto out;

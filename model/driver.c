@@ -360,7 +360,7 @@ static int prepare(Model *m, BgErr *e)
     OutputConfig oc = {
         .dir = m->rc.output_dir, .nout = m->rc.nout, .species = m->rc.out_species,
         .interval_s = m->rc.out_dt, .all_layers = m->rc.all_layers, .average = m->rc.average,
-        .config_text = m->config_text, .title = "Bogda tracer transport",
+        .config_text = m->config_text, .title = m->rc.full ? "Bogda chemical transport" : "Bogda tracer transport",
         .version = BOGDA_VERSION, .config_hash = m->config_hash,
         .as_mass = m->out_asmass, .air_density = m->rho_out, .deflate_level = m->rc.deflate,
     };
@@ -472,6 +472,8 @@ static int member_begin(Model *m, BgErr *e)
                         "rows %d-%d; advection halos along x and y\n",
                 m->dec->nranks, m->dec->px, m->dec->py, m->rc.mpi_px ? "as configured" : "auto", m->dec->bi0,
                 m->dec->bi1 - 1, m->dec->bj0, m->dec->bj1 - 1);
+    if (m->resume && !continuing)
+        fprintf(m->log, "--resume: no checkpoint in %s, so the run starts from the beginning\n", rc->output_dir);
     if (continuing) {
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);

@@ -1103,6 +1103,50 @@ static void test_embedded_case(void **st)
     free(co); free(lat); free(lon);
 }
 
+/* DESIGN 5, ladder item 5: plausible winter magnitudes on the embedded case. The Urumqi episode
+ * mean of PM2.5 (the daily city means of the Beijing-time days the 96-h run covers in full) must
+ * lie within the 100-250 ug m-3 of the observed 2012-2021 episodes. The 30-km grid with every
+ * process on takes ~15-25 s; it is left out of the sanitizer build, whose whole-model tests run
+ * the same code on shorter cases. */
+static void test_winter_magnitudes(void **st)
+{
+    (void)st;
+#if defined(__SANITIZE_ADDRESS__)
+    skip();
+#endif
+    char dir[600], out[700], path[800], line[512];
+    snprintf(dir, sizeof dir, "%s/case30", tmpdir);
+    snprintf(out, sizeof out, "%s/case30_run", tmpdir);
+    int rc = sh("%s makecase %s --resolution 30 --days 4 --interval 3 > /dev/null", bogda, dir);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    rc = sh("%s run %s/case_30km.ini --set run.threads=2 --set run.checkpoint_h=0 --set run.output_dir=%s", bogda,
+            dir, out);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    snprintf(path, sizeof path, "%s/daily_city.csv", out);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "city,date,PM25,PM10,SO2,NO2,CO,O3_1h_max,O3_8h_max,AQI,level,primary\n");
+    double sum = 0, lo = 1e9, hi = 0;
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *fld[13];
+        if (csv_split(line, fld, 13) != 12 || strcmp(fld[0], "Urumqi") || !fld[2][0]) continue;
+        double v = atof(fld[2]);
+        sum += v;
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+        n++;
+    }
+    fclose(f);
+    print_message("embedded case, 30 km, 96 h, every process on: Urumqi daily PM2.5 %.0f-%.0f ug m-3 over %d "
+                  "days, episode mean %.0f (observed episodes 100-250)\n", lo, hi, n, n ? sum / n : 0.0);
+    assert_true(n >= 3);
+    assert_true(sum / n >= 100.0 && sum / n <= 250.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1113,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_forecast),
         cmocka_unit_test(test_embedded_case),
+        cmocka_unit_test(test_winter_magnitudes),
     };
     /* BOGDA_TEST_FILTER=test_batch runs one test while developing */
     if (getenv("BOGDA_TEST_FILTER")) cmocka_set_test_filter(getenv("BOGDA_TEST_FILTER"));

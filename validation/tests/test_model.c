@@ -268,6 +268,18 @@ static void test_restart_and_resume_bitwise(void **st)
     assert_string_equal(ta, tb);
     assert_string_equal(ta, tc);
     free(ta); free(tb); free(tc);
+    /* --resume where there is no checkpoint: the whole run, from the start, and run.log says so */
+    char d[600], pd[700];
+    snprintf(d, sizeof d, "%s/resume_none", tmpdir);
+    rc = sh(err, sizeof err, "%s run %s --resume --set run.output_dir=%s", bogda, cfg, d);
+    assert_int_equal(rc, 0);
+    nd = compare_dirs(a, d, 0);
+    assert_int_equal(nd, 0);
+    snprintf(pd, sizeof pd, "%s/run.log", d);
+    char *log = slurp(pd);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "--resume: no checkpoint in "));
+    free(log);
 }
 
 static void test_threads_bitwise(void **st)
