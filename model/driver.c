@@ -94,12 +94,13 @@ static int group_advection(Group *gr, double t, double dt, BgErr *e)
 {
     Model *m0 = gr->m[0];
     /* only what advection reads: the air mass at both ends, the face fluxes and what the
-     * boundary values need at the midpoint (which at the quarter-step times is all it needs) */
+     * boundary values need at the midpoint (which at the quarter-step times is all it needs);
+     * the boundary values read every row (west, east, top), so the midpoint's fields are whole */
     const MetFields *f0 = model_met_mask(m0, t, MET_AIRM, e);
     if (!f0) return e->code;
     const MetFields *f1 = model_met_mask(m0, t + dt, MET_AIRM, e);
     if (!f1) return e->code;
-    const MetFields *fm = model_met_mask(m0, t + 0.5 * dt, MET_FX | MET_FY | MET_RHO | MET_ZF | MET_P, e);
+    const MetFields *fm = model_met_mask(m0, t + 0.5 * dt, MET_FX | MET_FY | MET_RHO | MET_ZF | MET_P | MET_WHOLE, e);
     if (!fm) return e->code;
     /* each member fills its slice of the group's boundary arrays */
     for (int i = 0; i < gr->k; i++) {
@@ -498,7 +499,7 @@ static int member_begin(Model *m, BgErr *e)
 static int member_sample(Model *m, BgErr *e)
 {
     /* only the output density and the budget's air mass: the advection's end time has the latter */
-    const MetFields *f = model_met_mask(m, m->state.time, MET_AIRM | MET_RHO, e);
+    const MetFields *f = model_met_mask(m, m->state.time, MET_AIRM | MET_RHO | MET_WHOLE, e);
     if (!f) return e->code;
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
@@ -516,7 +517,7 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
     RunConfig *rc = &m->rc;
     double t = m->state.time, out_start = rc->t_start + rc->spinup_s;
     char ts[32];
-    const MetFields *f = model_met_mask(m, t, MET_AIRM | MET_RHO, e);
+    const MetFields *f = model_met_mask(m, t, MET_AIRM | MET_RHO | MET_WHOLE, e);
     if (!f) return e->code;
     const int root = writes_files(m);
     if (root && m->stations && t > out_start + 1e-6)
@@ -690,6 +691,12 @@ static int group_alloc(Group *gr, BgErr *e)
         if (m->chem) chemproc_set_decomp(m->chem, &gr->dec);
         for (int s = 0; s < nsp; s++) gr->gfields[gr->ngather++] = state_species(&m->state, s);
     }
+    /* a rank interpolates the column fields only where its column processes read them: its
+     * block's rows and its members' point sources' columns (plume rise); docs/parallel.md */
+    model_met_rows(m0, gr->dec.nranks > 1 ? gr->dec.bj0 : -1, gr->dec.bj1);
+    for (int i = 0; i < gr->k && gr->dec.nranks > 1; i++)
+        for (int p = 0; gr->m[i]->has_src && p < gr->m[i]->src.pts.n; p++)
+            model_met_add_column(m0, gr->m[i]->src.pts.src[p].j, gr->m[i]->src.pts.src[p].i);
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
         m->bc_west = gr->bc_west + lw * i;

@@ -1007,21 +1007,110 @@ static int ensure_loaded(Met *m, int slot, int r, BgErr *e)
     return rc;
 }
 
-static void copy_fields(const Met *m, MetFields *dst, MetFields *src, unsigned mask)
-{
-    FieldRef a[NFIELDS], b[NFIELDS];
-    field_refs(dst, m->grid, a);
-    field_refs(src, m->grid, b);
-    for (int q = 0; q < NFIELDS; q++)
-        if (mask & (1u << q)) memcpy(*a[q].p, *b[q].p, a[q].n * sizeof(double));
-}
-
 int met_fields_at(Met *m, double t, MetFields *out, BgErr *e)
 {
     return met_fields_at_mask(m, t, out, MET_ALL, e);
 }
 
 int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e)
+{
+    return met_fields_at_rows(m, t, out, mask, NULL, -1, NULL, 0, e);
+}
+
+/* The selected part of one field: its levels x rows (rows of faces for fy and v) x row length,
+ * on the cell rows runs[2r] .. runs[2r+1]-1 of the selection; a face-row field also gets the face
+ * row after each run, so that both faces of every selected cell are current.  Each level's part
+ * is a few stretches of whole rows, which the hardware prefetcher streams as it does a whole
+ * field (pieces of rows defeat it: docs/parallel.md). */
+typedef struct {
+    long nlev, rowlen, n; /* n: the whole field's elements */
+    int face;             /* rows of y faces (ny + 1) */
+    const int *runs;
+    int nruns;            /* < 0: the whole field */
+} RowSel;
+
+static RowSel row_sel(const Grid *g, int q, size_t n, const int *runs, int nruns)
+{
+    RowSel r = {g->nz, g->nx, (long)n, 0, runs, runs ? nruns : -1};
+    if (q == 1 || q == 9) r.rowlen = g->nx + 1; /* fx, u: x faces */
+    if (q == 2 || q == 10) r.face = 1;          /* fy, v: y faces */
+    if (q == 4 || q == 5) r.nlev = g->nz + 1;   /* zf, kz: interfaces */
+    if (q >= 15) r.nlev = 1;                    /* the surface fields */
+    return r;
+}
+
+static long sel_count(const RowSel *r)
+{
+    if (r->nruns < 0) return r->n;
+    long rows = 0;
+    for (int i = 0; i < r->nruns; i++) rows += r->runs[2 * i + 1] - r->runs[2 * i] + r->face;
+    return rows * r->rowlen * r->nlev;
+}
+
+enum { SEL_LERP, SEL_COPY, SEL_ZERO };
+
+/* op on the elements [lo, hi) of the selection's concatenation (level by level, run by run):
+ * every element is computed alone, so any split between threads gives the same bits. */
+static void sel_apply(const RowSel *r, int op, double *po, const double *pa, const double *pb, double w, long lo,
+                      long hi)
+{
+    long pos = 0;
+    const int nseg = r->nruns < 0 ? 1 : r->nruns;
+    const long nrow = (r->n / r->nlev) / r->rowlen; /* rows per level */
+    for (long k = 0; k < (r->nruns < 0 ? 1 : r->nlev) && pos < hi; k++)
+        for (int i = 0; i < nseg && pos < hi; i++) {
+            long off, len;
+            if (r->nruns < 0) {
+                off = 0;
+                len = r->n;
+            } else {
+                long j0 = r->runs[2 * i], j1 = r->runs[2 * i + 1] + r->face;
+                off = (k * nrow + j0) * r->rowlen;
+                len = (j1 - j0) * r->rowlen;
+            }
+            long a = lo > pos ? lo - pos : 0, b = hi < pos + len ? hi - pos : len;
+            if (a < b) {
+                if (op == SEL_LERP) lerp_stream(po + off, pa + off, pb + off, w, a, b);
+                else if (op == SEL_COPY) memcpy(po + off + a, pa + off + a, (size_t)(b - a) * sizeof *po);
+                else memset(po + off + a, 0, (size_t)(b - a) * sizeof *po);
+            }
+            pos += len;
+        }
+}
+
+/* op on the selected field's values of the columns cells[] (j * nx + i), every level, with the
+ * face after the cell in the face direction (what a point source's plume rise reads). */
+static void cells_apply(const RowSel *r, int op, double *po, const double *pa, const double *pb, double w,
+                        const int *cells, int ncells, int nx)
+{
+    const long nrow = (r->n / r->nlev) / r->rowlen;
+    const int xface = r->rowlen > nx;
+    for (int c = 0; c < ncells; c++) {
+        const long j = cells[c] / nx, i = cells[c] % nx;
+        for (long k = 0; k < r->nlev; k++)
+            for (int d = 0; d <= (xface || r->face); d++) {
+                const long s = (k * nrow + j + (r->face ? d : 0)) * r->rowlen + i + (xface ? d : 0);
+                po[s] = op == SEL_LERP ? (1.0 - w) * pa[s] + w * pb[s] : op == SEL_COPY ? pa[s] : 0.0;
+            }
+    }
+}
+
+static void copy_fields_sel(const Met *m, MetFields *dst, MetFields *src, unsigned mask, const int *runs, int nruns,
+                            const int *cells, int ncells)
+{
+    FieldRef a[NFIELDS], b[NFIELDS];
+    field_refs(dst, m->grid, a);
+    field_refs(src, m->grid, b);
+    for (int q = 0; q < NFIELDS; q++)
+        if (mask & (1u << q)) {
+            RowSel r = row_sel(m->grid, q, a[q].n, runs, nruns);
+            sel_apply(&r, SEL_COPY, *a[q].p, *b[q].p, NULL, 0.0, 0, sel_count(&r));
+            if (r.nruns >= 0) cells_apply(&r, SEL_COPY, *a[q].p, *b[q].p, NULL, 0.0, cells, ncells, m->grid->nx);
+        }
+}
+
+int met_fields_at_rows(Met *m, double t, MetFields *out, unsigned mask, const int *runs, int nruns, const int *cells,
+                       int ncells, BgErr *e)
 {
     if (m->nrec < 1 || !isfinite(t) || t < m->recs[0].time || t > m->recs[m->nrec - 1].time) {
         char s[32];
@@ -1031,7 +1120,7 @@ int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e
     }
     if (m->nrec == 1) {
         BG_TRY(ensure_loaded(m, 0, 0, e));
-        copy_fields(m, out, &m->rec[0], mask);
+        copy_fields_sel(m, out, &m->rec[0], mask, runs, nruns, cells, ncells);
         out->time = t;
         return BG_OK;
     }
@@ -1067,7 +1156,7 @@ int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e
     }
     double t0 = m->recs[r].time, t1 = m->recs[r + 1].time;
     if (t == t0 || t == t1) {
-        copy_fields(m, out, &m->rec[t == t0 ? 0 : 1], mask);
+        copy_fields_sel(m, out, &m->rec[t == t0 ? 0 : 1], mask, runs, nruns, cells, ncells);
         out->time = t;
         return BG_OK;
     }
@@ -1083,16 +1172,21 @@ int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e
         if (!(mask & (1u << q))) continue;
         double *po = *o[q].p;
         const double *pa = *a[q].p, *pb = *b[q].p;
-        const long n = (long)o[q].n;
+        const RowSel sel = row_sel(m->grid, q, o[q].n, runs, nruns);
+        const long n = sel_count(&sel);
         if (both0 & (1u << q)) {
-            memset(po, 0, (size_t)n * sizeof *po);
+            sel_apply(&sel, SEL_ZERO, po, NULL, NULL, 0.0, 0, n);
+            if (sel.nruns >= 0) cells_apply(&sel, SEL_ZERO, po, NULL, NULL, 0.0, cells, ncells, m->grid->nx);
             continue;
         }
+        /* the few columns first, outside the parallel region: the same expression per value */
+        if (sel.nruns >= 0) cells_apply(&sel, SEL_LERP, po, pa, pb, w, cells, ncells, m->grid->nx);
 #pragma omp parallel if (n >= m->omp_min_cells)
         {
-            /* equal contiguous parts per thread (any split gives the same bits: no reduction) */
+            /* equal contiguous parts of the selection per thread (any split gives the same bits:
+             * no reduction) */
             const long nt = omp_get_num_threads(), id = omp_get_thread_num();
-            lerp_stream(po, pa, pb, w, n * id / nt, n * (id + 1) / nt);
+            sel_apply(&sel, SEL_LERP, po, pa, pb, w, n * id / nt, n * (id + 1) / nt);
         }
     }
     out->time = t;

@@ -117,6 +117,16 @@ int met_fields_at(Met *m, double t, MetFields *out, BgErr *e);
  * wet deposition) read: everything but the face mass fluxes, which only advection uses. */
 #define MET_COLUMN (MET_ALL & ~(MET_FX | MET_FY))
 int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e);
+/* The same on some rows and columns only: the fields of mask on the cell rows runs[2r] ..
+ * runs[2r+1]-1, r < nruns (sorted, disjoint, not adjacent), and on the ncells columns cells[c]
+ * (j * nx + i), every level; a face field also gets the face after each selected cell in its
+ * direction (the face row after each run; the x or y face after each column), so that every
+ * selected cell has both faces.  The other values are left as they are.  runs NULL or nruns < 0:
+ * the whole grid (cells ignored).  The values are those of the whole grid's interpolation, bit
+ * for bit.  What a rank of a distributed run needs: its block's rows for the column processes and
+ * its point sources' columns for their plume rise (docs/parallel.md, "Replicated work"). */
+int met_fields_at_rows(Met *m, double t, MetFields *out, unsigned mask, const int *runs, int nruns, const int *cells,
+                       int ncells, BgErr *e);
 
 int met_fields_alloc(MetFields *f, const Grid *g);
 void met_fields_free(MetFields *f);

@@ -603,38 +603,77 @@ static int open_boundary_file(Model *m, BgErr *e)
     return rc;
 }
 
-const MetFields *model_met(Model *m, double t, BgErr *e) { return model_met_mask(m, t, MET_ALL, e); }
+const MetFields *model_met(Model *m, double t, BgErr *e) { return model_met_mask(m, t, MET_ALL | MET_WHOLE, e); }
+
+/* fields every rank needs on the whole grid: the sub-step counts and the air mass after the first
+ * sweep are computed for every line (advect.c: line_fracs, mass_after) */
+#define MET_LINE_FIELDS (MET_AIRM | MET_FX | MET_FY)
 
 const MetFields *model_met_mask(Model *m, double t, unsigned mask, BgErr *e)
 {
     if (m->met_from) return model_met_mask(m->met_from, t, mask, e);
     MetCache *c = &m->cache;
+    const int part = c->restricted && !(mask & MET_WHOLE);
+    mask &= MET_ALL;
     int slot = -1;
     for (int i = 0; i < MET_CACHE; i++)
         if (c->used[i] && c->t[i] == t) slot = i;
-    unsigned need = mask;
     if (slot < 0) {
         slot = 0;
         for (int i = 1; i < MET_CACHE; i++)
             if (c->used[i] < c->used[slot]) slot = i;
         c->have[slot] = 0;
-    } else {
-        need &= ~c->have[slot];
+        c->have_rows[slot] = 0;
     }
-    if (need) {
+    unsigned whole = (part ? mask & MET_LINE_FIELDS : mask) & ~c->have[slot];
+    unsigned rows = part ? mask & ~MET_LINE_FIELDS & ~(c->have[slot] | c->have_rows[slot]) : 0;
+    if (whole || rows) {
         double w0 = omp_get_wtime();
-        int rc = met_fields_at_mask(&m->met, t, &c->f[slot], need, e);
+        int rc = whole ? met_fields_at_rows(&m->met, t, &c->f[slot], whole, NULL, -1, NULL, 0, e) : BG_OK;
+        if (rc == BG_OK && rows)
+            rc = met_fields_at_rows(&m->met, t, &c->f[slot], rows, c->runs, c->nruns, c->cells, c->ncells, e);
         m->met_seconds += omp_get_wtime() - w0;
         if (rc != BG_OK) {
             c->used[slot] = 0;
             c->have[slot] = 0;
+            c->have_rows[slot] = 0;
             return NULL;
         }
         c->t[slot] = t;
-        c->have[slot] |= need;
+        c->have[slot] |= whole;
+        c->have_rows[slot] |= rows;
     }
     c->used[slot] = ++c->clock;
     return &c->f[slot];
+}
+
+void model_met_rows(Model *m, int j0, int j1)
+{
+    while (m->met_from) m = m->met_from;
+    MetCache *c = &m->cache;
+    for (int i = 0; i < MET_CACHE; i++) c->have_rows[i] = 0; /* other rows than before */
+    c->restricted = j0 >= 0 && j1 > j0;
+    c->nruns = c->restricted;
+    c->ncells = 0;
+    c->runs[0] = j0;
+    c->runs[1] = j1;
+}
+
+void model_met_add_column(Model *m, int j, int i)
+{
+    while (m->met_from) m = m->met_from;
+    MetCache *c = &m->cache;
+    if (!c->restricted || j < 0 || i < 0) return;
+    if (j >= c->runs[0] && j < c->runs[1]) return; /* on the block's rows */
+    const int cell = j * m->grid.nx + i;
+    for (int q = 0; q < c->ncells; q++)
+        if (c->cells[q] == cell) return;
+    if (c->ncells == MET_MAX_CELLS) { /* too many: the whole grid */
+        c->restricted = 0;
+        return;
+    }
+    for (int q = 0; q < MET_CACHE; q++) c->have_rows[q] = 0;
+    c->cells[c->ncells++] = cell;
 }
 
 /* lead's meteorology serves m: the same files in the same order, run window, grid and Kz floor

@@ -53,12 +53,21 @@ typedef struct RunConfig {
  * 30-km case over 3 h either way).  Each slot holds every field of the grid: 3 rather than 5
  * took the 4-km case's peak memory from 841 to 761 MB. */
 #define MET_CACHE 3
+#define MET_MAX_CELLS 1024
 typedef struct MetCache {
     MetFields f[MET_CACHE];
     double t[MET_CACHE];
-    unsigned have[MET_CACHE];  /* MET_* fields interpolated at t[] */
+    unsigned have[MET_CACHE];  /* MET_* fields interpolated at t[] on the whole grid */
+    unsigned have_rows[MET_CACHE]; /* MET_* fields interpolated at t[] on the rows of runs only */
     long used[MET_CACHE];
     long clock;
+    /* A rank of a distributed run (restricted) interpolates the column fields only on the cell
+     * rows runs[2r] .. runs[2r+1]-1, r < nruns (its block's rows) and on the columns cells[]
+     * (j * nx + i: its point sources', for their plume rise); model_met_rows.  More than
+     * MET_MAX_CELLS columns lift the restriction. */
+    int restricted, nruns, ncells;
+    int runs[2];
+    int cells[MET_MAX_CELLS];
 } MetCache;
 
 struct Model;
@@ -183,5 +192,15 @@ const MetFields *model_met(Model *m, double t, BgErr *e);
 /* Only the MET_* fields of mask are valid in the result (the advection's quarter-step times
  * need only the face fluxes and what the boundary values use). */
 const MetFields *model_met_mask(Model *m, double t, unsigned mask, BgErr *e);
+/* On a rank of a distributed run (model_met_rows) the fields other than the air mass and the face
+ * fluxes (which line_fracs and mass_after read on whole lines) are current only on the rank's rows,
+ * unless the request has MET_WHOLE: what the column processes of the block read.  A request that
+ * reads the whole grid (the boundary values, the output density, the stations) says MET_WHOLE. */
+#define MET_WHOLE (1u << 30)
+/* Where a distributed rank needs the column fields: rows [j0, j1) (j0 < 0: the whole grid, which
+ * also ends the restriction); model_met_add_column adds the column (j, i) (a point source's, for
+ * its plume rise).  Both act on the model that owns the met (met_from). */
+void model_met_rows(Model *m, int j0, int j1);
+void model_met_add_column(Model *m, int j, int i);
 
 #endif

@@ -726,6 +726,97 @@ static void test_zero_field_interpolation(void **state)
     met_close(&m);
 }
 
+/* met_fields_at_rows, what a rank of a distributed run asks for: on the selected rows and columns
+ * every field equals the whole grid's interpolation bit for bit (between records, at a record time
+ * and for a field that is 0 in both records); a face field also gets the face after each selected
+ * cell in its direction; every other value is left as it was.  Threads forced on (the rows are
+ * split between them). */
+static void check_rows(const MetFields *whole, const MetFields *part, const int *runs, int nruns, const int *cells,
+                       int ncells, long *nsel, long *nkept)
+{
+    Field fw[32], fp[32];
+    int nf = fields(whole, fw);
+    fields(part, fp);
+    const size_t nx = (size_t)grid.nx, ny = (size_t)grid.ny;
+    for (int q = 0; q < nf; q++) {
+        const int face = !strcmp(fw[q].name, "fy") || !strcmp(fw[q].name, "v");
+        const size_t rowlen = !strcmp(fw[q].name, "fx") || !strcmp(fw[q].name, "u") ? nx + 1 : nx;
+        const size_t nrow = face ? ny + 1 : ny;
+        for (size_t s = 0; s < fw[q].n; s++) {
+            const int r = (int)((s / rowlen) % nrow), col = (int)(s % rowlen);
+            int sel = 0;
+            for (int i = 0; i < nruns; i++) sel |= r >= runs[2 * i] && r < runs[2 * i + 1] + face;
+            for (int c = 0; c < ncells; c++) {
+                const int cj = cells[c] / (int)nx, ci = cells[c] % (int)nx;
+                sel |= (r == cj || (face && r == cj + 1)) && (col == ci || (rowlen > nx && col == ci + 1));
+            }
+            const double sentinel = -12345.5;
+            const double *want = sel ? &fw[q].p[s] : &sentinel;
+            if (memcmp(want, &fp[q].p[s], sizeof *want)) {
+                print_error("%s[%zu] (row %d, %s): %.17g, expected %.17g\n", fw[q].name, s, r,
+                            sel ? "selected" : "not selected", fp[q].p[s], *want);
+                fail();
+            }
+            *nsel += sel;
+            *nkept += !sel;
+        }
+    }
+}
+
+static void fill_sentinel(MetFields *f)
+{
+    Field fp[32];
+    int nf = fields(f, fp);
+    for (int q = 0; q < nf; q++)
+        for (size_t s = 0; s < fp[q].n; s++) fp[q].p[s] = -12345.5;
+}
+
+static void test_rows_only(void **state)
+{
+    (void)state;
+    char *files[] = {SAMPLE};
+    Met m;
+    BgErr e;
+    assert_int_equal(open_met(&m, files, 1, T0, T9, &e), BG_OK);
+    m.omp_min_cells = 0;
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(2);
+    MetFields whole, part;
+    assert_int_equal(met_fields_alloc(&whole, &grid), BG_OK);
+    assert_int_equal(met_fields_alloc(&part, &grid), BG_OK);
+    /* a block's rows, a point source's row apart, and the last row (its face row is ny) */
+    const int ny = grid.ny;
+    const int runs[] = {1, 3, 5, 6, ny - 1, ny};
+    const int nruns = 3;
+    /* point sources' columns: one inside a run (no effect), one at the grid's last column, one
+     * below the last run (its y face is the run's first face row) */
+    const int cells[] = {2 * grid.nx + 4, 4 * grid.nx + grid.nx - 1, (ny - 2) * grid.nx + 0};
+    const int ncells = 3;
+    const double times[] = {T0 + 0.3 * 10800, T0 + 10800, T0 + 2 * 10800 + 17};
+    long nsel = 0, nkept = 0;
+    for (int it = 0; it < 3; it++) {
+        assert_int_equal(met_fields_at_rows(&m, times[it], &whole, MET_ALL, NULL, -1, NULL, 0, &e), BG_OK);
+        fill_sentinel(&part);
+        assert_int_equal(met_fields_at_rows(&m, times[it], &part, MET_ALL, runs, nruns, cells, ncells, &e), BG_OK);
+        check_rows(&whole, &part, runs, nruns, cells, ncells, &nsel, &nkept);
+    }
+    /* a field 0 in both records is cleared on the rows only */
+    for (size_t s = 0; s < (size_t)grid.nz * grid.ny * grid.nx; s++) m.rec[0].qr[s] = m.rec[1].qr[s] = 0.0;
+    m.zero[0] |= MET_QR;
+    m.zero[1] |= MET_QR;
+    assert_int_equal(met_fields_at_rows(&m, T0 + 2.5 * 10800, &whole, MET_ALL, NULL, -1, NULL, 0, &e), BG_OK);
+    fill_sentinel(&part);
+    assert_int_equal(met_fields_at_rows(&m, T0 + 2.5 * 10800, &part, MET_ALL, runs, nruns, cells, ncells, &e), BG_OK);
+    check_rows(&whole, &part, runs, nruns, cells, ncells, &nsel, &nkept);
+    print_message("rows {1,2}, {5}, {%d} of %d and 3 columns: %ld selected values equal the whole grid's bit "
+                  "for bit, %ld others untouched (4 times: between records, at a record, zero field)\n",
+                  ny - 1, ny, nsel, nkept);
+    omp_set_num_threads(saved);
+    met_fields_free(&whole);
+    met_fields_free(&part);
+    met_close(&m);
+}
+
 /* Several problems in one file come in one message: pressure in hPa and T2 in Celsius. */
 static void test_units_problems_in_one_message(void **state)
 {
@@ -817,6 +908,7 @@ int main(void)
         cmocka_unit_test(test_split_files_read_as_one_series),
         cmocka_unit_test(test_exch_h_used_when_present),
         cmocka_unit_test(test_zero_field_interpolation),
+        cmocka_unit_test(test_rows_only),
         cmocka_unit_test(test_units_problems_in_one_message),
         cmocka_unit_test(test_inconsistent_dimensions_refused),
         cmocka_unit_test(test_other_domain_refused),
