@@ -308,6 +308,8 @@ static int products(const char *dir, double start, const DayMax *dm, int ndm, co
         fclose(f);
         fclose(o);
         fclose(mt);
+        remove(tout); /* no half-written products */
+        remove(tmd);
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     }
     fprintf(m, "## Natural-day AQI\n\nBeijing-time days; lead day N is the Beijing day of the cycle start + N (D+N). "
