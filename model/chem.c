@@ -932,6 +932,51 @@ struct ChemWork {
 
 /* (LANE_KERNEL: see the top of the file) */
 
+/* The elimination of G = diag(gh) - J in place, pivots i0..i6 (rows 7-9 reuse i0), for lu_fixed and
+ * the fused attempt_fixed alike: one text, so both make the same operations in the same order. */
+#define LU_ELIM \
+    const double i0 = 1.0 / g0; \
+    g20 *= i0; \
+    g30 *= i0; \
+    const double i1 = 1.0 / g11; \
+    const double i2 = 1.0 / g22; \
+    g32 *= i2; \
+    g33 -= g32 * g23; \
+    g34 -= g32 * g24; \
+    g35 -= g32 * g25; \
+    g42 *= i2; \
+    g43 -= g42 * g23; \
+    g44 -= g42 * g24; \
+    g45 -= g42 * g25; \
+    g52 *= i2; \
+    g53 -= g52 * g23; \
+    g54 -= g52 * g24; \
+    g55 -= g52 * g25; \
+    const double i3 = 1.0 / g33; \
+    g43 *= i3; \
+    g44 -= g43 * g34; \
+    g45 -= g43 * g35; \
+    g46 -= g43 * g36; \
+    g53 *= i3; \
+    g54 -= g53 * g34; \
+    g55 -= g53 * g35; \
+    g56 -= g53 * g36; \
+    g63 *= i3; \
+    g64 -= g63 * g34; \
+    g65 -= g63 * g35; \
+    g66 -= g63 * g36; \
+    const double i4 = 1.0 / g44; \
+    g54 *= i4; \
+    g55 -= g54 * g45; \
+    g56 -= g54 * g46; \
+    g64 *= i4; \
+    g65 -= g64 * g45; \
+    g66 -= g64 * g46; \
+    const double i5 = 1.0 / g55; \
+    g65 *= i5; \
+    g66 -= g65 * g56; \
+    const double i6 = 1.0 / g66;
+
 /* The square roots of rp_lanes: GCC keeps libm's errno check around sqrt (a compare, a branch
  * and a call for negative arguments) despite the kernels' no-math-errno, so a loop holding it
  * does not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
@@ -1127,47 +1172,7 @@ LANE_KERNEL static void lu_fixed(const double *restrict J, const double *restric
         double g92 = -J[92 * W + l];
         double g93 = -J[93 * W + l];
         double g99 = ghl;
-        const double i0 = 1.0 / g0;
-        g20 *= i0;
-        g30 *= i0;
-        const double i1 = 1.0 / g11;
-        const double i2 = 1.0 / g22;
-        g32 *= i2;
-        g33 -= g32 * g23;
-        g34 -= g32 * g24;
-        g35 -= g32 * g25;
-        g42 *= i2;
-        g43 -= g42 * g23;
-        g44 -= g42 * g24;
-        g45 -= g42 * g25;
-        g52 *= i2;
-        g53 -= g52 * g23;
-        g54 -= g52 * g24;
-        g55 -= g52 * g25;
-        const double i3 = 1.0 / g33;
-        g43 *= i3;
-        g44 -= g43 * g34;
-        g45 -= g43 * g35;
-        g46 -= g43 * g36;
-        g53 *= i3;
-        g54 -= g53 * g34;
-        g55 -= g53 * g35;
-        g56 -= g53 * g36;
-        g63 *= i3;
-        g64 -= g63 * g34;
-        g65 -= g63 * g35;
-        g66 -= g63 * g36;
-        const double i4 = 1.0 / g44;
-        g54 *= i4;
-        g55 -= g54 * g45;
-        g56 -= g54 * g46;
-        g64 *= i4;
-        g65 -= g64 * g45;
-        g66 -= g64 * g46;
-        const double i5 = 1.0 / g55;
-        g65 *= i5;
-        g66 -= g65 * g56;
-        const double i6 = 1.0 / g66;
+        LU_ELIM
         const double i7 = i0;
         const double i8 = i0;
         const double i9 = i0;
@@ -1556,47 +1561,7 @@ LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *re
         const double g90 = -j90;
         const double g92 = -j92;
         const double g93 = -j93;
-        const double i0 = 1.0 / g0;
-        g20 *= i0;
-        g30 *= i0;
-        const double i1 = 1.0 / g11;
-        const double i2 = 1.0 / g22;
-        g32 *= i2;
-        g33 -= g32 * g23;
-        g34 -= g32 * g24;
-        g35 -= g32 * g25;
-        g42 *= i2;
-        g43 -= g42 * g23;
-        g44 -= g42 * g24;
-        g45 -= g42 * g25;
-        g52 *= i2;
-        g53 -= g52 * g23;
-        g54 -= g52 * g24;
-        g55 -= g52 * g25;
-        const double i3 = 1.0 / g33;
-        g43 *= i3;
-        g44 -= g43 * g34;
-        g45 -= g43 * g35;
-        g46 -= g43 * g36;
-        g53 *= i3;
-        g54 -= g53 * g34;
-        g55 -= g53 * g35;
-        g56 -= g53 * g36;
-        g63 *= i3;
-        g64 -= g63 * g34;
-        g65 -= g63 * g35;
-        g66 -= g63 * g36;
-        const double i4 = 1.0 / g44;
-        g54 *= i4;
-        g55 -= g54 * g45;
-        g56 -= g54 * g46;
-        g64 *= i4;
-        g65 -= g64 * g45;
-        g66 -= g64 * g46;
-        const double i5 = 1.0 / g55;
-        g65 *= i5;
-        g66 -= g65 * g56;
-        const double i6 = 1.0 / g66;
+        LU_ELIM
         /* as a double: an int from a double compare kept the SSE2 clone from vectorising */
         badd[l] = (BADPIV(g0) | BADPIV(g11) | BADPIV(g22) | BADPIV(g33) | BADPIV(g44) | BADPIV(g55) |
                    BADPIV(g66)) ? 1.0 : 0.0; /* g77 = g88 = g99 = g0 */
