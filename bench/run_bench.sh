@@ -86,10 +86,11 @@ if [ "${BENCH_SKIP_FULL:-0}" = 1 ]; then :; elif [ "${BENCH_REUSE:-0}" != 1 ] ||
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "forecast_wall_s %.3f\n", b - a }' >> "$FLOG"
 fi
 # Speed-ups of the full model: the first BENCH_SPEEDUP_HOURS hours (default 3) of the same case
-# with 1 thread, 2 threads and 2 MPI ranks x 1 thread (bogda run, no products).
+# with 1 thread, 2 threads and 2 MPI ranks x 1 thread (bogda run, no products), and with 2
+# threads under [run] splitting = alternating (one transport call per sync step instead of two).
 SH=${BENCH_SPEEDUP_HOURS:-3}
 if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
-    for v in t1 t2 r2; do
+    for v in t1 t2 r2 a2; do
         sd=$CASE/speedup_$v
         if [ "${BENCH_REUSE:-0}" = 1 ] && grep -q '^peak_rss_mb' "$sd/run.log" 2>/dev/null; then continue; fi
         rm -rf "$sd"
@@ -98,6 +99,7 @@ if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
         case $v in
             t1) bin/bogda run "$@" --set run.threads=1 > /dev/null ;;
             t2) bin/bogda run "$@" --set run.threads=2 > /dev/null ;;
+            a2) bin/bogda run "$@" --set run.threads=2 --set run.splitting=alternating > /dev/null ;;
             r2) if command -v mpirun >/dev/null 2>&1; then
                     OMP_NUM_THREADS=1 $MPIRUN -np 2 bin/bogda run "$@" --set run.threads=1 > /dev/null
                 fi ;;
@@ -157,7 +159,9 @@ awk -v H="$FH" -v cells="$(fget cells)" -v sp="$(fget species)" -v steps="$(fget
     -v a="$(fget advection_s)" -v d="$(fget diffusion_s)" -v em="$(fget emissions_s)" -v pr="$(fget plume_rise_s)" \
     -v ch="$(fget chemistry_s)" -v wd="$(fget wetdep_s)" -v m="$(fget met_s)" -v o="$(fget output_s)" -v r="$(fget peak_rss_mb)" \
     -v SH="$SH" -v s1="$(sget t1 wall_s)" -v s2="$(sget t2 wall_s)" -v sr="$(sget r2 wall_s)" -v sx="$(sget r2 mpi_exchange_s)" \
-    -v sc1="$(sget t1 chemistry_s)" -v sc2="$(sget t2 chemistry_s)" -v scr="$(sget r2 chemistry_s)" -v rr="$(sget r2 peak_rss_mb)" '
+    -v sc1="$(sget t1 chemistry_s)" -v sc2="$(sget t2 chemistry_s)" -v scr="$(sget r2 chemistry_s)" -v rr="$(sget r2 peak_rss_mb)" \
+    -v sa2="$(sget a2 wall_s)" -v aa2="$(sget a2 advection_s)" -v at2="$(sget t2 advection_s)" \
+    -v da2="$(sget a2 diffusion_s)" -v dt2="$(sget t2 diffusion_s)" -v ma2="$(sget a2 met_s)" -v mt2="$(sget t2 met_s)" '
 function row(name, t, floor) {
     if (floor > 0) printf "%-30s %9.1f s %6.1f %%  %9.0f s  %6.0f s  %6.1fx\n", name, t, 100 * t / w, t * P, floor, t * P / floor
     else printf "%-30s %9.1f s %6.1f %%  %9.0f s\n", name, t, 100 * t / w, t * P
@@ -185,6 +189,7 @@ BEGIN {
     printf "%-30s %9.3g   (CMAQ 5.4 there: 6-12e4, with a far larger mechanism)\n", "cell-species-h per core-s", cells * sp * H / (w * 2)
     if (s1 > 0 && s2 > 0) printf "%-30s %9.2f   (first %g h: 1 thread %.1f s, 2 threads %.1f s; chemistry %.1f / %.1f s)\n", "speed-up 1 -> 2 threads", s1 / s2, SH, s1, s2, sc1, sc2
     if (s1 > 0 && sr > 0) printf "%-30s %9.2f   (2 ranks x 1 thread %.1f s, of which exchanges %.1f s; chemistry %.1f s; %.0f MB per rank)\n", "speed-up 1 -> 2 MPI ranks", s1 / sr, sr, sx, scr, rr
+    if (s2 > 0 && sa2 > 0) printf "%-30s %9.2f   (first %g h, 2 threads: %.1f s against %.1f s; advection %.1f / %.1f s, diffusion %.1f / %.1f s, met %.1f / %.1f s)\n", "[run] splitting = alternating", s2 / sa2, SH, sa2, s2, aa2, at2, da2, dt2, ma2, mt2
     f = "bench/results_full.json"
     printf "{\n  \"case\": \"embedded northern-Tianshan case, 4 km, full model, forecast cycle\",\n  \"cells\": %d,\n  \"species\": %d,\n  \"threads\": 2,\n  \"simulated_h\": %g,\n", cells, sp, H > f
     printf "  \"wall_s\": %.3f,\n  \"forecast_wall_s\": %.3f,\n  \"projected_10day_s\": %.1f,\n", w, fw, (fw > 0 ? fw : w) * P > f
@@ -194,6 +199,7 @@ BEGIN {
     printf "  \"cell_h_per_core_s\": %.1f,\n  \"cell_species_h_per_core_s\": %.4g,\n", cells * H / (w * 2), cells * sp * H / (w * 2) > f
     if (s1 > 0 && s2 > 0) printf "  \"speedup_hours\": %g,\n  \"one_thread_wall_s\": %.3f,\n  \"two_threads_wall_s\": %.3f,\n  \"speedup_1_to_2_threads\": %.3f,\n", SH, s1, s2, s1 / s2 > f
     if (s1 > 0 && sr > 0) printf "  \"two_ranks_wall_s\": %.3f,\n  \"two_ranks_exchange_s\": %.3f,\n  \"speedup_1_to_2_mpi_ranks\": %.3f,\n", sr, sx, s1 / sr > f
+    if (s2 > 0 && sa2 > 0) printf "  \"alternating_splitting\": {\"hours\": %g, \"wall_s\": %.3f, \"strang_wall_s\": %.3f, \"advection_s\": %.3f, \"strang_advection_s\": %.3f, \"speedup\": %.3f},\n", SH, sa2, s2, aa2, at2, s2 / sa2 > f
     printf "  \"cell_species_steps_per_s\": %.4g,\n  \"peak_rss_mb\": %.1f\n}\n", cells * sp * steps / w, r > f
     print "wrote bench/results_full.json"
 }'

@@ -88,6 +88,7 @@ typedef struct Group {
     double **gfields, **gacc;            /* what rank 0 gathers: the states, the output sums */
     int ngather, nacc[3];                /* species fields; output sums: [0] nz layers, [1] surface, [2] flux diagnostics */
     int want_surface;                    /* a member samples stations: layer 0 every step */
+    int x_first;                         /* the next advection sweeps x before y */
 } Group;
 
 static int group_advection(Group *gr, double t, double dt, BgErr *e)
@@ -114,9 +115,7 @@ static int group_advection(Group *gr, double t, double dt, BgErr *e)
     memset(gr->tin, 0, (size_t)gr->nvar * sizeof *gr->tin);
     memset(gr->tout, 0, (size_t)gr->nvar * sizeof *gr->tout);
     int maxsub = 1;
-    /* the first half-step of a sync step sweeps x first, the second y first */
-    int x_first = t == m0->state.time;
-    BG_TRY(advect_3d(gr->adv, gr->q, f0->airm, f1->airm, fm->fx, fm->fy, dt, x_first, &bc,
+    BG_TRY(advect_3d(gr->adv, gr->q, f0->airm, f1->airm, fm->fx, fm->fy, dt, gr->x_first, &bc,
                      gr->tin, gr->tout, &maxsub, e));
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
@@ -132,8 +131,8 @@ static int group_advection(Group *gr, double t, double dt, BgErr *e)
 static int group_diffusion(Group *gr, double t, double dt, BgErr *e)
 {
     Model *m0 = gr->m[0];
-    /* the air mass of the state is the met's at the end of the first transport half step */
-    double tm = t == m0->state.time ? t + dt : t;
+    /* the met of the state's air mass: the end of the last advection */
+    const double tm = m0->air_time;
     const MetFields *f = model_met_mask(m0, tm, MET_COLUMN, e); /* no face winds */
     if (!f) return e->code;
     const int ns = gr->ns, dep = m0->rc.drydep_on;
@@ -206,18 +205,56 @@ static void group_members(Group *gr, size_t off, double t, double dt)
     }
 }
 
-/* One synchronisation step of every member from state.time to state.time + dt. */
+/* One synchronisation step of every member from state.time to state.time + dt.
+ * [run] splitting = alternating (docs/transport.md, "Operator splitting"): transport and the
+ * column processes each over the whole step, transport first on even steps (the step's index
+ * counted from the epoch, so that a restart keeps the sequence) and last on odd ones, x before y
+ * in the first case and after it in the second: a pair of steps is then a Strang step of 2 dt
+ * around the column processes, with one transport call per sync step instead of two. */
+static void set_air_time(Group *gr, double t)
+{
+    for (int i = 0; i < gr->k; i++) gr->m[i]->air_time = t;
+}
+
 static int group_step(Group *gr, double dt, BgErr *e)
 {
     const double t = gr->m[0]->state.time, h = 0.5 * dt;
-    BG_TRY(group_shared(gr, group_advection, 0, t, h, e));
-    group_members(gr, offsetof(Model, emissions), t, h);
-    BG_TRY(group_shared(gr, group_diffusion, 1, t, h, e));
-    group_members(gr, offsetof(Model, chemistry), t, dt);
-    group_members(gr, offsetof(Model, wetdep), t, dt);
-    group_members(gr, offsetof(Model, emissions), t + h, h);
-    BG_TRY(group_shared(gr, group_diffusion, 1, t + h, h, e));
-    BG_TRY(group_shared(gr, group_advection, 0, t + h, h, e));
+    /* air_time: where the column processes take the met (the state's air mass is the met's there
+     * once advection has moved it), as if the advection ran when it is off */
+    if (gr->m[0]->rc.splitting == SPLIT_ALTERNATING) {
+        const int transport_first = (llround(t / dt) & 1) == 0;
+        set_air_time(gr, t);
+        if (transport_first) {
+            gr->x_first = 1;
+            BG_TRY(group_shared(gr, group_advection, 0, t, dt, e));
+            set_air_time(gr, t + dt);
+            group_members(gr, offsetof(Model, emissions), t, dt);
+            BG_TRY(group_shared(gr, group_diffusion, 1, t, dt, e));
+        }
+        group_members(gr, offsetof(Model, chemistry), t, dt);
+        group_members(gr, offsetof(Model, wetdep), t, dt);
+        if (!transport_first) {
+            group_members(gr, offsetof(Model, emissions), t, dt);
+            BG_TRY(group_shared(gr, group_diffusion, 1, t, dt, e));
+            gr->x_first = 0;
+            BG_TRY(group_shared(gr, group_advection, 0, t, dt, e));
+        }
+    } else {
+        /* Strang: the first half step sweeps x first, the second y first; the column processes
+         * see the met of the step's middle */
+        gr->x_first = 1;
+        BG_TRY(group_shared(gr, group_advection, 0, t, h, e));
+        set_air_time(gr, t + h);
+        group_members(gr, offsetof(Model, emissions), t, h);
+        BG_TRY(group_shared(gr, group_diffusion, 1, t, h, e));
+        group_members(gr, offsetof(Model, chemistry), t, dt);
+        group_members(gr, offsetof(Model, wetdep), t, dt);
+        group_members(gr, offsetof(Model, emissions), t + h, h);
+        BG_TRY(group_shared(gr, group_diffusion, 1, t + h, h, e));
+        gr->x_first = 0;
+        BG_TRY(group_shared(gr, group_advection, 0, t + h, h, e));
+    }
+    set_air_time(gr, t + dt);
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
         m->state.time = t + dt;
@@ -590,6 +627,8 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     }
     fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
+    /* transport calls: two per sync step under Strang splitting, one when alternating */
+    fprintf(m->log, "advection_calls %ld\ndiffusion_calls %ld\n", (long)m->advection.calls, (long)m->diffusion.calls);
     fprintf(m->log, "members_in_process %d\n", k);
     fprintf(m->log, "mpi_ranks %d\n", m->dec ? m->dec->nranks : 1);
     if (m->dec && m->dec->nranks > 1)

@@ -84,6 +84,10 @@ static int parse_times(Model *m, BgErr *e)
     rc->checkpoint_s = v * 3600.0;
     if (rc->checkpoint_s < 0 || fabs(remainder(rc->checkpoint_s, rc->sync_dt)) > 1e-6)
         return cfg_fail(m, e, "run", "checkpoint_h", "must be >= 0 and a multiple of [run] sync_step_s", NULL);
+    const char *sp = config_get(&m->cfg, "run", "splitting");
+    if (!strcmp(sp, "strang")) rc->splitting = SPLIT_STRANG;
+    else if (!strcmp(sp, "alternating")) rc->splitting = SPLIT_ALTERNATING;
+    else return cfg_fail(m, e, "run", "splitting", "must be strang or alternating", NULL);
     BG_TRY(config_int(&m->cfg, "run", "threads", &rc->threads, e));
     if (rc->threads < 0) return cfg_fail(m, e, "run", "threads", "must be >= 0", NULL);
     const char *dc = config_get(&m->cfg, "run", "decomposition");
@@ -388,6 +392,7 @@ static int init_state(Model *m, BgErr *e)
     }
     if (m->init_file[0]) BG_TRY(init_from_file(m, m->init_file, f->rho, e));
     m->state.time = m->rc.t_start;
+    m->air_time = m->state.time;
     m->state.step = 0;
     return BG_OK;
 }

@@ -25,12 +25,15 @@
 #include "state.h"
 #include "vdiff.h"
 
+enum { SPLIT_STRANG, SPLIT_ALTERNATING };
+
 typedef struct RunConfig {
     double t_start, t_end;     /* s since epoch, UTC */
     double spinup_s, sync_dt, out_dt, checkpoint_s;
     char output_dir[1024];
     char restart[1024];        /* [run] restart, resolved */
     int threads;
+    int splitting;             /* [run] splitting: SPLIT_STRANG or SPLIT_ALTERNATING (driver.c) */
     int mpi_px, mpi_py;       /* [run] decomposition: the MPI process grid (0: automatic) */
     int adv_on, diff_on, emis_on, chem_on, aero_on, drydep_on, wetdep_on;
     int full;                  /* species from the species table (any chemical process on) */
@@ -146,6 +149,8 @@ typedef struct Model {
     double dmeta[3];                    /* dout's nsamples, acc_start, last_sample for the restart */
     RestartArray rarr[3];               /* stations, diag accumulators, diag meta */
     int max_sub;                        /* largest advection sub-step count seen */
+    double air_time;                    /* the state's air mass is the met's at this time: the end
+                                         * of the last advection (state.time between steps) */
     double met_seconds, io_seconds;     /* wall time in met reading/interpolation and output */
     Output out;
     Budget budget;

@@ -16,12 +16,12 @@ int process_emissions(Model *m, double t, double dt, BgErr *e)
 {
     const int nt = m->ntrans;
     const size_t plane = (size_t)m->grid.nx * m->grid.ny;
-    /* the state's air mass between the two advection halves is the met's at t_step + dt_sync/2 */
-    const double tm = t == m->state.time ? t + dt : t;
-    const MetFields *f = model_met_mask(m, tm, MET_COLUMN, e);
+    /* the met of the state's air mass (the step's middle under Strang splitting, driver.c);
+     * the profiles' time is the sync step's middle */
+    const MetFields *f = model_met_mask(m, m->air_time, MET_COLUMN, e);
     if (!f) return e->code;
     if (t == m->state.time) {
-        sources_update(&m->src, f, tm);
+        sources_update(&m->src, f, m->state.time + 0.5 * m->rc.sync_dt);
         /* mol s-1 -> kg of air * mol mol-1 s-1, the unit of vdiff's surface source */
         for (size_t c = 0; c < (size_t)nt * plane; c++) m->sflux[c] = m->src.flux[c] * M_AIR_KG_MOL;
     }
@@ -107,7 +107,8 @@ void process_drydep_velocities(Model *m, const MetFields *f, double t)
 
 int process_chemistry(Model *m, double t, double dt, BgErr *e)
 {
-    const MetFields *f = model_met_mask(m, t + 0.5 * dt, MET_COLUMN, e);
+    /* the met of the state's air mass, which converts the changes into budget masses */
+    const MetFields *f = model_met_mask(m, m->air_time, MET_COLUMN, e);
     if (!f) return e->code;
     memset(m->chg, 0, (size_t)m->state.nspec * sizeof *m->chg);
     long failed = 0, retried = 0, first = -1;
@@ -138,7 +139,9 @@ static int wet_equal(const WetSpecies *a, const WetSpecies *b)
 
 int process_wetdep(Model *m, double t, double dt, BgErr *e)
 {
-    const MetFields *f = model_met_mask(m, t + 0.5 * dt, MET_COLUMN, e);
+    /* the met of the state's air mass, as the chemistry (t itself is not needed) */
+    (void)t;
+    const MetFields *f = model_met_mask(m, m->air_time, MET_COLUMN, e);
     if (!f) return e->code;
     const Grid *g = &m->grid;
     const int nx = g->nx, ny = g->ny, nz = g->nz, nt = m->ntrans;

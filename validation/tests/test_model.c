@@ -640,6 +640,8 @@ static void test_cli(void **st)
     assert_non_null(strstr(err, "nope"));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set run.decomposition=2by2", bogda, cfg), 2);
     assert_non_null(strstr(err, "[run] decomposition = '2by2': must be auto or PXxPY"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set run.splitting=lie", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[run] splitting = 'lie': must be strang or alternating"));
 }
 
 int main(void)
