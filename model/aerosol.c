@@ -46,8 +46,9 @@ double aerosol_kp_nh4no3(double T, double rh)
     return f > 0.0 ? f * kp : 0.0; /* the quadratic has no real root for 248-298 K; guard only */
 }
 
-void aerosol_inorganic_eq(double T, double rh, double pso4, double *nh3, double *pnh4, double *hno3,
-                          double *pno3)
+/* kp: Kp given by the caller, or NULL: aerosol_kp_nh4no3(T, rh), only where it is needed */
+static inline void inorganic_eq(double T, double rh, const double *kp, double pso4, double *nh3, double *pnh4,
+                                double *hno3, double *pno3)
 {
     const double nhx = *nh3 + *pnh4, tn = *hno3 + *pno3;
     /* sulfate takes 1.5 NH4 per SO4 first, as far as the ammonia reaches (EMEP) */
@@ -57,7 +58,7 @@ void aerosol_inorganic_eq(double T, double rh, double pso4, double *nh3, double 
     const double ta = nhx - nh4s;
     double x = 0.0;
     if (ta > 0.0 && tn > 0.0) {
-        double k = aerosol_kp_nh4no3(T, rh), prod = ta * tn - k;
+        double k = kp ? *kp : aerosol_kp_nh4no3(T, rh), prod = ta * tn - k;
         if (prod > 0.0) {
             /* smaller root of x^2 - (TA+TN) x + TA TN - K = 0, written as 2c/(-b + sqrt(disc)) so
              * that nearly complete neutralisation (K << TA TN) keeps full precision */
@@ -71,6 +72,17 @@ void aerosol_inorganic_eq(double T, double rh, double pso4, double *nh3, double 
     *hno3 = tn - x;
     *nh3 = ta - x;
     *pnh4 = nhx - *nh3;
+}
+
+void aerosol_inorganic_eq(double T, double rh, double pso4, double *nh3, double *pnh4, double *hno3,
+                          double *pno3)
+{
+    inorganic_eq(T, rh, NULL, pso4, nh3, pnh4, hno3, pno3);
+}
+
+void aerosol_inorganic_eq_kp(double kp, double pso4, double *nh3, double *pnh4, double *hno3, double *pno3)
+{
+    inorganic_eq(0.0, 0.0, &kp, pso4, nh3, pnh4, hno3, pno3);
 }
 
 /* ---- hygroscopic growth and surface area ---- */

@@ -17,6 +17,8 @@ double aerosol_kp_nh4no3(double T, double rh);
  * Nitrogen (nh3 + pnh4 + hno3 + pno3) and sulfur are conserved exactly up to round-off. */
 void aerosol_inorganic_eq(double T, double rh, double pso4, double *nh3, double *pnh4, double *hno3,
                           double *pno3);
+/* The same with Kp (ppb^2) given, e.g. by chem_kp_nh4no3_n for a level's cells at once. */
+void aerosol_inorganic_eq_kp(double kp, double pso4, double *nh3, double *pnh4, double *hno3, double *pno3);
 
 /* First-order rate (s-1) of SO2 -> sulfate by aqueous chemistry in cloud/fog water (lwc_g_m3,
  * liquid water content) and in aerosol water (grows with rh), given T (K), p (Pa), o3 and h2o2

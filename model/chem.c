@@ -507,40 +507,73 @@ static inline double troe_v(double k0, double kinf, double lnfc, double M)
  * order is chem_reactions'; test_chem checks every k against chem_rate_constants_ref (libm)
  * to 1e-14 relative. */
 enum { RW = ROS_W };
+/* the 14 rate functions that do not depend on the light (k_r1, k_o1, k_o2 are the caller's) */
+#define RATES_DARK_PART                                                                            \
+    const double t = T[l], m = M[l], ppb = 1e-9 * m, fp = P[l] / P_STD;                            \
+    const double ln_t = chem_vlog(t / 300.0);                                                      \
+    k[1 * RW_ + l] = 5482.0 * chem_vexp(242.0 / t) * fp * PPM_MIN_TO_PPB_S;                        \
+    k[2 * RW_ + l] = jno2[l];                                                                      \
+    k[3 * RW_ + l] = 2643.0 * chem_vexp(-1370.0 / t) * fp * PPM_MIN_TO_PPB_S;                      \
+    k[4 * RW_ + l] = 1.0e4 * fp * PPM_MIN_TO_PPB_S;                                                \
+    k[5 * RW_ + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;                                                \
+    k[6 * RW_ + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;                                                \
+    k[7 * RW_ + l] = 1.4e-13 * chem_vexp(-2470.0 / t) * ppb;                                       \
+    k[8 * RW_ + l] = 1.8e-11 * chem_vexp(110.0 / t) * ppb;                                         \
+    k[9 * RW_ + l] = jno3a[l];                                                                     \
+    k[10 * RW_ + l] = jno3b[l];                                                                    \
+    k[11 * RW_ + l] = troe_v(3.6e-30 * chem_vexp(-4.1 * ln_t), 1.9e-12 * chem_vexp(0.2 * ln_t), LN_FC_035, m) * ppb; \
+    k[12 * RW_ + l] = troe_v(1.3e-3 * chem_vexp(-3.5 * ln_t - 11000.0 / t),                       \
+                             9.7e14 * chem_vexp(0.1 * ln_t - 11080.0 / t), LN_FC_035, m);          \
+    k[13 * RW_ + l] = khet[l];                                                                     \
+    k[16 * RW_ + l] = kaq[l];
+
+/* The rate functions of chem_reactions[] (k_r1 ... k_a1) for ROS_W cells at once, the same
+ * expressions with chem_vexp / chem_vlog for exp / log so that the loop vectorises (9 exp and 3
+ * log per cell, 4 more of each where the sun is up).  Written for this mechanism: the reaction
+ * order is chem_reactions'; test_chem checks every k against chem_rate_constants_ref (libm)
+ * to 1e-14 relative.
+ * lit = 0 (the caller found J(NO2) = 0 and OH = 0 in every lane: night, half of a winter day and
+ * the whole first hour of the bench case): k(R1) = J 1e4 exp(-4710/T) and the OH rates = k OH
+ * are the lanes' +-0 x a positive finite number, i.e. J 1e4 and OH themselves, so their 5
+ * exponentials and 2 logarithms (~40 % of the kernel) are skipped: the same bits (round 7). */
 RATE_KERNEL static void rates_lanes(const double *restrict T, const double *restrict M,
                                     const double *restrict P, const double *restrict jno2,
                                     const double *restrict jno3a, const double *restrict jno3b,
                                     const double *restrict oh, const double *restrict khet,
-                                    const double *restrict kaq, int nl, double *restrict k, size_t RW_)
+                                    const double *restrict kaq, int nl, double *restrict k, size_t RW_,
+                                    int lit)
 {
+    if (!lit) {
+#pragma omp simd
+        for (int l = 0; l < nl; l++) {
+            RATES_DARK_PART
+            k[0 * RW_ + l] = jno2[l] * 1.0e4;
+            k[14 * RW_ + l] = oh[l];
+            k[15 * RW_ + l] = oh[l];
+        }
+        return;
+    }
 #pragma omp simd
     for (int l = 0; l < nl; l++) {
-        const double t = T[l], m = M[l], ppb = 1e-9 * m, fp = P[l] / P_STD;
-        const double ln_t = chem_vlog(t / 300.0);
+        RATES_DARK_PART
         const double j = jno2[l], o = oh[l];
         /* dark (J = 0): 0 exactly, since 0 x a finite exponential is the 0 that k_r1 returns
          * (J >= 0 always; no select, which GCC would turn into a branch around the exp) */
         k[0 * RW_ + l] = j * 1.0e4 * chem_vexp(-4710.0 / t);
-        k[1 * RW_ + l] = 5482.0 * chem_vexp(242.0 / t) * fp * PPM_MIN_TO_PPB_S;
-        k[2 * RW_ + l] = j;
-        k[3 * RW_ + l] = 2643.0 * chem_vexp(-1370.0 / t) * fp * PPM_MIN_TO_PPB_S;
-        k[4 * RW_ + l] = 1.0e4 * fp * PPM_MIN_TO_PPB_S;
-        k[5 * RW_ + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
-        k[6 * RW_ + l] = 125.0 * fp * PPM_MIN_TO_PPB_S;
-        k[7 * RW_ + l] = 1.4e-13 * chem_vexp(-2470.0 / t) * ppb;
-        k[8 * RW_ + l] = 1.8e-11 * chem_vexp(110.0 / t) * ppb;
-        k[9 * RW_ + l] = jno3a[l];
-        k[10 * RW_ + l] = jno3b[l];
-        k[11 * RW_ + l] = troe_v(3.6e-30 * chem_vexp(-4.1 * ln_t), 1.9e-12 * chem_vexp(0.2 * ln_t), LN_FC_035, m) * ppb;
-        k[12 * RW_ + l] = troe_v(1.3e-3 * chem_vexp(-3.5 * ln_t - 11000.0 / t),
-                                9.7e14 * chem_vexp(0.1 * ln_t - 11080.0 / t), LN_FC_035, m);
-        k[13 * RW_ + l] = khet[l];
         /* no OH at night: 0 exactly (a finite fall-off constant x 0 is the 0 x OH of k_o1;
          * OH >= 0 always) */
         k[14 * RW_ + l] = troe_v(3.2e-30 * chem_vexp(-4.5 * ln_t), 3.0e-11, LN_FC_041, m) * o;
         k[15 * RW_ + l] = troe_v(2.8e-31 * chem_vexp(-2.6 * ln_t), 2.0e-12, LN_FC_053, m) * o;
-        k[16 * RW_ + l] = kaq[l];
     }
+}
+#undef RATES_DARK_PART
+
+/* 1 if any of the nl lanes has light (J(NO2) or OH not 0; NaN counts as light) */
+static int lanes_lit(int nl, const double *jno2, const double *oh)
+{
+    int lit = 0;
+    for (int l = 0; l < nl; l++) lit |= !(jno2[l] == 0.0) | !(oh[l] == 0.0);
+    return lit;
 }
 
 void chem_rate_constants_n(const ChemEnv *env, int n, double *k)
@@ -554,7 +587,7 @@ void chem_rate_constants_n(const ChemEnv *env, int n, double *k)
             j2[l] = e->j.jno2, ja[l] = e->j.jno3_no2, jb[l] = e->j.jno3_no;
             oh[l] = e->oh, kh[l] = e->k_n2o5_het, ka[l] = e->k_so2_aq;
         }
-        rates_lanes(T, M, P, j2, ja, jb, oh, kh, ka, nl, kl, RW);
+        rates_lanes(T, M, P, j2, ja, jb, oh, kh, ka, nl, kl, RW, lanes_lit(nl, j2, oh));
         for (int l = 0; l < nl; l++)
             for (int r = 0; r < NR; r++) k[(size_t)(c0 + l) * NR + r] = kl[r * RW + l];
     }
@@ -616,6 +649,72 @@ void chem_rh_n(int n, const double *qv, const double *T, const double *p, double
     }
 }
 
+/* ---- the NH4NO3 dissociation constant in lanes (round 7) -------------------------------------
+ * aerosol_kp_nh4no3's formulas (Mozurkewich 1993, Atmos. Environ. 27A, 261: Kp, the deliquescence
+ * RH and the aqueous correction; coefficients as in aerosol.c) with chem_vexp / chem_vlog for
+ * exp, log and pow (w^1.75 = exp(1.75 ln w)), for a level's cells at once: the aerosol
+ * equilibrium per cell had been three libm calls (exp, log, exp), 4 % of the chemistry process.
+ * test_chem (test_kp_vs_libm) checks the values against aerosol_kp_nh4no3 to 1e-14 relative. */
+RATE_KERNEL static void kp_dry_lanes(int nl, const double *restrict T, double *restrict kp,
+                                     double *restrict drh, double *restrict lnt)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double t = T[l], lt = chem_vlog(t);
+        lnt[l] = lt;
+        kp[l] = chem_vexp(118.87 - 24084.0 / t - 6.025 * lt);
+        drh[l] = chem_vexp(618.3 / t - 2.551);
+    }
+}
+
+/* the aqueous factor (p1 - p2 w + p3 w^2) w^1.75 for w = 1 - rh in (0, 1] (the caller's w) */
+RATE_KERNEL static void kp_aq_lanes(int nl, const double *restrict T, const double *restrict lnt,
+                                    const double *restrict w, double *restrict f)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double t = T[l], lt = lnt[l], ww = w[l];
+        const double p1 = chem_vexp(-135.94 + 8763.0 / t + 19.12 * lt);
+        const double p2 = chem_vexp(-122.65 + 9969.0 / t + 16.22 * lt);
+        const double p3 = chem_vexp(-182.61 + 13875.0 / t + 24.46 * lt);
+        f[l] = (p1 - p2 * ww + p3 * ww * ww) * chem_vexp(1.75 * chem_vlog(ww));
+    }
+}
+
+LANE_KERNEL static void kp_select_lanes(int nl, const double *restrict rh, const double *restrict drh,
+                                        const double *restrict f, double *restrict kp)
+{
+#pragma omp simd
+    for (int l = 0; l < nl; l++) {
+        const double r = rh[l] < 0.0 ? 0.0 : rh[l] > 1.0 ? 1.0 : rh[l];
+        const double ka = f[l] > 0.0 ? f[l] * kp[l] : 0.0;
+        kp[l] = r < drh[l] ? kp[l] : 1.0 - r > 0.0 ? ka : 0.0;
+    }
+}
+
+void chem_kp_nh4no3_n(int n, const double *T, const double *rh, double *kp)
+{
+    /* chunks of 64 cells rather than ROS_W: the exponentials are long dependency chains (Horner),
+     * and 16 vectors in a loop give the out-of-order core independent work; a cell's value does
+     * not depend on the chunk */
+    enum { KC = 64 };
+    for (int c0 = 0; c0 < n; c0 += KC) {
+        const int nl = n - c0 < KC ? n - c0 : KC;
+        double drh[KC], lnt[KC], w[KC], f[KC];
+        kp_dry_lanes(nl, T + c0, kp + c0, drh, lnt);
+        int aq = 0;
+        for (int l = 0; l < nl; l++) {
+            const double r = rh[c0 + l] < 0.0 ? 0.0 : rh[c0 + l] > 1.0 ? 1.0 : rh[c0 + l];
+            aq |= !(r < drh[l]);
+            /* a saturated cell (w = 0: Kp = 0) takes w = 1 here, a finite value that is not used */
+            w[l] = 1.0 - r > 0.0 ? 1.0 - r : 1.0;
+        }
+        if (!aq) continue; /* below deliquescence in every cell: the dry Kp */
+        kp_aq_lanes(nl, T + c0, lnt, w, f);
+        kp_select_lanes(nl, rh + c0, drh, f, kp + c0);
+    }
+}
+
 /* Water-vapour diffusivity at 273.15 K and 1 atm, m2 s-1, and its T exponent (Massman 1998,
  * Atmos. Environ. 32, 1111), as aerosol.c's diffusivity(). */
 #define DH2O_0 0.2178e-4
@@ -628,6 +727,23 @@ void chem_rh_n(int n, const double *qv, const double *T, const double *p, double
 /* 10^0.48: the N2O5 temperature factor of aerosol_n2o5_gamma at and below 282 K */
 #define F282 3.0199517204020161
 #define LN10_D 2.302585092994046
+
+/* The square roots of rp_lanes and het_final (ROS_W lanes): GCC keeps libm's errno check around sqrt (a compare, a branch
+ * and a call for negative arguments) despite the kernels' no-math-errno, so a loop holding it
+ * does not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
+ * VEX-encoded in the AVX2 one) is the same correctly rounded IEEE square root two lanes at a
+ * time, NaN for a negative argument like sqrt: the same bits (round 5: rp_lanes about -25 %). */
+#if BOGDA_CLONES
+LANE_KERNEL_HELPER static inline void lane_sqrt(const double *restrict x, double *restrict r)
+{
+    for (int l = 0; l < RW; l += 2) _mm_storeu_pd(r + l, _mm_sqrt_pd(_mm_loadu_pd(x + l)));
+}
+#else
+static inline void lane_sqrt(const double *restrict x, double *restrict r)
+{
+    for (int l = 0; l < RW; l++) r[l] = sqrt(x[l]);
+}
+#endif
 
 /* the arguments of the transcendental functions: growth-factor base 1 + kappa rh/(1 - rh) with
  * rh capped as aerosol_growth_factor does, and the exponent of the N2O5 temperature factor */
@@ -646,13 +762,20 @@ LANE_KERNEL static void het_args(int nl, const double *restrict T, const double 
 /* growth factor cbrt(xg), (T / 273.15)^1.81 of the diffusivity, 10^ty */
 RATE_KERNEL static void het_transc(int nl, const double *restrict T, const double *restrict xg,
                                    const double *restrict ty, double *restrict gf,
-                                   double *restrict pw, double *restrict f10)
+                                   double *restrict pw, double *restrict f10, int warm)
 {
 #pragma omp simd
     for (int l = 0; l < nl; l++) {
         gf[l] = chem_vexp(chem_vlog(xg[l]) / 3.0);
         pw[l] = chem_vexp(DH2O_TEXP * chem_vlog(T[l] / 273.15));
-        f10[l] = chem_vexp(ty[l] * LN10_D);
+    }
+    /* het_final reads 10^ty only above 282 K (F282 at and below): in a group of cold cells it
+     * is not computed (round 7; the same bits) */
+    if (warm) {
+#pragma omp simd
+        for (int l = 0; l < nl; l++) f10[l] = chem_vexp(ty[l] * LN10_D);
+    } else {
+        for (int l = 0; l < nl; l++) f10[l] = F282;
     }
 }
 
@@ -670,11 +793,13 @@ LANE_KERNEL static void het_final(int nl, const double *restrict T, const double
     const double sq_n2o5 = sqrt(AEROSOL_M_H2O / M_N2O5), sq_so2 = sqrt(AEROSOL_M_H2O / AEROSOL_M_SO2);
     /* the mean molecular speeds in a loop of their own (as rp_lanes does: sqrt in the selecting
      * loop keeps it from vectorising) */
-    double cb[RW], cs[RW];
-    for (int l = 0; l < nl; l++) {
-        cb[l] = sqrt(8.0 * R_GAS * T[l] / (PI * M_N2O5));
-        cs[l] = sqrt(8.0 * R_GAS * T[l] / (PI * AEROSOL_M_SO2));
+    double cb[RW], cs[RW], ab[RW], as[RW];
+    for (int l = 0; l < RW; l++) { /* the idle lanes' roots are of 0 and unused */
+        ab[l] = l < nl ? 8.0 * R_GAS * T[l] / (PI * M_N2O5) : 0.0;
+        as[l] = l < nl ? 8.0 * R_GAS * T[l] / (PI * AEROSOL_M_SO2) : 0.0;
     }
+    lane_sqrt(ab, cb);
+    lane_sqrt(as, cs);
 #pragma omp simd
     for (int l = 0; l < nl; l++) {
         const double t = T[l], pr = P[l], r = rh[l], w = lwc[l], m = pm[l], g = gf[l];
@@ -750,7 +875,9 @@ static void het_cells(int nl, const double *T, const double *P, const double *rh
 {
     double xg[RW], ty[RW], gf[RW], pw[RW], f10[RW];
     het_args(nl, T, rh, xg, ty);
-    het_transc(nl, T, xg, ty, gf, pw, f10);
+    int warm = 0;
+    for (int l = 0; l < nl; l++) warm |= !(T[l] <= 282.0);
+    het_transc(nl, T, xg, ty, gf, pw, f10, warm);
     het_final(nl, T, P, rh, lwc, pm, so4, no3, gf, pw, f10, khet, kaq);
     int wet = 0;
     for (int l = 0; l < nl; l++) wet |= lwc[l] > 0.0;
@@ -800,12 +927,13 @@ static void cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const C
                      m->i_pno3 >= 0 ? t->s[m->i_pno3].molar_mass_kg_mol : 0.0,
                      m->i_o3 >= 0 ? in->c + (size_t)m->i_o3 * in->ldc + c0 : zeros, M, pm, so4, no3, o3);
         het_cells(nl, T, P, in->rh + c0, in->lwc + c0, pm, so4, no3, o3, kh, ka);
+        const int lit = lanes_lit(nl, in->jno2 + c0, in->oh + c0);
         if (ldk) { /* straight into the caller's rows: no transpose */
             rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl,
-                        k + c0, ldk);
+                        k + c0, ldk, lit);
             continue;
         }
-        rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl, kl, RW);
+        rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl, kl, RW, lit);
         for (int l = 0; l < nl; l++)
             for (int r = 0; r < NR; r++) k[(size_t)(c0 + l) * NR + r] = kl[r * RW + l];
     }
@@ -920,6 +1048,7 @@ struct ChemWork {
     double *y;
     const double *kc, *src;
     size_t ldk; /* 0: kc[c * NR + r]; else kc[r * ldk + c] (chem_integrate_cells_lm) */
+    size_t ldy; /* 0: y[c * NS + s]; else y[s * ldy + c] (chem_integrate_cells_qm) */
     int unfused; /* chem_work_fused(w, 0): the separate kernels instead of attempt_fixed */
     int *status;
     int pos, end;
@@ -982,22 +1111,6 @@ struct ChemWork {
     g66 -= g65 * g56; \
     const double i6 = 1.0 / g66;
 
-/* The square roots of rp_lanes: GCC keeps libm's errno check around sqrt (a compare, a branch
- * and a call for negative arguments) despite the kernels' no-math-errno, so a loop holding it
- * does not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
- * VEX-encoded in the AVX2 one) is the same correctly rounded IEEE square root two lanes at a
- * time, NaN for a negative argument like sqrt: the same bits (round 5: rp_lanes about -25 %). */
-#if BOGDA_CLONES
-LANE_KERNEL_HELPER static inline void lane_sqrt(const double *restrict x, double *restrict r)
-{
-    for (int l = 0; l < W; l += 2) _mm_storeu_pd(r + l, _mm_sqrt_pd(_mm_loadu_pd(x + l)));
-}
-#else
-static inline void lane_sqrt(const double *restrict x, double *restrict r)
-{
-    for (int l = 0; l < W; l++) r[l] = sqrt(x[l]);
-}
-#endif
 
 /* The steady-state RP of every lane with the quadratic's B and A (rp_solve). */
 LANE_KERNEL static void rp_lanes(const double *restrict k, const double *restrict y,
@@ -1696,11 +1809,18 @@ static int next_w(void *ctx, int lane, double *y)
     if (w->pos >= w->end) return 0;
     const int c = w->pos++;
     w->lane_cell[lane] = c;
-    const double *restrict yc = w->y + (size_t)c * NS;
+    const double *restrict yc = w->y + (w->ldy ? 0 : (size_t)c * NS);
     double *restrict kl = w->kl + lane, *restrict sl = w->srcl + lane;
     /* written out (fixed counts): the loop exits were a mispredicted branch each per cell */
+    if (w->ldy) { /* species-major (chem_integrate_cells_qm; the same branch for a whole call) */
+        const double *restrict yq = w->y + c;
+        const size_t ldy = w->ldy;
 #pragma GCC unroll 16
-    for (int s = 0; s < NS; s++) y[s * W] = yc[s];
+        for (int s = 0; s < NS; s++) y[s * W] = yq[s * ldy];
+    } else {
+#pragma GCC unroll 16
+        for (int s = 0; s < NS; s++) y[s * W] = yc[s];
+    }
     const size_t ldk = w->ldk;
     if (ldk) { /* the rows of chem_cells_rates_lm (the same branch for a whole call) */
         const double *restrict kc = w->kc + c;
@@ -1723,7 +1843,12 @@ static void done_w(void *ctx, int lane, const double *y, int status, const RosSt
 {
     ChemWork *w = ctx;
     const int c = w->lane_cell[lane];
-    if (status == ROS_OK) {
+    if (status == ROS_OK && w->ldy) {
+        double *yq = w->y + c;
+        const size_t ldy = w->ldy;
+#pragma GCC unroll 16
+        for (int s = 0; s < NS; s++) yq[s * ldy] = y[s * W];
+    } else if (status == ROS_OK) {
         double *yc = w->y + (size_t)c * NS;
 #pragma GCC unroll 16
         for (int s = 0; s < NS; s++) yc[s] = y[s * W];
@@ -1759,11 +1884,12 @@ void chem_work_free(ChemWork *w)
     free(w);
 }
 
-static void run_lanes(const ChemMech *m, double *y, const double *k, size_t ldk, const double *src, int first,
-                      int end, double span, const RosOptions *o, int *status, ChemWork *w)
+static void run_lanes(const ChemMech *m, double *y, size_t ldy, const double *k, size_t ldk, const double *src,
+                      int first, int end, double span, const RosOptions *o, int *status, ChemWork *w)
 {
     w->m = m;
     w->y = y;
+    w->ldy = ldy;
     w->kc = k;
     w->ldk = ldk;
     w->src = src;
@@ -1780,34 +1906,46 @@ static void run_lanes(const ChemMech *m, double *y, const double *k, size_t ldk,
     ros3_integrate_w(NS, w->unfused ? &ops_unfused : &ops, w, span, o, w->ros);
 }
 
-static void integrate_cells(const ChemMech *m, int n, double *y, const double *k, size_t ldk,
+/* cell c's NS values of y (ldy = 0: y[c * NS + s]; else y[s * ldy + c]) to and from v */
+static void cell_get(const double *y, size_t ldy, int c, double *v)
+{
+    for (int s = 0; s < NS; s++) v[s] = ldy ? y[s * ldy + c] : y[(size_t)c * NS + s];
+}
+static void cell_put(double *y, size_t ldy, int c, const double *v)
+{
+    for (int s = 0; s < NS; s++) {
+        if (ldy) y[s * ldy + c] = v[s];
+        else y[(size_t)c * NS + s] = v[s];
+    }
+}
+
+static void integrate_cells(const ChemMech *m, int n, double *y, size_t ldy, const double *k, size_t ldk,
                             const double *src, double dt, ChemWork *w, int *status, ChemStats *st)
 {
     RosOptions o = {.rtol = m->rtol, .atol = m->atol, .h0 = m->h0 > 0 ? m->h0 : dt, .hmin = m->hmin,
                     .max_steps = m->max_steps, .positive = 1};
     memset(&w->rs, 0, sizeof w->rs);
-    run_lanes(m, y, k, ldk, src, 0, n, dt, &o, status, w);
+    run_lanes(m, y, ldy, k, ldk, src, 0, n, dt, &o, status, w);
     long nretried = 0, nfailed = 0;
     for (int c = 0; c < n; c++) {
         if (status[c] != CHEM_FAILED) continue;
         /* Retry on shorter spans: each restarts the step-size search and gets its own step
          * budget, which carries a cell through a burst or a sunrise that exhausted one. */
         static const int nsub[] = {4, 16, 64};
-        double *yc = y + (size_t)c * NS;
-        memcpy(w->y0, yc, sizeof w->y0);
+        cell_get(y, ldy, c, w->y0);
         for (size_t r = 0; r < sizeof nsub / sizeof *nsub && status[c] == CHEM_FAILED; r++) {
-            memcpy(yc, w->y0, sizeof w->y0);
+            cell_put(y, ldy, c, w->y0);
             double sub = dt / nsub[r];
             RosOptions os = o;
             os.h0 = m->h0 > 0 ? m->h0 : sub;
             int ok = 1;
             for (int i = 0; i < nsub[r] && ok; i++) {
-                run_lanes(m, y, k, ldk, src, c, c + 1, sub, &os, status, w);
+                run_lanes(m, y, ldy, k, ldk, src, c, c + 1, sub, &os, status, w);
                 ok = status[c] == CHEM_OK;
             }
             status[c] = ok ? CHEM_RETRIED : CHEM_FAILED;
         }
-        if (status[c] == CHEM_FAILED) memcpy(yc, w->y0, sizeof w->y0);
+        if (status[c] == CHEM_FAILED) cell_put(y, ldy, c, w->y0);
         nretried += status[c] == CHEM_RETRIED;
         nfailed += status[c] == CHEM_FAILED;
     }
@@ -1820,13 +1958,19 @@ static void integrate_cells(const ChemMech *m, int n, double *y, const double *k
 void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, const double *src,
                           double dt, ChemWork *w, int *status, ChemStats *st)
 {
-    integrate_cells(m, n, y, k, 0, src, dt, w, status, st);
+    integrate_cells(m, n, y, 0, k, 0, src, dt, w, status, st);
 }
 
 void chem_integrate_cells_lm(const ChemMech *m, int n, double *y, const double *k, size_t ldk,
                              const double *src, double dt, ChemWork *w, int *status, ChemStats *st)
 {
-    integrate_cells(m, n, y, k, ldk, src, dt, w, status, st);
+    integrate_cells(m, n, y, 0, k, ldk, src, dt, w, status, st);
+}
+
+void chem_integrate_cells_qm(const ChemMech *m, int n, double *y, const double *k, size_t ld, double dt,
+                             ChemWork *w, int *status, ChemStats *st)
+{
+    integrate_cells(m, n, y, ld, k, ld, NULL, dt, w, status, st);
 }
 
 void chem_stats_add(ChemStats *st, const ChemStats *a)

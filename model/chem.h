@@ -127,6 +127,11 @@ void chem_env_heterogeneous_ref(ChemEnv *env, const ChemMech *m, const SpeciesTa
  * the bits chem_rh gives it. */
 double chem_rh(double qv, double T, double p);
 void chem_rh_n(int n, const double *qv, const double *T, const double *p, double *rh);
+
+/* aerosol_kp_nh4no3 (ppb^2) of n cells (T in K, rh 0..1) in vector lanes, with chem_exp / chem_log
+ * for libm's exp, log and pow: within 1e-14 relative of aerosol_kp_nh4no3 (test_chem), each cell's
+ * value depending on the cell alone.  For aerosol_inorganic_eq_kp (chemproc). */
+void chem_kp_nh4no3_n(int n, const double *T, const double *rh, double *kp);
 /* n cells given as arrays (e.g. one level of a model row): T, p, rh, lwc (K, Pa, 0..1, g m-3),
  * the photolysis frequencies and OH (oh_scale applied) of each cell, and the table species of
  * cell i at c[q * ldc + i] (ppb). */
@@ -211,6 +216,11 @@ void chem_integrate_cells(const ChemMech *m, int n, double *y, const double *k, 
  * the same bits. */
 void chem_integrate_cells_lm(const ChemMech *m, int n, double *y, const double *k, size_t ldk,
                              const double *src, double dt, ChemWork *w, int *status, ChemStats *st);
+/* The same with the concentrations species-major too, y[s * ld + c], the rate constants at
+ * k[r * ld + c], and no sources (chemproc's queue: its rows copied to and from the State's level
+ * rows without a transpose, round 7): the same bits. */
+void chem_integrate_cells_qm(const ChemMech *m, int n, double *y, const double *k, size_t ld, double dt,
+                             ChemWork *w, int *status, ChemStats *st);
 
 /* Nitrogen and sulfur atoms (ppb) in a concentration vector (N2O5 counts twice). */
 double chem_nitrogen(const SpeciesTable *t, const double *c);

@@ -28,6 +28,7 @@ struct ChemProc {
      * aerosol change (nv, same layout), the liquid water; per column of the row the photolysis
      * frequencies and OH (col[4 * nx]) */
     double **nv, **lwc, **col;
+    double **kp;              /* per thread: the NH4NO3 Kp of one level of a row (nx cells) */
     int nload, *load;         /* table species read from the State (mechanism and PM2.5) */
     int nmod, *mod;           /* table species the chemistry or the aerosol may change */
     ChemStats *stats;         /* per thread: solver counts since chemproc_create (diagnostics) */
@@ -89,6 +90,7 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->nv = calloc((size_t)p->nthreads, sizeof *p->nv);
     p->lwc = calloc((size_t)p->nthreads, sizeof *p->lwc);
     p->col = calloc((size_t)p->nthreads, sizeof *p->col);
+    p->kp = calloc((size_t)p->nthreads, sizeof *p->kp);
     p->load = calloc((size_t)tab->n, sizeof *p->load);
     p->mod = calloc((size_t)tab->n, sizeof *p->mod);
     p->stats = calloc((size_t)p->nthreads, sizeof *p->stats);
@@ -96,7 +98,7 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->row_failed = calloc((size_t)g->ny, sizeof *p->row_failed);
     p->row_retried = calloc((size_t)g->ny, sizeof *p->row_retried);
     p->row_first = calloc((size_t)g->ny, sizeof *p->row_first);
-    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->nv && p->lwc && p->col && p->load && p->mod && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
+    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->nv && p->lwc && p->col && p->kp && p->load && p->mod && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
     for (int t = 0; ok && t < p->nthreads; t++) {
         p->work[t] = chem_work_create(mech);
         const size_t nrow = (size_t)g->nx * g->nz;
@@ -108,7 +110,8 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
         p->nv[t] = malloc((size_t)g->nx * tab->n * sizeof(double));
         p->lwc[t] = malloc((size_t)g->nx * sizeof(double));
         p->col[t] = malloc((size_t)g->nx * 4 * sizeof(double));
-        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->nv[t] && p->lwc[t] && p->col[t];
+        p->kp[t] = malloc((size_t)g->nx * sizeof(double));
+        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->nv[t] && p->lwc[t] && p->col[t] && p->kp[t];
     }
     if (ok) {
         /* only what is used is read and written: the mechanism species and PM2.5 (the
@@ -144,6 +147,7 @@ void chemproc_free(ChemProc *p)
         if (p->nv) free(p->nv[t]);
         if (p->lwc) free(p->lwc[t]);
         if (p->col) free(p->col[t]);
+        if (p->kp) free(p->kp[t]);
     }
     free(p->work);
     free(p->c);
@@ -154,6 +158,7 @@ void chemproc_free(ChemProc *p)
     free(p->nv);
     free(p->lwc);
     free(p->col);
+    free(p->kp);
     free(p->load);
     free(p->mod);
     free(p->stats);
@@ -216,7 +221,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
     for (int j = ja; j < jb; j++) {
         const int th = omp_get_thread_num();
         double *lv = p->c[th], *nv = p->nv[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
-        double *lwc = p->lwc[th], *col = p->col[th];
+        double *lwc = p->lwc[th], *col = p->col[th], *kpl = p->kp[th];
         int *stb = p->status[th];
         double *rc = p->row_change + (size_t)j * nch * ns;
         memset(rc + (size_t)(ia / PAR_CHUNK) * ns, 0, (size_t)par_nchunks(nw) * ns * sizeof *rc);
@@ -258,23 +263,21 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                  * (each cell's the bits it gets alone) */
                 const ChemCells cells = {f->t + off, f->p + off, rhb + n, lwc, jno2, jno3a, jno3b, oh, lv, (size_t)nx};
                 chem_cells_rates_lm(p->mech, p->tab, nw, &cells, kb + n, ldk);
-                /* cell by cell: the writes contiguous, the reads from CH_NSPEC rows in L1 */
-                const double *src[CH_NSPEC];
-                for (int q = 0; q < CH_NSPEC; q++) src[q] = lv + (size_t)idx[q] * nx;
-                for (int i = 0; i < nw; i++)
-                    for (int q = 0; q < CH_NSPEC; q++) yb[(size_t)(n + i) * CH_NSPEC + q] = src[q][i];
+                /* the queue's concentrations species-major like its rate constants, yb[q * ldk + cell]
+                 * (round 7: row copies, where a transpose into per-cell vectors and back had been a
+                 * third of this function's time) */
+                for (int q = 0; q < CH_NSPEC; q++)
+                    memcpy(yb + (size_t)q * ldk + n, lv + (size_t)idx[q] * nx, (size_t)nw * sizeof *yb);
             }
-            if (p->do_chem) chem_integrate_cells_lm(p->mech, n, yb, kb, ldk, NULL, dt, p->work[th], stb, &p->stats[th]);
+            if (p->do_chem) chem_integrate_cells_qm(p->mech, n, yb, kb, ldk, dt, p->work[th], stb, &p->stats[th]);
             n = 0;
             for (int k = k0; k < k1; k++) {
                 const size_t off = k * plane + (size_t)j * nx + ia;
                 /* the new values of the species that may change: the solver's (a failed cell keeps
                  * its values), and the aerosol's NH3 and PNH4 as they were */
                 if (p->do_chem) {
-                    double *dst[CH_NSPEC];
-                    for (int q = 0; q < CH_NSPEC; q++) dst[q] = nv + (size_t)idx[q] * nx;
-                    for (int i = 0; i < nw; i++)
-                        for (int q = 0; q < CH_NSPEC; q++) dst[q][i] = yb[(size_t)(n + i) * CH_NSPEC + q];
+                    for (int q = 0; q < CH_NSPEC; q++)
+                        memcpy(nv + (size_t)idx[q] * nx, yb + (size_t)q * ldk + n, (size_t)nw * sizeof *nv);
                     for (int i = 0; i < nw; i++)
                         if (stb[n + i] == CHEM_FAILED) level_load(p, s, off + i, 1, idx, CH_NSPEC, nv + i);
                 }
@@ -282,6 +285,8 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                     const int aer_in[2] = {p->i_nh3, p->i_pnh4};
                     level_load(p, s, off, nw, aer_in, 2, nv);
                     if (!p->do_chem) level_load(p, s, off, nw, p->mod, p->nmod, nv);
+                    /* the level's Kp in vector lanes (round 7: three libm calls per cell before) */
+                    chem_kp_nh4no3_n(nw, f->t + off, rhb + n, kpl);
                 }
                 for (int i = 0; i < nw; i++, n++) {
                     const size_t cell = off + i;
@@ -293,9 +298,9 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                         }
                     }
                     if (p->do_aerosol)
-                        aerosol_inorganic_eq(f->t[cell], rhb[n], nv[(size_t)p->i_pso4 * nx + i], &nv[(size_t)p->i_nh3 * nx + i],
-                                             &nv[(size_t)p->i_pnh4 * nx + i], &nv[(size_t)p->i_hno3 * nx + i],
-                                             &nv[(size_t)p->i_pno3 * nx + i]);
+                        aerosol_inorganic_eq_kp(kpl[i], nv[(size_t)p->i_pso4 * nx + i], &nv[(size_t)p->i_nh3 * nx + i],
+                                                &nv[(size_t)p->i_pnh4 * nx + i], &nv[(size_t)p->i_hno3 * nx + i],
+                                                &nv[(size_t)p->i_pno3 * nx + i]);
                 }
                 /* write back and book the change species by species (contiguous in i), per chunk of
                  * PAR_CHUNK columns (ia is a chunk boundary); the species left out never change */

@@ -9,7 +9,10 @@
 /* ROS3 coefficients (Sandu et al. 1997, Table 3; as in KPP's Ros3, in its notation): stage i
  * solves (I/(gamma h) - J) K_i = f(y + sum_j a_ij K_j) + sum_j (c_ij / h) K_j; the third stage
  * reuses the second function value (a_31 = a_21 = 1, a_32 = 0). */
-static const double ROS_GAMMA = 0.43586652150845899941601945119356;
+/* 1 / gamma to 40 digits, gamma = 0.43586652150845899941601945119356 (the same table): 1/(gamma h)
+ * and c_ij / h are formed from one reciprocal 1/h (round 7: one division per attempt and lane
+ * instead of four; the values within 2 ulp of the quotients) */
+static const double ROS_INV_GAMMA = 2.294280360279041719822050361359577248911;
 static const double ROS_A21 = 1.0;
 static const double ROS_C21 = -0.10156171083877702091975600115545e+01;
 static const double ROS_C31 = 0.40759956452537699824805835358067e+01;
@@ -44,36 +47,47 @@ static const double FAC_NEG = 0.5;
 
 /* The step-size factor FAC_SAFE / err^(1/3) clamped to [FAC_MIN, FAC_MAX], for err >= 0 (NaN is
  * mapped to 1e30 by the callers).  FAC_SAFE / cbrt(e) is inside the clamp only for e in
- * [0.003375, 91.125]; there the cube root is computed here rather than by libm's cbrt, so that
- * the lane solver can take it for all lanes at once (a libm call per lane and step cost as much
- * as the rest of the step control): scaled by exact powers of 8 into [0.125, 8), then four
- * Halley iterations y <- y (y^3 + 2x) / (2y^3 + x) from a quadratic first guess (cubic
- * convergence from 21 %; within 1e-15 of FAC_SAFE / cbrt(e) over 1e-6..1e4, measured).  The scalar and the lane
- * solver call this same function, so they take the same steps. */
+ * [0.003375, 91.125]; there the inverse cube root is computed here rather than by libm's cbrt, so
+ * that the lane solver can take it for all lanes at once (a libm call per lane and step cost as
+ * much as the rest of the step control): scaled by exact powers of 8 into [1, 8), a quadratic
+ * first guess of x^(-1/3) (within 4.4 %), then four Newton iterations r <- r (4 - x r^3) / 3,
+ * which converge quadratically (relative error e -> -2 e^2: 4e-3, 3e-5, 2e-9, round-off) and need
+ * no division.  Until round 7 it was four Halley iterations for cbrt and a division by the root:
+ * five dependent divisions per lane and attempt.  Within 7.8e-16 of FAC_SAFE / cbrt(e) over
+ * 1e-6..1e4 (test_chem: test_step_factor).  The scalar and the lane solver call this same
+ * function, so they take the same steps. */
 LANE_HELPER static inline double step_factor(double e)
 {
     const double lo = 3.3e-3, hi = 92.0; /* with a margin around 0.003375 and 91.125 */
     double x = e < lo ? lo : e > hi ? hi : e;
-    /* into [0.125, 8) by exact powers of 8: cbrt(x) = cbrt(x') s */
+    /* into [1, 8) by exact powers of 8: x^(-1/3) = x'^(-1/3) si */
     const double up = x < 0.125 ? 512.0 : 1.0;
     x *= up;                                 /* [0.0033, 0.125) -> [1.69, 64) */
     const double down = x >= 8.0 ? 1.0 / 64.0 : 1.0;
     x *= down;                               /* [8, 92] -> [0.125, 1.44) */
-    const double s = (up > 1.0 ? 0.125 : 1.0) * (down < 1.0 ? 4.0 : 1.0);
-    double y = 0.55 + 0.25 * x - 0.0125 * x * x; /* within 21 % of cbrt on [0.125, 8] */
-    /* the four iterations written out: a loop left in here kept the lane loop that calls this
-     * from vectorising ("control flow in loop"), which made it a quarter of the solver's time */
-    double y3 = y * y * y;
-    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
-    y3 = y * y * y;
-    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
-    y3 = y * y * y;
-    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
-    y3 = y * y * y;
-    y = y * (y3 + 2.0 * x) / (2.0 * y3 + x);
-    const double fac = FAC_SAFE / (y * s);
+    const double up1 = x < 1.0 ? 8.0 : 1.0;
+    x *= up1;                                /* [0.125, 1) -> [1, 8) */
+    const double si = (up > 1.0 ? 8.0 : 1.0) * (down < 1.0 ? 0.25 : 1.0) * (up1 > 1.0 ? 2.0 : 1.0);
+    /* the quadratic through x^(-1/3) at 1.3, 4 and 7.4 */
+    double r = 1.1152169164469206 + x * (-0.16832066441095012 + x * 0.011751641634019774);
+    /* r (4 - x r^3) / 3 as (4/3) r - (x/3) (r^2)^2: four dependent operations per iteration
+     * instead of seven (the chain is the latency of this function).  Written out: a loop here
+     * would keep the lane loop that calls this from vectorising. */
+    const double x3 = x * (1.0 / 3.0), c43 = 4.0 / 3.0;
+    double r2 = r * r;
+    r = c43 * r - x3 * (r2 * r2);
+    r2 = r * r;
+    r = c43 * r - x3 * (r2 * r2);
+    r2 = r * r;
+    r = c43 * r - x3 * (r2 * r2);
+    r2 = r * r;
+    r = c43 * r - x3 * (r2 * r2);
+    const double fac = FAC_SAFE * (r * si);
     return e < lo ? FAC_MAX : e > hi ? FAC_MIN : fac < FAC_MIN ? FAC_MIN : fac > FAC_MAX ? FAC_MAX : fac;
 }
+
+/* test hook: step_factor as the solvers use it */
+double ros_step_factor(double err) { return step_factor(err); }
 
 RosWork *ros_work_create(int n, const unsigned char *pattern)
 {
@@ -302,7 +316,8 @@ int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double spa
         if (++steps > o->max_steps) { status = ROS_EMAXSTEPS; break; }
 
         /* only the symbolic LU structure of G is ever read */
-        double gh = 1.0 / (ROS_GAMMA * h);
+        const double ih = 1.0 / h;
+        double gh = ROS_INV_GAMMA * ih;
         for (int p = 0; p < w->nnz; p++) G[w->nzidx[p]] = -J[w->nzidx[p]];
         for (int i = 0; i < n; i++) G[i * n + i] += gh;
         st->lu++;
@@ -317,7 +332,7 @@ int ros3_integrate(int n, RosFcn f, RosJac jac, void *ctx, double *y, double spa
         for (int i = 0; i < n; i++) ynew[i] = y[i] + ROS_A21 * k1[i];
         f(ctx, ynew, fcn);
         st->fcn++;
-        double c21 = ROS_C21 / h, c31 = ROS_C31 / h, c32 = ROS_C32 / h;
+        double c21 = ROS_C21 * ih, c31 = ROS_C31 * ih, c32 = ROS_C32 * ih;
         for (int i = 0; i < n; i++) k2[i] = fcn[i] + c21 * k1[i];
         ros_lu_solve(w, G, dinv, k2);
         for (int i = 0; i < n; i++) k3[i] = fcn[i] + c31 * k1[i] + c32 * k2[i];
@@ -537,10 +552,11 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
         LANES hl[l] = L[l].h;
 #pragma omp simd
         LANES {
-            gh[l] = 1.0 / (ROS_GAMMA * hl[l]);
-            c21[l] = ROS_C21 / hl[l];
-            c31[l] = ROS_C31 / hl[l];
-            c32[l] = ROS_C32 / hl[l];
+            const double ih = 1.0 / hl[l];
+            gh[l] = ROS_INV_GAMMA * ih;
+            c21[l] = ROS_C21 * ih;
+            c31[l] = ROS_C31 * ih;
+            c32[l] = ROS_C32 * ih;
         }
         int act[ROS_W];
         LANES {

@@ -154,4 +154,8 @@ void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, double span, cons
 void ros_lu_decomp_w(const RosWork *w, double *a, double *dinv, int *bad);
 void ros_lu_solve_w(const RosWork *w, const double *lu, const double *dinv, double *b);
 
+/* The solvers' step-size factor clamp(0.9 / cbrt(err), 0.2, 6) (division-free inverse cube root;
+ * exposed for test_chem). */
+double ros_step_factor(double err);
+
 #endif

@@ -17,6 +17,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_odeiv2.h>
 
+#include "aerosol.h"
 #include "chem.h"
 #include "photolysis.h"
 #include "rosenbrock.h"
@@ -522,6 +523,84 @@ static void test_het_vs_libm(void **st)
     free(k), free(k2), free(c), free(env);
 }
 
+/* chem_kp_nh4no3_n (chemproc's Kp of the NH4NO3 equilibrium, in lanes with chem_exp / chem_log)
+ * against aerosol_kp_nh4no3 (libm) to 1e-14 relative, dry and deliquesced, over 230-310 K and RH
+ * 0-1 (RH = 1 exactly: Kp = 0); each cell's bits independent of the lane group (from cell 3 on) */
+static void test_kp_vs_libm(void **st)
+{
+    (void)st;
+    enum { NC = 1003 };
+    double *T = malloc(NC * sizeof *T), *rh = malloc(NC * sizeof *rh), *kp = malloc(NC * sizeof *kp);
+    double *kp3 = malloc(NC * sizeof *kp3);
+    double worst = 0.0, worst_lib = 0.0, worst_lane = 0.0;
+    long naq = 0, nzero = 0, nsame3 = 0, nskip = 0;
+    for (int i = 0; i < NC; i++) {
+        T[i] = 230.0 + 80.0 * ((i * 37) % NC) / NC;
+        rh[i] = i % 50 == 0 ? 1.0 : ((i * 71) % NC) / (double)(NC - 1);
+    }
+    chem_kp_nh4no3_n(NC, T, rh, kp);
+    chem_kp_nh4no3_n(NC - 3, T + 3, rh + 3, kp3 + 3);
+    for (int i = 0; i < NC; i++) {
+        const double ref = aerosol_kp_nh4no3(T[i], rh[i]), drh = aerosol_drh_nh4no3(T[i]);
+        if (i >= 3) nsame3 += memcmp(&kp[i], &kp3[i], sizeof *kp) == 0;
+        if (fabs(rh[i] - drh) < 1e-12) { nskip++; continue; } /* the two exps may put it either side */
+        naq += rh[i] >= drh;
+        if (ref == 0.0) {
+            nzero++;
+            assert_true(kp[i] == 0.0);
+            continue;
+        }
+        worst = fmax(worst, fabs(kp[i] / ref - 1.0));
+        /* both against the formula in long double (x87, 64-bit mantissa): the exponents' terms
+         * reach |24.46 ln T| ~ 140, so 1 ulp of ln T alone moves Kp by ~3e-14 relative in either */
+        const long double t = T[i], lt = logl(t);
+        long double kx = expl(118.87L - 24084.0L / t - 6.025L * lt);
+        if (rh[i] >= drh) {
+            const long double w = 1.0L - (long double)rh[i];
+            kx *= (expl(-135.94L + 8763.0L / t + 19.12L * lt) - expl(-122.65L + 9969.0L / t + 16.22L * lt) * w +
+                   expl(-182.61L + 13875.0L / t + 24.46L * lt) * w * w) * powl(w, 1.75L);
+        }
+        worst_lib = fmax(worst_lib, (double)fabsl(ref / kx - 1.0L));
+        worst_lane = fmax(worst_lane, (double)fabsl(kp[i] / kx - 1.0L));
+    }
+    print_message("Kp(NH4NO3) in lanes vs aerosol_kp_nh4no3 (libm): worst %.2e relative over %d cells "
+                  "(%ld deliquesced, %ld with Kp = 0, %ld at the DRH skipped); against long double: lanes %.2e, "
+                  "libm %.2e; from cell 3 on %ld of %d the same bits\n",
+                  worst, NC, naq, nzero, nskip, worst_lane, worst_lib, nsame3, NC - 3);
+    assert_true(worst < 1e-13);
+    assert_true(worst_lane < 1e-13);
+    assert_true(naq > 100 && nzero > 10);
+    assert_int_equal(nsame3, NC - 3);
+    free(T), free(rh), free(kp), free(kp3);
+}
+
+/* The solvers' step-size factor (division-free inverse cube root, round 7) against
+ * clamp(0.9 / cbrt(err), 0.2, 6) with libm's cbrt, over 1e-6..1e4 and at the clamp's edges */
+static void test_step_factor(void **st)
+{
+    (void)st;
+    double worst = 0.0, at = 0.0;
+    long n = 0;
+    for (int i = 0; i <= 200000; i++) {
+        const double e = pow(10.0, -6.0 + 10.0 * i / 200000.0);
+        double ref = 0.9 / cbrt(e);
+        ref = ref < 0.2 ? 0.2 : ref > 6.0 ? 6.0 : ref;
+        const double d = fabs(ros_step_factor(e) / ref - 1.0);
+        if (d > worst) worst = d, at = e;
+        n++;
+    }
+    const double edges[] = {0.0, 0.003375, 0.0033749999, 91.125, 91.1250001, 0.125, 1.0, 8.0, 64.0, 1e30};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+        const double e = edges[i];
+        double ref = e > 0 ? 0.9 / cbrt(e) : 6.0;
+        ref = ref < 0.2 ? 0.2 : ref > 6.0 ? 6.0 : ref;
+        worst = fmax(worst, fabs(ros_step_factor(e) / ref - 1.0));
+    }
+    print_message("step-size factor vs 0.9 / cbrt(err) clamped to [0.2, 6]: worst relative difference %.2e "
+                  "(err = %.6g) over %ld arguments in 1e-6..1e4 and the clamp's edges\n", worst, at, n);
+    assert_true(worst < 1e-15);
+}
+
 static void test_jacobian(void **st)
 {
     Fix *f = *st;
@@ -945,6 +1024,33 @@ static void test_lanes_vs_scalar(void **st)
     for (int step = 0; step < 24; step++)
         chem_integrate_cells_lm(&f->m, NBLK, ym, kt, ldk, srcm, 300.0, f->w, statr, NULL);
     assert_memory_equal(ym, yl, sizeof yl);
+    /* concentrations and rate constants species-major (chem_integrate_cells_qm, chemproc's
+     * queue, no sources; rows padded to NBLK + 3) against the per-cell layout without sources,
+     * with the production step budget and with a budget of 4 steps, which sends cells through
+     * the retries on sub-intervals and leaves some failed: the same bits and statuses */
+    {
+        static double yc[NBLK * NS], yq[(NBLK + 3) * NS];
+        int stc[NBLK], stq[NBLK];
+        long nretry = 0, nfail = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            ChemMech m2 = f->m;
+            if (pass) m2.max_steps = 4;
+            block_cells(f, t, yc, km, srcm);
+            for (int i = 0; i < NBLK; i++)
+                for (int q = 0; q < NS; q++) yq[(size_t)q * ldk + i] = yc[i * NS + q];
+            for (int step = 0; step < 6; step++) {
+                chem_integrate_cells(&m2, NBLK, yc, km, NULL, 300.0, f->w, stc, NULL);
+                chem_integrate_cells_qm(&m2, NBLK, yq, kt, ldk, 300.0, f->w, stq, NULL);
+                assert_memory_equal(stc, stq, sizeof stc);
+                for (int i = 0; i < NBLK; i++) nretry += pass && stc[i] == CHEM_RETRIED, nfail += pass && stc[i] == CHEM_FAILED;
+            }
+            for (int i = 0; i < NBLK; i++)
+                for (int q = 0; q < NS; q++) assert_memory_equal(&yq[(size_t)q * ldk + i], &yc[i * NS + q], sizeof *yc);
+        }
+        print_message("species-major queue (chem_integrate_cells_qm) vs per-cell vectors: identical, also with "
+                      "a 4-step budget (%ld cell-steps retried, %ld failed)\n", nretry, nfail);
+        assert_true(nretry > 0 && nfail > 0);
+    }
     /* the separate kernels (RosLaneOps without the fused attempt): the same bits */
     block_cells(f, t, ym, km, srcm);
     chem_work_fused(f->w, 0);
@@ -1112,6 +1218,8 @@ int main(void)
         cmocka_unit_test(test_vmath),
         cmocka_unit_test(test_rates_vs_libm),
         cmocka_unit_test(test_het_vs_libm),
+        cmocka_unit_test(test_kp_vs_libm),
+        cmocka_unit_test(test_step_factor),
         cmocka_unit_test(test_jacobian),
         cmocka_unit_test(test_photostationary),
         cmocka_unit_test(test_conservation),
