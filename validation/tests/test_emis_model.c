@@ -964,6 +964,22 @@ static void test_batch(void **st)
     snprintf(a, sizeof a, "%s/budget.csv", sep);
     snprintf(b, sizeof b, "%s/nox/budget.csv", dir);
     assert_int_equal(sh("cmp -s %s %s", a, b), 0);
+    /* ... so does a member under [run] splitting = alternating (the group's single transport call
+     * per step moves every member's fields) ... */
+    {
+        char da[700], sa[700];
+        snprintf(da, sizeof da, "%s/batch_alt", tmpdir);
+        snprintf(sa, sizeof sa, "%s/sep_nox_alt", tmpdir);
+        assert_int_equal(sh("%s batch %s --set run.output_dir=%s --set run.hours=1 --set run.splitting=alternating "
+                            "> /dev/null", bogda, cfg, da), 0);
+        assert_int_equal(sh("%s run %s --scenario nox --set run.output_dir=%s --set run.hours=1 "
+                            "--set run.splitting=alternating > /dev/null", bogda, cfg, sa), 0);
+        snprintf(a, sizeof a, "%s/conc_2024-01-10.nc", sa);
+        snprintf(b, sizeof b, "%s/nox/conc_2024-01-10.nc", da);
+        assert_int_equal(nc_compare_files(a, b, skip, &nd, rep, sizeof rep), 0);
+        print_message("alternating splitting: batch member vs its run alone: %ld values differ\n", nd);
+        assert_int_equal(nd, 0);
+    }
     /* ... one member per process on one thread gives the same ranking ... */
     char dir1[700], r2[800];
     snprintf(dir1, sizeof dir1, "%s/batch_1", tmpdir);
