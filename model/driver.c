@@ -205,54 +205,59 @@ static void group_members(Group *gr, size_t off, double t, double dt)
     }
 }
 
+static void set_air_time(Group *gr, double t)
+{
+    for (int i = 0; i < gr->k; i++) gr->m[i]->air_time = t;
+}
+
+/* Transport over [ta, ta + h]: advection (x before y), then emissions and diffusion; the column
+ * processes after it see the met of ta + h. */
+static int transport_forward(Group *gr, double ta, double h, BgErr *e)
+{
+    gr->x_first = 1;
+    BG_TRY(group_shared(gr, group_advection, 0, ta, h, e));
+    set_air_time(gr, ta + h);
+    group_members(gr, offsetof(Model, emissions), ta, h);
+    return group_shared(gr, group_diffusion, 1, ta, h, e);
+}
+
+/* The same in the reverse order: emissions and diffusion, then advection (y before x). */
+static int transport_reverse(Group *gr, double ta, double h, BgErr *e)
+{
+    group_members(gr, offsetof(Model, emissions), ta, h);
+    BG_TRY(group_shared(gr, group_diffusion, 1, ta, h, e));
+    gr->x_first = 0;
+    return group_shared(gr, group_advection, 0, ta, h, e);
+}
+
+static void column_processes(Group *gr, double t, double dt)
+{
+    group_members(gr, offsetof(Model, chemistry), t, dt);
+    group_members(gr, offsetof(Model, wetdep), t, dt);
+}
+
 /* One synchronisation step of every member from state.time to state.time + dt.
  * [run] splitting = alternating (docs/transport.md, "Operator splitting"): transport and the
  * column processes each over the whole step, transport first on even steps (the step's index
  * counted from the epoch, so that a restart keeps the sequence) and last on odd ones, x before y
  * in the first case and after it in the second: a pair of steps is then a Strang step of 2 dt
  * around the column processes, with one transport call per sync step instead of two. */
-static void set_air_time(Group *gr, double t)
-{
-    for (int i = 0; i < gr->k; i++) gr->m[i]->air_time = t;
-}
-
 static int group_step(Group *gr, double dt, BgErr *e)
 {
     const double t = gr->m[0]->state.time, h = 0.5 * dt;
     /* air_time: where the column processes take the met (the state's air mass is the met's there
      * once advection has moved it), as if the advection ran when it is off */
+    set_air_time(gr, t);
     if (gr->m[0]->rc.splitting == SPLIT_ALTERNATING) {
         const int transport_first = (llround(t / dt) & 1) == 0;
-        set_air_time(gr, t);
-        if (transport_first) {
-            gr->x_first = 1;
-            BG_TRY(group_shared(gr, group_advection, 0, t, dt, e));
-            set_air_time(gr, t + dt);
-            group_members(gr, offsetof(Model, emissions), t, dt);
-            BG_TRY(group_shared(gr, group_diffusion, 1, t, dt, e));
-        }
-        group_members(gr, offsetof(Model, chemistry), t, dt);
-        group_members(gr, offsetof(Model, wetdep), t, dt);
-        if (!transport_first) {
-            group_members(gr, offsetof(Model, emissions), t, dt);
-            BG_TRY(group_shared(gr, group_diffusion, 1, t, dt, e));
-            gr->x_first = 0;
-            BG_TRY(group_shared(gr, group_advection, 0, t, dt, e));
-        }
+        if (transport_first) BG_TRY(transport_forward(gr, t, dt, e));
+        column_processes(gr, t, dt);
+        if (!transport_first) BG_TRY(transport_reverse(gr, t, dt, e));
     } else {
-        /* Strang: the first half step sweeps x first, the second y first; the column processes
-         * see the met of the step's middle */
-        gr->x_first = 1;
-        BG_TRY(group_shared(gr, group_advection, 0, t, h, e));
-        set_air_time(gr, t + h);
-        group_members(gr, offsetof(Model, emissions), t, h);
-        BG_TRY(group_shared(gr, group_diffusion, 1, t, h, e));
-        group_members(gr, offsetof(Model, chemistry), t, dt);
-        group_members(gr, offsetof(Model, wetdep), t, dt);
-        group_members(gr, offsetof(Model, emissions), t + h, h);
-        BG_TRY(group_shared(gr, group_diffusion, 1, t + h, h, e));
-        gr->x_first = 0;
-        BG_TRY(group_shared(gr, group_advection, 0, t + h, h, e));
+        /* Strang: the column processes see the met of the step's middle */
+        BG_TRY(transport_forward(gr, t, h, e));
+        column_processes(gr, t, dt);
+        BG_TRY(transport_reverse(gr, t + h, h, e));
     }
     set_air_time(gr, t + dt);
     for (int i = 0; i < gr->k; i++) {
