@@ -16,6 +16,7 @@
 #define MAX_TRACERS 512 /* [tracers] names */
 #include "restart.h"
 #include "timeutil.h"
+#include "units.h"
 
 /* "file:line" of a key for messages */
 static const char *where(const Model *m, const char *section, const char *key, char *buf, size_t n)
@@ -313,25 +314,27 @@ static int glob_met(Model *m, BgErr *e)
     return rc;
 }
 
-static int is_ug_m3(const char *u)
-{
-    static const char *const ok[] = {"ug m-3", "ug/m3", "ug m^-3", "ug.m-3", "ug m**-3", "\xc2\xb5g m-3", "\xc2\xb5g/m3"};
-    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
-        if (!strcmp(u, ok[i])) return 1;
-    return 0;
-}
-
-/* [init] file: values as DESIGN 2.2 gives them (ppb or ppm for gases and tracers, ug m-3 for
- * aerosol species, converted with the air density rho of the start time, as init_state does) */
+/* [init] file: values as DESIGN 2.2 gives them (a mixing ratio for gases and tracers: ppb, ppm,
+ * mol mol-1, kg kg-1, ...; a mass concentration for aerosol species: ug m-3, ...; units read
+ * with udunits2 as the boundary files', units.h), converted with the air density rho of the
+ * start time, as init_state does */
 static int init_from_file(Model *m, const char *path, const double *rho, BgErr *e)
 {
     int nc, rc = BG_OK, found = 0;
+    Units u;
+    if (units_open(&u)) {
+        units_close(&u);
+        return bg_fail(e, BG_EFAIL, path, NULL, "cannot load the udunits2 unit database");
+    }
     int st = nc_open(path, NC_NOWRITE, &nc);
-    if (st != NC_NOERR) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open: %s", nc_strerror(st));
+    if (st != NC_NOERR) {
+        units_close(&u);
+        return bg_fail(e, BG_EINPUT, path, NULL, "cannot open: %s", nc_strerror(st));
+    }
     const Grid *g = &m->grid;
     size_t plane = (size_t)g->nx * g->ny;
     double *buf = malloc(plane * g->nz * sizeof *buf);
-    if (!buf) { nc_close(nc); return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); }
+    if (!buf) { nc_close(nc); units_close(&u); return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory"); }
     for (int sp = 0; sp < m->state.nspec && rc == BG_OK; sp++) {
         const char *name = m->state.spec[sp].name;
         int var, nd, dims[NC_MAX_VAR_DIMS];
@@ -350,15 +353,18 @@ static int init_from_file(Model *m, const char *path, const double *rho, BgErr *
         if (nc_inq_attlen(nc, var, "units", &ul) == NC_NOERR && ul < sizeof units) nc_get_att_text(nc, var, "units", units);
         units[ul < sizeof units ? ul : 0] = 0;
         double scale;
+        int kind, needs_mm;
+        char why[300];
         const int mass = m->is_mass[sp];
-        if (mass) {
-            /* mol mol-1 = c / rho * M_air / M; the air density per cell below */
-            if (is_ug_m3(units)) scale = 1e-9 * BG_M_AIR / m->state.spec[sp].molar_mass;
-            else { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': an aerosol species is given in ug m-3", units); break; }
-        } else if (!strcmp(units, "ppb") || !strcmp(units, "ppbv") || !strcmp(units, "nmol mol-1") || !strcmp(units, "nmol/mol")) scale = 1e-9;
-        else if (!strcmp(units, "ppm") || !strcmp(units, "ppmv") || !strcmp(units, "umol mol-1")) scale = 1e-6;
-        else { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': expected ppb (or ppm)%s", units,
-                            is_ug_m3(units) ? "; ug m-3 is for aerosol species" : ""); break; }
+        const double mm = m->state.spec[sp].molar_mass;
+        if (units_species(&u, units, "", mm, &kind, &scale, &needs_mm, why, sizeof why)) {
+            rc = bg_fail(e, BG_EINPUT, path, name, "%s", why);
+            break;
+        }
+        if (mass && kind != 1) { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': an aerosol species is given in ug m-3", units); break; }
+        if (!mass && kind != 0) { rc = bg_fail(e, BG_EINPUT, path, name, "units '%s': expected ppb (or ppm); ug m-3 is for aerosol species", units); break; }
+        /* kg m-3 -> mol mol-1 = c / rho * M_air / M; the air density per cell below */
+        if (mass) scale *= BG_M_AIR / mm;
         if ((st = nc_get_var_double(nc, var, buf)) != NC_NOERR) { rc = bg_fail(e, BG_EINPUT, path, name, "cannot read: %s", nc_strerror(st)); break; }
         double *q = state_species(&m->state, sp);
         for (size_t c = 0; c < plane * layers; c++) {
@@ -368,6 +374,7 @@ static int init_from_file(Model *m, const char *path, const double *rho, BgErr *
     }
     free(buf);
     nc_close(nc);
+    units_close(&u);
     if (rc == BG_OK && !found) rc = bg_fail(e, BG_EINPUT, path, NULL, "holds no variable named after a species");
     return rc;
 }
