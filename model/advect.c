@@ -1152,7 +1152,7 @@ static int dist_finish(AdvectWork *w, int first, int zdone, double *in, double *
 {
     ParDecomp *d = w->dec;
     const int nvar = w->nvar, nv2 = 2 * nvar, nch = par_nchunks(w->nx), me = d->rank, R = d->nranks;
-    const ParRect *rb = d->rect[PAR_BLOCKS];
+    const ParRect *rb = d->blocks;
     const int *zst = w->status + 2 * w->nlines, *zns = w->nsub + 2 * w->nlines;
     const double *zt = w->tally + 2 * w->nlines * 4 * (size_t)nvar;
     const int tl = in && out;

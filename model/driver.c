@@ -799,11 +799,11 @@ static int group_gather(Group *gr, int last)
     const int nz = gr->m[0]->grid.nz;
     /* the state, its means and the flux diagnostics (tallied by the column processes) are
      * current in the blocks */
-    if (!full) return gr->want_surface ? par_gather(&gr->dec, gr->gfields, gr->ngather, 1, PAR_BLOCKS) : 0;
-    if (par_gather(&gr->dec, gr->gfields, gr->ngather, nz, PAR_BLOCKS)) return -1;
-    if (par_gather(&gr->dec, gr->gacc, gr->nacc[0], nz, PAR_BLOCKS)) return -1;
-    if (par_gather(&gr->dec, gr->gacc + gr->nacc[0], gr->nacc[1], 1, PAR_BLOCKS)) return -1;
-    return par_gather(&gr->dec, gr->gacc + gr->nacc[0] + gr->nacc[1], gr->nacc[2], 1, PAR_BLOCKS);
+    if (!full) return gr->want_surface ? par_gather(&gr->dec, gr->gfields, gr->ngather, 1) : 0;
+    if (par_gather(&gr->dec, gr->gfields, gr->ngather, nz)) return -1;
+    if (par_gather(&gr->dec, gr->gacc, gr->nacc[0], nz)) return -1;
+    if (par_gather(&gr->dec, gr->gacc + gr->nacc[0], gr->nacc[1], 1)) return -1;
+    return par_gather(&gr->dec, gr->gacc + gr->nacc[0] + gr->nacc[1], gr->nacc[2], 1);
 }
 
 int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)

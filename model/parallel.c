@@ -281,7 +281,7 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
     }
     d->px = px;
     d->py = py;
-    d->rect[PAR_BLOCKS] = malloc((size_t)R * sizeof(ParRect));
+    d->blocks = malloc((size_t)R * sizeof(ParRect));
     d->scount = calloc((size_t)R, sizeof(int));
     d->sdispl = calloc((size_t)R, sizeof(int));
     d->rcount = calloc((size_t)R, sizeof(int));
@@ -291,7 +291,7 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
 #else
     d->req = malloc(1);
 #endif
-    if (!d->rect[PAR_BLOCKS] || !d->scount || !d->sdispl || !d->rcount || !d->rdispl || !d->req) {
+    if (!d->blocks || !d->scount || !d->sdispl || !d->rcount || !d->rdispl || !d->req) {
         snprintf(why, nwhy, "out of memory");
         par_decomp_free(d);
         return -1;
@@ -300,9 +300,9 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
         int bx = r % px, by = r / px, ja, jb, ia, ib;
         par_block(ny, by, py, &ja, &jb);
         block_cols(nx, bx, px, &ia, &ib);
-        d->rect[PAR_BLOCKS][r] = (ParRect){ja, jb, ia, ib};
+        d->blocks[r] = (ParRect){ja, jb, ia, ib};
     }
-    const ParRect *q = &d->rect[PAR_BLOCKS][d->rank];
+    const ParRect *q = &d->blocks[d->rank];
     d->bj0 = q->j0;
     d->bj1 = q->j1;
     d->bi0 = q->i0;
@@ -328,7 +328,7 @@ int par_decomp_init(ParDecomp *d, int nx, int ny, int nz, int distributed, int p
 
 void par_decomp_free(ParDecomp *d)
 {
-    for (int l = 0; l < PAR_NLAYOUT; l++) free(d->rect[l]);
+    free(d->blocks);
     free(d->scount); free(d->sdispl); free(d->rcount); free(d->rdispl);
     free(d->req);
     free(d->sbuf); free(d->rbuf);
@@ -400,7 +400,7 @@ static size_t halo_copy(const ParDecomp *d, double *const *f, int nf, int nz, in
     size_t n = 0;
     for (int v = 0; v < nf; v++)
         for (int k = 0; k < nz; k++) {
-            ParRect q = meet(d->rect[PAR_BLOCKS][from], extend(d, d->rect[PAR_BLOCKS][to], dir, h[k]));
+            ParRect q = meet(d->blocks[from], extend(d, d->blocks[to], dir, h[k]));
             if (pack < 0) {
                 n += rect_size(q);
                 continue;
@@ -501,13 +501,13 @@ void par_recv_doubles(int r, double *v, size_t n)
 #endif
 }
 
-int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout)
+int par_gather(ParDecomp *d, double *const *f, int nf, int nz)
 {
 #ifdef BOGDA_MPI
     if (!g_active || d->nranks < 2) return 0;
     const double w0 = MPI_Wtime();
     const int R = d->nranks, me = d->rank;
-    const ParRect *rb = d->rect[layout];
+    const ParRect *rb = d->blocks;
     if (grow(d, (size_t)nz * d->ny * d->nx)) return -1;
     /* one field at a time: the buffers stay one field large however many members a group has */
     for (int v = 0; v < nf; v++) {
@@ -523,7 +523,7 @@ int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout)
     }
     d->gather_seconds += MPI_Wtime() - w0;
 #else
-    (void)d; (void)f; (void)nf; (void)nz; (void)layout;
+    (void)d; (void)f; (void)nf; (void)nz;
 #endif
     return 0;
 }

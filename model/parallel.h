@@ -54,9 +54,7 @@ static inline int par_nchunks(int nx) { return (nx + PAR_CHUNK - 1) / PAR_CHUNK;
 /* The grid is shared out in blocks (docs/parallel.md): rank r = by * px + bx owns block (bx, by)
  * of a px x py process grid: rows Bj(by) (par_block) x columns Bi(bx) (whole chunks).  Between
  * steps, for the column processes and for every advection sweep, each rank's current cells are
- * its block; the x and y sweeps read halos of the neighbouring blocks (par_halo).  The one layout
- * is PAR_BLOCKS (kept as an argument of par_gather). */
-enum { PAR_BLOCKS = 0, PAR_NLAYOUT = 1 };
+ * its block; the x and y sweeps read halos of the neighbouring blocks (par_halo). */
 typedef struct ParRect { int j0, j1, i0, i1; } ParRect;
 
 typedef struct ParDecomp {
@@ -64,7 +62,7 @@ typedef struct ParDecomp {
     int px, py;            /* the process grid of the blocks */
     int nx, ny, nz;
     int bj0, bj1, bi0, bi1; /* this rank's block: rows bj0..bj1-1, columns bi0..bi1-1 */
-    ParRect *rect[PAR_NLAYOUT]; /* every rank's block */
+    ParRect *blocks;       /* every rank's block */
     double *sbuf, *rbuf;   /* exchange buffers, sized at set-up (grown only by a wider halo) */
     size_t cap;            /* doubles in each buffer */
     int *scount, *sdispl, *rcount, *rdispl;
@@ -100,7 +98,7 @@ int par_gather_doubles(ParDecomp *d, const double *send, int ns, const int *coun
 /* n doubles to / from rank r of this rank's set (blocking; small messages). */
 void par_send_doubles(int r, const double *v, size_t n);
 void par_recv_doubles(int r, double *v, size_t n);
-/* Collects every rank's rectangle of `layout` of nf fields of nz layers on rank 0, field by field. */
-int par_gather(ParDecomp *d, double *const *f, int nf, int nz, int layout);
+/* Collects every rank's block of nf fields of nz layers on rank 0, field by field. */
+int par_gather(ParDecomp *d, double *const *f, int nf, int nz);
 
 #endif
