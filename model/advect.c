@@ -226,7 +226,9 @@ static int line_sweep(const AdvectScheme *sch, int n, double *m, const double *f
 {
     double *c = scratch, *qf = c + (n + 1), *hf = qf + (n + 1), *mnew = hf + (n + 1),
            *rinv = mnew + n, *tmp = rinv + n;
-    double *lin = ends, *lout = lin + nvar, *hin = lout + nvar, *hout = hin + nvar;
+    /* no arithmetic on a NULL ends (undefined behaviour even unused) */
+    double *lin = ends, *lout = ends ? lin + nvar : NULL, *hin = ends ? lout + nvar : NULL,
+           *hout = ends ? hin + nvar : NULL;
     if (ends)
         for (int v = 0; v < nvar; v++) lin[v] = lout[v] = hin[v] = hout[v] = 0.0;
     /* Sub-steps from the largest outflow fraction; the mass of a cell moves linearly between its

@@ -548,8 +548,9 @@ static int station_figures(const char *out, const Run *runs, const Cycle *cyc, c
                             kk = j;
                     if (kk < 0) continue;
                     tt[q] = malloc(runs[q].nh * sizeof *tt[q]);
-                    oq = realloc(oq, runs[q].nh * sizeof *oq);
-                    if (!tt[q] || !oq) {
+                    double *grown = realloc(oq, runs[q].nh * sizeof *oq);
+                    if (grown) oq = grown; /* on failure oq stays valid and is freed below */
+                    if (!tt[q] || !grown) {
                         rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
                         break;
                     }
