@@ -146,9 +146,12 @@ static int pool_add(Pool *p, EvalAveraging avg, const double *m, const double *o
 {
     if (p->n + nh + 1 > p->cap) {
         size_t cap = (p->n + nh + 1) * 2;
-        double *a = realloc(p->pm, cap * sizeof *a), *b = a ? realloc(p->po, cap * sizeof *b) : NULL;
-        if (!a || !b) return BG_EFAIL;
+        /* each pointer is replaced as soon as its realloc succeeds: the old block is gone then */
+        double *a = realloc(p->pm, cap * sizeof *a);
+        if (!a) return BG_EFAIL;
         p->pm = a;
+        double *b = realloc(p->po, cap * sizeof *b);
+        if (!b) return BG_EFAIL;
         p->po = b;
         p->cap = cap;
     }

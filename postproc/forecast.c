@@ -133,7 +133,10 @@ static int hourly(const char *dir, double start, const Members *mem, DayMax **dm
     int rc = BG_OK;
     for (int pass = 0; pass < 2 && rc == BG_OK; pass++) {
         FILE *f = fopen(in, "r");
-        if (!f) return bg_fail(e, BG_EINPUT, in, NULL, "cannot open: a forecast needs [stations] file");
+        if (!f) { /* the second pass too: the sums of the first are freed below */
+            rc = bg_fail(e, BG_EINPUT, in, NULL, "cannot open: a forecast needs [stations] file");
+            break;
+        }
         int ln = 0;
         while (fgets(line, sizeof line, f)) {
             char *fld[6];
