@@ -86,6 +86,8 @@ typedef struct ChemMech {
     unsigned char pattern[CH_NSPEC * CH_NSPEC]; /* nonzeros of the Jacobian */
     double rtol, atol;      /* solver tolerances (relative; absolute in ppb) */
     double h0;              /* first trial step, s (0: the whole chemistry step); 20 s */
+    double h_carry_rej;     /* the carried step after a call with a rejection: this times the
+                             * controller's last proposal (chem_integrate_cells_qm's h); 0.3 */
     double hmin;            /* s */
     int max_steps;
     double oh_scale;        /* multiplies the parameterised OH */
@@ -190,7 +192,7 @@ typedef struct ChemStats {
     long cells, retried, failed;
 } ChemStats;
 
-/* Adds the counts of a to st (ros.h_next is not a count and is left alone). */
+/* Adds the counts of a to st (ros.h_next and ros.h_last are not counts and are left alone). */
 void chem_stats_add(ChemStats *st, const ChemStats *a);
 
 enum { CHEM_OK = 0, CHEM_RETRIED = 1, CHEM_FAILED = 2 };
@@ -220,7 +222,17 @@ void chem_integrate_cells_lm(const ChemMech *m, int n, double *y, const double *
  * k[r * ld + c], and no sources (chemproc's queue: its rows copied to and from the State's level
  * rows without a transpose, round 7): the same bits. */
 void chem_integrate_cells_qm(const ChemMech *m, int n, double *y, const double *k, size_t ld, double dt,
-                             ChemWork *w, int *status, ChemStats *st);
+                             double *h, ChemWork *w, int *status, ChemStats *st);
+/* h (may be NULL: every cell starts at m->h0): per cell the step size carried from its previous
+ * call (s; 0: none), in and out.  In: a cell with h[c] > 0 starts at min(max(h[c], m->h0), dt), a
+ * cell with 0 at m->h0.  Out: the larger of the step the controller proposed after the last step
+ * and the one it had proposed before cutting that step to land on dt (RosStats.h_next, h_last),
+ * times m->h_carry_rej if the call rejected a step; 0 for a cell that failed or was retried on
+ * sub-intervals (its next call starts at m->h0 again).  A cell's result depends on its own h[c]
+ * alone, not on its neighbours or lane (docs/chemistry.md, "Carried step size").
+ * chem_integrate_cells_h is chem_integrate_cells with it. */
+void chem_integrate_cells_h(const ChemMech *m, int n, double *y, const double *k, const double *src,
+                            double dt, double *h, ChemWork *w, int *status, ChemStats *st);
 
 /* Nitrogen and sulfur atoms (ppb) in a concentration vector (N2O5 counts twice). */
 double chem_nitrogen(const SpeciesTable *t, const double *c);

@@ -29,6 +29,7 @@ struct ChemProc {
      * frequencies and OH (col[4 * nx]) */
     double **nv, **lwc, **col;
     double **kp;              /* per thread: the NH4NO3 Kp of one level of a row (nx cells) */
+    double **hq;              /* per thread: the queue's carried step sizes (State.chem_h) */
     int nload, *load;         /* table species read from the State (mechanism and PM2.5) */
     int nmod, *mod;           /* table species the chemistry or the aerosol may change */
     ChemStats *stats;         /* per thread: solver counts since chemproc_create (diagnostics) */
@@ -91,6 +92,7 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->lwc = calloc((size_t)p->nthreads, sizeof *p->lwc);
     p->col = calloc((size_t)p->nthreads, sizeof *p->col);
     p->kp = calloc((size_t)p->nthreads, sizeof *p->kp);
+    p->hq = calloc((size_t)p->nthreads, sizeof *p->hq);
     p->load = calloc((size_t)tab->n, sizeof *p->load);
     p->mod = calloc((size_t)tab->n, sizeof *p->mod);
     p->stats = calloc((size_t)p->nthreads, sizeof *p->stats);
@@ -98,7 +100,7 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
     p->row_failed = calloc((size_t)g->ny, sizeof *p->row_failed);
     p->row_retried = calloc((size_t)g->ny, sizeof *p->row_retried);
     p->row_first = calloc((size_t)g->ny, sizeof *p->row_first);
-    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->nv && p->lwc && p->col && p->kp && p->load && p->mod && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
+    int ok = p->work && p->c && p->y && p->k && p->rh && p->status && p->nv && p->lwc && p->col && p->kp && p->hq && p->load && p->mod && p->stats && p->row_change && p->row_failed && p->row_retried && p->row_first;
     for (int t = 0; ok && t < p->nthreads; t++) {
         p->work[t] = chem_work_create(mech);
         const size_t nrow = (size_t)g->nx * g->nz;
@@ -111,7 +113,8 @@ ChemProc *chemproc_create(const ChemMech *mech, const SpeciesTable *tab, const i
         p->lwc[t] = malloc((size_t)g->nx * sizeof(double));
         p->col[t] = malloc((size_t)g->nx * 4 * sizeof(double));
         p->kp[t] = malloc((size_t)g->nx * sizeof(double));
-        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->nv[t] && p->lwc[t] && p->col[t] && p->kp[t];
+        p->hq[t] = malloc(nrow * sizeof(double));
+        ok = p->work[t] && p->c[t] && p->y[t] && p->k[t] && p->rh[t] && p->status[t] && p->nv[t] && p->lwc[t] && p->col[t] && p->kp[t] && p->hq[t];
     }
     if (ok) {
         /* only what is used is read and written: the mechanism species and PM2.5 (the
@@ -148,6 +151,7 @@ void chemproc_free(ChemProc *p)
         if (p->lwc) free(p->lwc[t]);
         if (p->col) free(p->col[t]);
         if (p->kp) free(p->kp[t]);
+        if (p->hq) free(p->hq[t]);
     }
     free(p->work);
     free(p->c);
@@ -159,6 +163,7 @@ void chemproc_free(ChemProc *p)
     free(p->lwc);
     free(p->col);
     free(p->kp);
+    free(p->hq);
     free(p->load);
     free(p->mod);
     free(p->stats);
@@ -223,6 +228,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         double *lv = p->c[th], *nv = p->nv[th], *yb = p->y[th], *kb = p->k[th], *rhb = p->rh[th];
         double *lwc = p->lwc[th], *col = p->col[th], *kpl = p->kp[th];
         int *stb = p->status[th];
+        double *hq = s->chem_h ? p->hq[th] : NULL;
         double *rc = p->row_change + (size_t)j * nch * ns;
         memset(rc + (size_t)(ia / PAR_CHUNK) * ns, 0, (size_t)par_nchunks(nw) * ns * sizeof *rc);
         long nfail = 0, nretry = 0;
@@ -268,14 +274,16 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                  * third of this function's time) */
                 for (int q = 0; q < CH_NSPEC; q++)
                     memcpy(yb + (size_t)q * ldk + n, lv + (size_t)idx[q] * nx, (size_t)nw * sizeof *yb);
+                if (hq) memcpy(hq + n, s->chem_h + off, (size_t)nw * sizeof *hq);
             }
-            if (p->do_chem) chem_integrate_cells_qm(p->mech, n, yb, kb, ldk, dt, p->work[th], stb, &p->stats[th]);
+            if (p->do_chem) chem_integrate_cells_qm(p->mech, n, yb, kb, ldk, dt, hq, p->work[th], stb, &p->stats[th]);
             n = 0;
             for (int k = k0; k < k1; k++) {
                 const size_t off = k * plane + (size_t)j * nx + ia;
                 /* the new values of the species that may change: the solver's (a failed cell keeps
                  * its values), and the aerosol's NH3 and PNH4 as they were */
                 if (p->do_chem) {
+                    if (hq) memcpy(s->chem_h + off, hq + n, (size_t)nw * sizeof *hq);
                     for (int q = 0; q < CH_NSPEC; q++)
                         memcpy(nv + (size_t)idx[q] * nx, yb + (size_t)q * ldk + n, (size_t)nw * sizeof *nv);
                     for (int i = 0; i < nw; i++)

@@ -22,7 +22,9 @@ void chemproc_free(ChemProc *p);
  * change, failed and retried cells) are combined over the ranks in row order.  NULL: all. */
 void chemproc_set_decomp(ChemProc *p, const ParDecomp *d);
 
-/* Advances every cell over dt with the met f (the step's midpoint).  change[s] (state order)
+/* Advances every cell over dt with the met f (the step's midpoint).  Each cell starts from the
+ * step size it carries in s->chem_h (when not NULL) and leaves the one for its next step there
+ * (chem_integrate_cells_qm's h; only this rank's block in a distributed run).  change[s] (state order)
  * accumulates the net chemical change in kg of air * mixing ratio, summed in a fixed order.
  * Cells whose solver failed keep their values and are counted; *failed and *retried (may be
  * NULL) receive the counts of this call, *first_fail the flat index of the first failed cell. */

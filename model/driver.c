@@ -86,6 +86,8 @@ typedef struct Group {
     VdiffWork *vdiff;
     ParDecomp dec;                       /* this rank's block (all of the grid unless distributed) */
     double **gfields, **gacc;            /* what rank 0 gathers: the states, the output sums */
+    double **ghc;                        /* the members' State.chem_h, gathered for checkpoints */
+    int nghc;
     int ngather, nacc[3];                /* species fields; output sums: [0] nz layers, [1] surface, [2] flux diagnostics */
     int want_surface;                    /* a member samples stations: layer 0 every step */
     int x_first;                         /* the next advection sweeps x before y */
@@ -349,6 +351,9 @@ static RestartExtra restart_extra(Model *m)
         m->rarr[x.narrays++] = (RestartArray){"diag_acc", m->dout.acc, m->dout.nacc};
         m->rarr[x.narrays++] = (RestartArray){"diag_meta", m->dmeta, 3};
     }
+    /* last: prepare drops it when reading a restart written without it */
+    if (m->state.chem_h)
+        m->rarr[x.narrays++] = (RestartArray){"chem_h", m->state.chem_h, state_ncell(&m->state)};
     return x;
 }
 
@@ -449,6 +454,16 @@ static int prepare(Model *m, BgErr *e)
             if (!st_old) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
             x.arrays[0].data = st_old; /* the stations come first */
             x.arrays[0].n = len;
+        }
+        if (m->state.chem_h) {
+            /* a restart written before the chemistry carried its step sizes has no chem_h: the
+             * cells then start at the first trial step, as on a fresh start (chem_h stays 0) */
+            int nc, v, has = 1;
+            if (nc_open(m->rc.restart, NC_NOWRITE, &nc) == NC_NOERR) {
+                has = nc_inq_varid(nc, "extra_chem_h", &v) == NC_NOERR;
+                nc_close(nc);
+            }
+            if (!has) x.narrays--;
         }
         int rrc = restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e);
         if (rrc == BG_OK && m->diag_on)
@@ -663,6 +678,7 @@ static void group_free(Group *gr)
     if (gr->adv) advect_work_set_decomp(gr->adv, NULL);
     par_decomp_free(&gr->dec);
     free(gr->gfields);
+    free(gr->ghc);
     free(gr->gacc);
     free(gr->q); free(gr->sflux); free(gr->vdep); free(gr->depf);
     free(gr->bc_west); free(gr->bc_east); free(gr->bc_south); free(gr->bc_north); free(gr->bc_top);
@@ -768,7 +784,12 @@ static int group_gather_setup(Group *gr, BgErr *e)
     const size_t plane = (size_t)gr->m[0]->grid.nx * gr->m[0]->grid.ny;
     for (int i = 0; i < gr->k; i++) n += (size_t)gr->m[i]->out.cfg.nout + (size_t)gr->m[i]->dout.cfg.nout;
     gr->gacc = calloc(n + 1, sizeof *gr->gacc);
-    if (!gr->gacc) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    gr->ghc = calloc((size_t)gr->k + 1, sizeof *gr->ghc);
+    if (!gr->gacc || !gr->ghc) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    /* each rank's chemistry carries the step sizes of its block only: rank 0 needs them all
+     * for a checkpoint, and a restart gives every rank the whole array */
+    for (int i = 0; i < gr->k; i++)
+        if (gr->m[i]->state.chem_h) gr->ghc[gr->nghc++] = gr->m[i]->state.chem_h;
     /* [0, nacc[0]): the means of the state over nz layers, then nacc[1] of its surface, then
      * nacc[2] of the flux diagnostics (one layer, tallied where the column processes ran) */
     int idx = 0;
@@ -791,12 +812,14 @@ static int group_gather_setup(Group *gr, BgErr *e)
 static int group_gather(Group *gr, int last)
 {
     const double t = gr->m[0]->state.time;
-    int full = last;
+    int full = last, ckpt = last;
     for (int i = 0; i < gr->k; i++) {
         const RunConfig *rc = &gr->m[i]->rc;
         full |= on_grid(t, rc->t_start, rc->out_dt) || on_grid(t, rc->t_start, rc->checkpoint_s);
+        ckpt |= on_grid(t, rc->t_start, rc->checkpoint_s);
     }
     const int nz = gr->m[0]->grid.nz;
+    if (ckpt && gr->nghc && par_gather(&gr->dec, gr->ghc, gr->nghc, nz)) return -1;
     /* the state, its means and the flux diagnostics (tallied by the column processes) are
      * current in the blocks */
     if (!full) return gr->want_surface ? par_gather(&gr->dec, gr->gfields, gr->ngather, 1) : 0;

@@ -763,7 +763,12 @@ int model_setup_member(Model *m, Model *lead, const char *config_path, char *con
     BG_TRY(init_state(m, e));
     BG_TRY(open_boundary_file(m, e));
     if (m->rc.full) BG_TRY(setup_chemical_model(m, lead, e));
-    else if (m->rc.scenario[0])
+    /* the gas chemistry's carried step sizes are the member's own model state (0: none yet) */
+    if (m->rc.full && m->rc.chem_on && m->chem) {
+        m->state.chem_h = calloc((size_t)g->nx * g->ny * g->nz, sizeof *m->state.chem_h);
+        if (!m->state.chem_h) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the state");
+    }
+    if (!m->rc.full && m->rc.scenario[0])
         return bg_fail(e, BG_ECONFIG, m->cfg.path, NULL, "--scenario %s: scenarios act on emissions, but [processes] emissions = off", m->rc.scenario);
     m->t_cont = m->rc.t_start;
     if (m->resume) {

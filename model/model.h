@@ -147,7 +147,7 @@ typedef struct Model {
     const char **dunits, **dlong;
     int *dspec;
     double dmeta[3];                    /* dout's nsamples, acc_start, last_sample for the restart */
-    RestartArray rarr[3];               /* stations, diag accumulators, diag meta */
+    RestartArray rarr[4];               /* stations, diag accumulators, diag meta, chem_h */
     int max_sub;                        /* largest advection sub-step count seen */
     double air_time;                    /* the state's air mass is the met's at this time: the end
                                          * of the last advection (state.time between steps) */

@@ -495,7 +495,7 @@ static void lane_load(int n, const RosLaneOps *ops, void *ctx, double span,
         a->t = 0.0, a->h = 0.0;
         a->active = 0, a->steps = 0, a->rejected_last = 0;
         a->st.accepted = 0, a->st.rejected = 0, a->st.rejected_negative = 0;
-        a->st.fcn = 0, a->st.jac = 0, a->st.lu = 0, a->st.h_next = 0.0;
+        a->st.fcn = 0, a->st.jac = 0, a->st.lu = 0, a->st.h_next = 0.0, a->st.h_last = 0.0;
         if (!ops->next(ctx, l, y + l)) {
             for (int i = 0; i < n; i++) y[(size_t)i * ROS_W + l] = 0.0;
             a->h = span;
@@ -507,6 +507,7 @@ static void lane_load(int n, const RosLaneOps *ops, void *ctx, double span,
         double h = hc > 0 ? hc : o->h0 > 0 ? o->h0 : span / 100.0;
         if (h > span) h = span;
         if (h < o->hmin) h = o->hmin;
+        a->st.h_last = h;
         a->h = land(0.0, h, span);
         a->active = 1;
         if (o->max_steps >= 1) return;
@@ -733,6 +734,7 @@ LANE_CLONES void ros3_integrate_w(int n, const RosLaneOps *ops, void *ctx, doubl
             if (finished) {
                 lane_finish(n, ops, ctx, span, o, L, l, y, y0, status);
             } else {
+                a->st.h_last = a->h;
                 a->h = land(a->t, a->h, span);
             }
             nact += L[l].active;

@@ -22,6 +22,8 @@ typedef struct RosOptions {
 typedef struct RosStats {
     long accepted, rejected, rejected_negative, fcn, jac, lu;
     double h_next; /* ros3_integrate_w's done(): the step size the controller proposed last */
+    double h_last; /* ros3_integrate_w's done(): the step size the controller had proposed for the
+                    * last step before it was cut to land on the span's end */
 } RosStats;
 
 enum { ROS_OK = 0, ROS_EHMIN = 1, ROS_EMAXSTEPS = 2, ROS_ESINGULAR = 3 };

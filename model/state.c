@@ -20,5 +20,6 @@ void state_free(State *s)
     if (!s) return;
     free(s->spec);
     free(s->q);
+    free(s->chem_h);
     memset(s, 0, sizeof *s);
 }

@@ -20,6 +20,11 @@ typedef struct State {
     double *q;          /* [nspec][nz][ny][nx] mol mol-1 */
     double time;        /* s since 1970-01-01 UTC */
     long step;          /* sync steps taken since the run's (original) start */
+    /* [nz][ny][nx] the gas chemistry's step size carried from each cell's previous sync step
+     * (s; 0: none, the first step or a failed/retried cell), in the restart file as "chem_h";
+     * NULL when the run has no gas chemistry (allocated by the model set-up, freed by
+     * state_free) */
+    double *chem_h;
 } State;
 
 int state_alloc(State *s, int nx, int ny, int nz, int nspec);

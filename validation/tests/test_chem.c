@@ -1040,7 +1040,7 @@ static void test_lanes_vs_scalar(void **st)
                 for (int q = 0; q < NS; q++) yq[(size_t)q * ldk + i] = yc[i * NS + q];
             for (int step = 0; step < 6; step++) {
                 chem_integrate_cells(&m2, NBLK, yc, km, NULL, 300.0, f->w, stc, NULL);
-                chem_integrate_cells_qm(&m2, NBLK, yq, kt, ldk, 300.0, f->w, stq, NULL);
+                chem_integrate_cells_qm(&m2, NBLK, yq, kt, ldk, 300.0, NULL, f->w, stq, NULL);
                 assert_memory_equal(stc, stq, sizeof stc);
                 for (int i = 0; i < NBLK; i++) nretry += pass && stc[i] == CHEM_RETRIED, nfail += pass && stc[i] == CHEM_FAILED;
             }
@@ -1127,6 +1127,133 @@ static void test_lanes_gsl(void **st)
                   worst, worst_cell, nviol, cs.retried, cs.failed);
     assert_int_equal(nviol, 0);
     assert_int_equal(cs.failed, 0);
+}
+
+/* ---- the step size carried from one call to the next (chem_integrate_cells_h) ------------- */
+
+/* The 24-h winter boxes of test_gsl_reference and the lane block of test_lanes_gsl, each cell
+ * starting every 300-s call from the step its previous call proposed (the 3-D model's State.chem_h)
+ * instead of the 20-s first step: the results must still meet the GSL allowance, with fewer
+ * attempts in the slowly varying box; a cell's carried result must not depend on its block
+ * (bitwise, also alone); a failed and retried cell carries 0. */
+static void test_carried_step(void **st)
+{
+    Fix *f = *st;
+    /* the boxes: one cell each, 288 calls */
+    static const double scen[3][2] = {{20, 25}, {100, 20}, {300, 5}};
+    double k[64];
+    GslCtx gc = {&f->m, k};
+    gsl_odeiv2_system sys = {gsl_f, NULL, NS, &gc};
+    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    for (int sc = 0; sc < 3; sc++) {
+        double c[64], y[NS], yc[NS], yf[NS];
+        winter_state(f, c);
+        set(f, c, "NO", scen[sc][0]);
+        set(f, c, "O3", scen[sc][1]);
+        mech_vector(f, c, y);
+        memcpy(yc, y, sizeof yc);
+        memcpy(yf, y, sizeof yf);
+        double t, h = 0.0, worst = 0.0;
+        time_parse("2024-01-15T00:00:00Z", &t);
+        ChemStats cc = {0}, cf = {0};
+        int nviol = 0, status;
+        for (int s = 0; s < 288; s++, t += 300) {
+            PhotRates j;
+            photolysis_rates(t + 150, URUMQI_LAT, URUMQI_LON, -1, 0.5, &j);
+            ChemEnv env;
+            chem_env_init(&env, &f->m, 263.0, 90000.0, 0.85, 0.0, &j);
+            env.k_n2o5_het = 1e-4;
+            env.k_so2_aq = 3e-6;
+            chem_rate_constants(&env, k);
+            chem_integrate_cells_h(&f->m, 1, yc, k, NULL, 300.0, &h, f->w, &status, &cc);
+            assert_int_equal(status, CHEM_OK);
+            assert_true(h > 0.0); /* h_carry_rej > 0 */
+            chem_integrate_cells(&f->m, 1, yf, k, NULL, 300.0, f->w, &status, &cf);
+            gsl_odeiv2_driver_reset(d);
+            double tg = 0;
+            assert_int_equal(gsl_odeiv2_driver_apply(d, &tg, 300.0, y), GSL_SUCCESS);
+            for (int i = 0; i < NS; i++) {
+                const double diff = fabs(yc[i] - y[i]);
+                if (diff > 1e-6 && diff > 1e-4 * fabs(y[i])) nviol++;
+                worst = fmax(worst, diff / fmax(1e-4 * fabs(y[i]), 1e-6));
+                assert_true(yc[i] >= 0.0);
+            }
+        }
+        const double ac = (cc.ros.accepted + cc.ros.rejected) / 288.0, af = (cf.ros.accepted + cf.ros.rejected) / 288.0;
+        print_message("carried step, 24-h box NO %.0f / O3 %.0f ppb: worst %.2f of the GSL allowance; attempts per "
+                      "300-s call %.2f (%.2f rejected) against %.2f (%.2f) from the 20-s first step\n",
+                      scen[sc][0], scen[sc][1], worst, ac, cc.ros.rejected / 288.0, af, cf.ros.rejected / 288.0);
+        assert_int_equal(nviol, 0);
+        /* O3 in excess of NO, slowly varying (most cells of the 3-D case at night): fewer attempts.
+         * Where NO titrates O3 (negative-step rejections every call) or sources burst inside the
+         * call (the lane block below) the carried start is rejected more often and costs about as
+         * much as it saves, or more (docs/chemistry.md, "Carried step size") */
+        if (sc == 0) assert_true(ac < 0.9 * af);
+    }
+    gsl_odeiv2_driver_free(d);
+
+    /* the lane block: 37 cells of every regime, 8 h, against GSL on every third cell */
+    static double yb[NBLK * NS], ya[NBLK * NS], yn[NBLK * NS], yg[NBLK * NS], kb[NBLK * 64], src[NBLK * NS];
+    static double dummy[NBLK * NS];
+    double hb[NBLK] = {0}, ha[NBLK] = {0};
+    int status[NBLK];
+    double t;
+    time_parse("2024-01-15T00:00:00Z", &t);
+    block_cells(f, t, yb, kb, src);
+    memcpy(ya, yb, sizeof ya);
+    memcpy(yn, yb, sizeof yn);
+    memcpy(yg, yb, sizeof yg);
+    GslSrcCtx gs = {&f->m, NULL, NULL};
+    gsl_odeiv2_system sys2 = {gsl_fsrc, NULL, NS, &gs};
+    d = gsl_odeiv2_driver_alloc_y_new(&sys2, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    double worst = 0.0;
+    int nviol = 0, ndiff = 0;
+    ChemStats cc = {0}, cn = {0};
+    for (int s = 0; s < NSTEP_GSL; s++, t += 300) {
+        block_cells(f, t, dummy, kb, src);
+        chem_integrate_cells_h(&f->m, NBLK, yb, kb, src, 300.0, hb, f->w, status, &cc);
+        chem_integrate_cells(&f->m, NBLK, yn, kb, src, 300.0, f->w, status, &cn);
+        /* each cell alone, in reverse order: the same bits and the same carried step */
+        for (int i = NBLK - 1; i >= 0; i--) {
+            int st1;
+            chem_integrate_cells_h(&f->m, 1, ya + i * NS, kb + (size_t)i * chem_nreactions, src + i * NS, 300.0,
+                                   ha + i, f->w, &st1, NULL);
+        }
+        ndiff += memcmp(ya, yb, sizeof ya) != 0 || memcmp(ha, hb, sizeof ha) != 0;
+        for (int i = 0; i < NBLK; i += 3) {
+            gs.k = kb + (size_t)i * chem_nreactions;
+            gs.src = src + i * NS;
+            gsl_odeiv2_driver_reset(d);
+            double tg = 0;
+            assert_int_equal(gsl_odeiv2_driver_apply(d, &tg, 300.0, yg + i * NS), GSL_SUCCESS);
+            for (int q = 0; q < NS; q++) {
+                const double a = yb[i * NS + q], b = yg[i * NS + q], diff = fabs(a - b);
+                if (diff > 1e-6 && diff > 1e-4 * fabs(b)) nviol++;
+                worst = fmax(worst, diff / fmax(1e-4 * fabs(b), 1e-6));
+                assert_true(a >= 0.0);
+            }
+        }
+    }
+    gsl_odeiv2_driver_free(d);
+    const double n = (double)NBLK * NSTEP_GSL;
+    const double ac = (cc.ros.accepted + cc.ros.rejected) / n, an = (cn.ros.accepted + cn.ros.rejected) / n;
+    print_message("carried step, lane block of %d cells, 00-08 UTC: worst %.2f of the GSL allowance, %d violations; "
+                  "attempts per cell-step %.3f (%.3f rejected) against %.3f (%.3f) from the 20-s first step; "
+                  "block vs cells alone: %d steps differ\n", NBLK, worst, nviol, ac, cc.ros.rejected / n, an,
+                  cn.ros.rejected / n, ndiff);
+    assert_int_equal(nviol, 0);
+    assert_int_equal(ndiff, 0);
+    assert_int_equal(cc.failed, 0);
+
+    /* a cell that fails its call (a step budget of 2) and is retried carries nothing: 0 */
+    ChemMech m2 = f->m;
+    m2.max_steps = 2;
+    double h1 = 1.0, y1[NS]; /* from 20 s, 2 steps reach at most 20 + 120 s */
+    memcpy(y1, yn, sizeof y1);
+    int st1;
+    chem_integrate_cells_h(&m2, 1, y1, kb, src, 300.0, &h1, f->w, &st1, NULL);
+    assert_int_not_equal(st1, CHEM_OK);
+    assert_true(h1 == 0.0);
 }
 
 /* ---- cost per cell per 300-s chemistry step --------------------------------------------- */
@@ -1230,6 +1357,7 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_lanes_vs_scalar),
         cmocka_unit_test(test_lanes_gsl),
+        cmocka_unit_test(test_carried_step),
         cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

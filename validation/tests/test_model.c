@@ -413,6 +413,134 @@ static void test_mpi_bitwise(void **st)
 }
 #endif
 
+/* The gas chemistry carries each cell's step size from one sync step to the next (State.chem_h,
+ * "chem_h" in the restart): 6 h equal 3 h + restart + 3 h bit for bit, also when the first 3 h ran
+ * on 2 ranks and the rest runs on 1 or 3; the same restart with chem_h zeroed (every cell back at
+ * the first trial step) continues differently, which is what makes the comparison cover it; and a
+ * restart written before chem_h existed (the variable removed) is accepted. */
+static void test_restart_chemistry(void **st)
+{
+    (void)st;
+    char cfg[600], a[600], b[600], d[600], err[4096], rst[800], pa[800], pd[800];
+    snprintf(cfg, sizeof cfg, "%s/chem.ini", tmpdir);
+    snprintf(a, sizeof a, "%s/chem_cont", tmpdir);
+    snprintf(b, sizeof b, "%s/chem_split", tmpdir);
+    char text[4096];
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 6\noutput_dir = %s\nsync_step_s = 600\n"
+             "checkpoint_h = 0\n\n[met]\nfiles = %s/wrfout_d01_*\n\n"
+             "[processes]\nemissions = off\nchemistry = on\naerosol = on\n\n"
+             "[init]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.NH3 = 5\nconstant.SO2 = 8\n"
+             "profile.NO = 0 40, 1000 2\nprofile.NO2 = 0 30, 1000 3\nconstant.PSO4 = 3\nconstant.HNO3 = 1\n\n"
+             "[boundary]\nprofile.O3 = 0 35, 3000 50\nconstant.CO = 150\nconstant.NO = 5\nconstant.NO2 = 10\n\n"
+             "[output]\ninterval_h = 1\nlayers = all\n",
+             a, synth_dir);
+    write_file(cfg, text);
+    assert_int_equal(sh(err, sizeof err, "%s run %s", bogda, cfg), 0);
+    assert_int_equal(sh(err, sizeof err, "%s run %s --set run.hours=3 --set run.output_dir=%s", bogda, cfg, b), 0);
+    snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0300.nc", b);
+    assert_true(exists(rst));
+    /* the carried step sizes are in the restart, one per cell, all > 0 after 3 h */
+    int ncid, v;
+    size_t len = 0;
+    assert_int_equal(nc_open(rst, NC_NOWRITE, &ncid), NC_NOERR);
+    assert_int_equal(nc_inq_varid(ncid, "extra_chem_h", &v), NC_NOERR);
+    int dim;
+    assert_int_equal(nc_inq_vardimid(ncid, v, &dim), NC_NOERR);
+    assert_int_equal(nc_inq_dimlen(ncid, dim, &len), NC_NOERR);
+    assert_int_equal(len, 12 * 10 * 6);
+    double *h = malloc(len * sizeof *h);
+    assert_non_null(h);
+    assert_int_equal(nc_get_var_double(ncid, v, h), NC_NOERR);
+    nc_close(ncid);
+    double hmin = 1e30, hmax = 0;
+    for (size_t i = 0; i < len; i++) hmin = fmin(hmin, h[i]), hmax = fmax(hmax, h[i]);
+    print_message("chemistry restart: chem_h of %zu cells, %.1f to %.1f s\n", len, hmin, hmax);
+    assert_true(hmin > 0);
+    /* a copy of the restart with chem_h zeroed and one without it, before the continuation */
+    char z[600], o[600], rz[800], ro[800];
+    snprintf(z, sizeof z, "%s/chem_zero", tmpdir);
+    snprintf(o, sizeof o, "%s/chem_old", tmpdir);
+    assert_int_equal(sh(err, sizeof err, "cp -r %s %s && cp -r %s %s", b, z, b, o), 0);
+    snprintf(rz, sizeof rz, "%s/restart_2024-01-10T0300.nc", z);
+    snprintf(ro, sizeof ro, "%s/restart_2024-01-10T0300.nc", o);
+    int rc = sh(err, sizeof err, "%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, b, rst);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    long nd = compare_dirs(a, b, 1);
+    print_message("chemistry: 6 h continuous vs 3 h + restart + 3 h: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+
+    for (size_t i = 0; i < len; i++) h[i] = 0.0;
+    assert_int_equal(nc_open(rz, NC_WRITE, &ncid), NC_NOERR);
+    assert_int_equal(nc_inq_varid(ncid, "extra_chem_h", &v), NC_NOERR);
+    assert_int_equal(nc_put_var_double(ncid, v, h), NC_NOERR);
+    nc_close(ncid);
+    free(h);
+    rc = sh(err, sizeof err, "%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, z, rz);
+    assert_int_equal(rc, 0);
+    long nz = 0;
+    snprintf(pa, sizeof pa, "%s/conc_2024-01-10.nc", a);
+    snprintf(pd, sizeof pd, "%s/conc_2024-01-10.nc", z);
+    char rep[256];
+    assert_int_equal(nc_compare_files(pa, pd, NULL, &nz, rep, sizeof rep), 0);
+    print_message("chemistry: the same restart with chem_h zeroed: %ld values differ (%s)\n", nz, rep);
+    assert_true(nz > 0);
+
+    /* a restart from before the carried step: every variable but extra_chem_h */
+    char list[8192] = "", tmp[900];
+    int nv;
+    assert_int_equal(nc_open(ro, NC_NOWRITE, &ncid), NC_NOERR);
+    assert_int_equal(nc_inq_nvars(ncid, &nv), NC_NOERR);
+    for (int i = 0; i < nv; i++) {
+        char nm[NC_MAX_NAME + 1];
+        assert_int_equal(nc_inq_varname(ncid, i, nm), NC_NOERR);
+        if (!strcmp(nm, "extra_chem_h")) continue;
+        if (list[0]) strcat(list, ",");
+        strcat(list, nm);
+    }
+    nc_close(ncid);
+    snprintf(tmp, sizeof tmp, "%s/old.nc", tmpdir);
+    assert_int_equal(sh(err, sizeof err, "nccopy -V %s %s %s && mv %s %s", list, ro, tmp, tmp, ro), 0);
+    assert_int_equal(nc_open(ro, NC_NOWRITE, &ncid), NC_NOERR);
+    assert_int_not_equal(nc_inq_varid(ncid, "extra_chem_h", &v), NC_NOERR);
+    nc_close(ncid);
+    rc = sh(err, sizeof err, "%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, o, ro);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    nd = compare_dirs(z, o, 0);
+    print_message("chemistry: a restart without chem_h continues as with chem_h = 0: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+
+#ifdef BOGDA_MPI
+    /* 3 h on 2 ranks (2 x 1 blocks: each rank's chemistry carries its block), continued on 1 and 3 */
+    char half[600];
+    snprintf(half, sizeof half, "%s/chem_half", tmpdir);
+    rc = sh(err, sizeof err, MPIRUN " -np 2 %s run %s --set run.hours=3 --set run.output_dir=%s --set run.decomposition=2x1",
+            bogda, cfg, half);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    snprintf(pa, sizeof pa, "%s/restart_2024-01-10T0300.nc", b);
+    snprintf(pd, sizeof pd, "%s/restart_2024-01-10T0300.nc", half);
+    long nh = -1;
+    assert_int_equal(nc_compare_files(pa, pd, NULL, &nh, rep, sizeof rep), 0);
+    print_message("chemistry: 3-h restart on 2 ranks vs serial: %ld differing values\n", nh);
+    assert_int_equal(nh, 0);
+    for (int r = 1; r <= 3; r += 2) {
+        snprintf(d, sizeof d, "%s/chem_cont_r%d", tmpdir, r);
+        assert_int_equal(sh(err, sizeof err, "cp -r %s %s", half, d), 0);
+        snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0300.nc", d);
+        rc = sh(err, sizeof err, MPIRUN " -np %d %s run %s --set run.output_dir=%s --set run.restart=%s", r, bogda, cfg,
+                d, rst);
+        if (rc) fprintf(stderr, "%s", err);
+        assert_int_equal(rc, 0);
+        nd = compare_dirs(a, d, 1);
+        print_message("chemistry: 3 h on 2 ranks + restart + 3 h on %d rank(s) vs serial 6 h: %ld differing values\n", r, nd);
+        assert_int_equal(nd, 0);
+    }
+#endif
+}
+
 /* The budget closes: imbalance_rel of every row is at round-off level. */
 static void test_budget_closes(void **st)
 {
@@ -651,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_uniform_real_wrf),
         cmocka_unit_test(test_missing_variables_refused),
         cmocka_unit_test(test_restart_and_resume_bitwise),
+        cmocka_unit_test(test_restart_chemistry),
         cmocka_unit_test(test_budget_closes),
         cmocka_unit_test(test_threads_bitwise),
 #ifdef BOGDA_MPI
