@@ -702,16 +702,24 @@ static int gsl_f(double t, const double y[], double dydt[], void *p)
     return GSL_SUCCESS;
 }
 
+/* three winter nights and days, NO and O3 (ppb): O3 in excess of NO (NO decays to nothing
+ * overnight), NO in excess (O3 titrated), and a heavily polluted street canyon */
+static const double WINTER_BOXES[3][2] = {{20, 25}, {100, 20}, {300, 5}};
+
+/* the reference integrator of the GSL comparisons: rk8pd at rtol 1e-8 (first step 1e-3 s) */
+static gsl_odeiv2_driver *gsl_reference(gsl_odeiv2_system *sys)
+{
+    return gsl_odeiv2_driver_alloc_y_new(sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+}
+
 static void test_gsl_reference(void **st)
 {
     Fix *f = *st;
-    /* three winter nights and days: O3 in excess of NO (NO decays to nothing overnight), NO in
-     * excess (O3 titrated), and a heavily polluted street canyon */
-    static const double scen[3][2] = {{20, 25}, {100, 20}, {300, 5}};
+    const double (*scen)[2] = WINTER_BOXES;
     double k[64];
     GslCtx gc = {&f->m, k};
     gsl_odeiv2_system sys = {gsl_f, NULL, NS, &gc};
-    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    gsl_odeiv2_driver *d = gsl_reference(&sys);
     for (int sc = 0; sc < 3; sc++) {
         double c[64], y[NS];
         winter_state(f, c);
@@ -1097,7 +1105,7 @@ static void test_lanes_gsl(void **st)
     memcpy(yg, y0, sizeof y);
     GslSrcCtx gc = {&f->m, NULL, NULL};
     gsl_odeiv2_system sys = {gsl_fsrc, NULL, NS, &gc};
-    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    gsl_odeiv2_driver *d = gsl_reference(&sys);
     double worst = 0;
     int nviol = 0, worst_cell = -1;
     ChemStats cs = {0};
@@ -1140,11 +1148,11 @@ static void test_carried_step(void **st)
 {
     Fix *f = *st;
     /* the boxes: one cell each, 288 calls */
-    static const double scen[3][2] = {{20, 25}, {100, 20}, {300, 5}};
+    const double (*scen)[2] = WINTER_BOXES;
     double k[64];
     GslCtx gc = {&f->m, k};
     gsl_odeiv2_system sys = {gsl_f, NULL, NS, &gc};
-    gsl_odeiv2_driver *d = gsl_odeiv2_driver_alloc_y_new(&sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    gsl_odeiv2_driver *d = gsl_reference(&sys);
     for (int sc = 0; sc < 3; sc++) {
         double c[64], y[NS], yc[NS], yf[NS];
         winter_state(f, c);
@@ -1205,7 +1213,7 @@ static void test_carried_step(void **st)
     memcpy(yg, yb, sizeof yg);
     GslSrcCtx gs = {&f->m, NULL, NULL};
     gsl_odeiv2_system sys2 = {gsl_fsrc, NULL, NS, &gs};
-    d = gsl_odeiv2_driver_alloc_y_new(&sys2, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
+    d = gsl_reference(&sys2);
     double worst = 0.0;
     int nviol = 0, ndiff = 0;
     ChemStats cc = {0}, cn = {0};
