@@ -348,12 +348,13 @@ static RestartExtra restart_extra(Model *m)
         m->dmeta[0] = (double)m->dout.nsamples;
         m->dmeta[1] = m->dout.acc_start;
         m->dmeta[2] = m->dout.last_sample;
-        m->rarr[x.narrays++] = (RestartArray){"diag_acc", m->dout.acc, m->dout.nacc};
-        m->rarr[x.narrays++] = (RestartArray){"diag_meta", m->dmeta, 3};
+        m->rarr[x.narrays++] = (RestartArray){.name = "diag_acc", .data = m->dout.acc, .n = m->dout.nacc};
+        m->rarr[x.narrays++] = (RestartArray){.name = "diag_meta", .data = m->dmeta, .n = 3};
     }
-    /* last: prepare drops it when reading a restart written without it */
+    /* optional: a restart written before the chemistry carried its step sizes has no chem_h;
+     * the cells then start at the first trial step, as on a fresh start (chem_h stays 0) */
     if (m->state.chem_h)
-        m->rarr[x.narrays++] = (RestartArray){"chem_h", m->state.chem_h, state_ncell(&m->state)};
+        m->rarr[x.narrays++] = (RestartArray){.name = "chem_h", .data = m->state.chem_h, .n = state_ncell(&m->state), .optional = 1};
     return x;
 }
 
@@ -433,7 +434,7 @@ static int prepare(Model *m, BgErr *e)
         m->stations = stations_open(path, g, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
         if (!m->stations) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
         size_t na = 0;
-        m->st_arr = (RestartArray){"stations", stations_accumulators(m->stations, &na), 0};
+        m->st_arr = (RestartArray){.name = "stations", .data = stations_accumulators(m->stations, &na)};
         m->st_arr.n = na;
     }
 
@@ -454,16 +455,6 @@ static int prepare(Model *m, BgErr *e)
             if (!st_old) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
             x.arrays[0].data = st_old; /* the stations come first */
             x.arrays[0].n = len;
-        }
-        if (m->state.chem_h) {
-            /* a restart written before the chemistry carried its step sizes has no chem_h: the
-             * cells then start at the first trial step, as on a fresh start (chem_h stays 0) */
-            int nc, v, has = 1;
-            if (nc_open(m->rc.restart, NC_NOWRITE, &nc) == NC_NOERR) {
-                has = nc_inq_varid(nc, "extra_chem_h", &v) == NC_NOERR;
-                nc_close(nc);
-            }
-            if (!has) x.narrays--;
         }
         int rrc = restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e);
         if (rrc == BG_OK && m->diag_on)

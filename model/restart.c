@@ -334,6 +334,7 @@ int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
             char nm[NC_MAX_NAME + 1];
             snprintf(nm, sizeof nm, "extra_%s", x->arrays[i].name);
             long n = array_len(ncid, nm);
+            if (n < 0 && x->arrays[i].optional) continue;
             if (n < 0) {
                 rc = bg_fail(e, BG_EINPUT, path, x->arrays[i].name, "array missing in restart");
                 goto done;
@@ -392,6 +393,7 @@ int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
             char nm[NC_MAX_NAME + 1];
             snprintf(nm, sizeof nm, "extra_%s", x->arrays[i].name);
             if (!x->arrays[i].n) continue;
+            if (x->arrays[i].optional && nc_inq_varid(ncid, nm, &v) != NC_NOERR) continue;
             NCX(nc_inq_varid(ncid, nm, &v), nm);
             NCX(nc_get_vara_double(ncid, v, &st0, &x->arrays[i].n, x->arrays[i].data), nm);
         }

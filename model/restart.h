@@ -19,6 +19,8 @@ typedef struct RestartArray {
     const char *name;   /* NetCDF-safe name, unique; stored as variable "extra_<name>" */
     double *data;       /* write: the values; read: caller buffer of n values to fill */
     size_t n;
+    int optional;       /* read: a file without it is accepted and data is left as it was (an
+                         * array added after restarts were already written) */
 } RestartArray;
 
 /* Everything beyond the State.  On write the pointers are read; on read the arrays must point to

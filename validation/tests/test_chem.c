@@ -712,6 +712,28 @@ static gsl_odeiv2_driver *gsl_reference(gsl_odeiv2_system *sys)
     return gsl_odeiv2_driver_alloc_y_new(sys, gsl_odeiv2_step_rk8pd, 1e-3, 1e-14, 1e-8);
 }
 
+/* box sc of WINTER_BOXES: the winter state c (species table order) and its mechanism vector y */
+static void winter_box(Fix *f, int sc, double *c, double *y)
+{
+    winter_state(f, c);
+    set(f, c, "NO", WINTER_BOXES[sc][0]);
+    set(f, c, "O3", WINTER_BOXES[sc][1]);
+    mech_vector(f, c, y);
+}
+
+/* the boxes' environment over the 300-s call starting at t (Urumqi, 263 K, 900 hPa, RH 0.85) and
+ * its rate constants k; the heterogeneous rates are fixed so that the GSL system sees the same
+ * constants */
+static void winter_box_env(Fix *f, double t, ChemEnv *env, double *k)
+{
+    PhotRates j;
+    photolysis_rates(t + 150, URUMQI_LAT, URUMQI_LON, -1, 0.5, &j);
+    chem_env_init(env, &f->m, 263.0, 90000.0, 0.85, 0.0, &j);
+    env->k_n2o5_het = 1e-4;
+    env->k_so2_aq = 3e-6;
+    chem_rate_constants(env, k);
+}
+
 static void test_gsl_reference(void **st)
 {
     Fix *f = *st;
@@ -722,10 +744,7 @@ static void test_gsl_reference(void **st)
     gsl_odeiv2_driver *d = gsl_reference(&sys);
     for (int sc = 0; sc < 3; sc++) {
         double c[64], y[NS];
-        winter_state(f, c);
-        set(f, c, "NO", scen[sc][0]);
-        set(f, c, "O3", scen[sc][1]);
-        mech_vector(f, c, y);
+        winter_box(f, sc, c, y);
         double t;
         time_parse("2024-01-15T00:00:00Z", &t);
         ChemStats cs = {0};
@@ -733,13 +752,8 @@ static void test_gsl_reference(void **st)
         const char *worst_name = "";
         int nviol = 0, worst_step = 0;
         for (int s = 0; s < 288; s++, t += 300) {
-            PhotRates j;
-            photolysis_rates(t + 150, URUMQI_LAT, URUMQI_LON, -1, 0.5, &j);
             ChemEnv env;
-            chem_env_init(&env, &f->m, 263.0, 90000.0, 0.85, 0.0, &j);
-            env.k_n2o5_het = 1e-4; /* fixed here: the GSL system must see the same constants */
-            env.k_so2_aq = 3e-6;
-            chem_rate_constants(&env, k);
+            winter_box_env(f, t, &env, k);
             assert_int_equal(chem_integrate(&f->m, &env, c, NULL, 300.0, f->w, &cs), CHEM_OK);
             gsl_odeiv2_driver_reset(d);
             double tg = 0;
@@ -1155,10 +1169,7 @@ static void test_carried_step(void **st)
     gsl_odeiv2_driver *d = gsl_reference(&sys);
     for (int sc = 0; sc < 3; sc++) {
         double c[64], y[NS], yc[NS], yf[NS];
-        winter_state(f, c);
-        set(f, c, "NO", scen[sc][0]);
-        set(f, c, "O3", scen[sc][1]);
-        mech_vector(f, c, y);
+        winter_box(f, sc, c, y);
         memcpy(yc, y, sizeof yc);
         memcpy(yf, y, sizeof yf);
         double t, h = 0.0, worst = 0.0;
@@ -1166,13 +1177,8 @@ static void test_carried_step(void **st)
         ChemStats cc = {0}, cf = {0};
         int nviol = 0, status;
         for (int s = 0; s < 288; s++, t += 300) {
-            PhotRates j;
-            photolysis_rates(t + 150, URUMQI_LAT, URUMQI_LON, -1, 0.5, &j);
             ChemEnv env;
-            chem_env_init(&env, &f->m, 263.0, 90000.0, 0.85, 0.0, &j);
-            env.k_n2o5_het = 1e-4;
-            env.k_so2_aq = 3e-6;
-            chem_rate_constants(&env, k);
+            winter_box_env(f, t, &env, k);
             chem_integrate_cells_h(&f->m, 1, yc, k, NULL, 300.0, &h, f->w, &status, &cc);
             assert_int_equal(status, CHEM_OK);
             assert_true(h > 0.0); /* h_carry_rej > 0 */

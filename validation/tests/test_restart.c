@@ -140,7 +140,7 @@ static void test_round_trip_bit_for_bit(void **state)
     double acc[50], bud[5], dep[3] = {M_PI, -0.0, 1e-300}, acc2[50], bud2[5], dep2[3], emp2[1];
     for (int i = 0; i < 50; i++) acc[i] = 1.0 / (i + 3.0);
     for (int i = 0; i < 5; i++) bud[i] = exp(i * 1.1);
-    RestartArray arr[2] = {{"dep", dep, 3}, {"empty", NULL, 0}};
+    RestartArray arr[2] = {{"dep", dep, 3, 0}, {"empty", NULL, 0, 0}};
     RestartExtra x = {acc, 50, 17, T0 + 900.25, T0 + 1234.5678901234567, bud, 5, 2, arr};
     restart_path(dir, s.time, p, sizeof p);
     assert_int_equal(restart_write(p, &g, &s, &x, "0123456789abcdef", "[run]\nhours = 4\n", &e), 0);
@@ -149,7 +149,7 @@ static void test_round_trip_bit_for_bit(void **state)
     assert_int_not_equal(access(tmp, F_OK), 0); /* renamed */
 
     state_make(&r, NX, NAMES3, 3);
-    RestartArray arr2[2] = {{"dep", dep2, 3}, {"empty", emp2, 0}};
+    RestartArray arr2[2] = {{"dep", dep2, 3, 0}, {"empty", emp2, 0, 0}};
     RestartExtra y = {acc2, 50, 0, 0, 0, bud2, 5, 2, arr2};
     int rc = restart_read(p, &g, &r, &y, "0123456789abcdef", &e);
     if (rc) fail_msg("restart_read: %s", e.msg);
@@ -245,7 +245,7 @@ static void test_mismatches_rejected(void **state)
     RestartExtra xb = {.out_acc = acc, .n_out_acc = 7, .budget = bud, .n_budget = 1};
     expect_refusal(p, &g, &s, &xb, NULL, (const char *[]){"budget", NULL});
     double d1[1];
-    RestartArray want = {"dep", d1, 1};
+    RestartArray want = {"dep", d1, 1, 0};
     RestartExtra xa = {.out_acc = acc, .n_out_acc = 7, .budget = bud, .n_budget = 2, .narrays = 1, .arrays = &want};
     expect_refusal(p, &g, &s, &xa, NULL, (const char *[]){"dep", "missing", NULL});
 
