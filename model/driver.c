@@ -7,7 +7,8 @@
  * sweeps alternates between the two halves, which cancels the leading splitting error.
  * Meteorology: advection uses the face mass fluxes at the midpoint of its interval and moves the
  * air mass from the met's value at the interval start to its value at the end; diffusion uses the
- * met at the time the transport half step ends. */
+ * met at the time the transport half step ends.  [run] merge_advection: the two advection halves
+ * that meet at a sync instant are one call (below, "merged advection halves"). */
 #include <errno.h>
 #include <stddef.h>
 #include <math.h>
@@ -91,6 +92,8 @@ typedef struct Group {
     int ngather, nacc[3];                /* species fields; output sums: [0] nz layers, [1] surface, [2] flux diagnostics */
     int want_surface;                    /* a member samples stations: layer 0 every step */
     int x_first;                         /* the next advection sweeps x before y */
+    int pending;                         /* the last step's reverse advection half is deferred */
+    int adv_done;                        /* this step's forward advection half is done (merged) */
 } Group;
 
 static int group_advection(Group *gr, double t, double dt, BgErr *e)
@@ -212,22 +215,29 @@ static void set_air_time(Group *gr, double t)
     for (int i = 0; i < gr->k; i++) gr->m[i]->air_time = t;
 }
 
-/* Transport over [ta, ta + h]: advection (x before y), then emissions and diffusion; the column
- * processes after it see the met of ta + h. */
-static int transport_forward(Group *gr, double ta, double h, BgErr *e)
+/* Transport over [ta, ta + h]: advection (x before y; already done when it was merged with the
+ * last step's), then emissions and diffusion; the column processes after it see the met of ta + h. */
+static int transport_forward(Group *gr, double ta, double h, int adv_done, BgErr *e)
 {
-    gr->x_first = 1;
-    BG_TRY(group_shared(gr, group_advection, 0, ta, h, e));
-    set_air_time(gr, ta + h);
+    if (!adv_done) {
+        gr->x_first = 1;
+        BG_TRY(group_shared(gr, group_advection, 0, ta, h, e));
+        set_air_time(gr, ta + h);
+    }
     group_members(gr, offsetof(Model, emissions), ta, h);
     return group_shared(gr, group_diffusion, 1, ta, h, e);
 }
 
-/* The same in the reverse order: emissions and diffusion, then advection (y before x). */
-static int transport_reverse(Group *gr, double ta, double h, BgErr *e)
+/* The same in the reverse order: emissions and diffusion, then advection (y before x), unless
+ * the advection is deferred to be merged with the next step's. */
+static int transport_reverse(Group *gr, double ta, double h, int defer, BgErr *e)
 {
     group_members(gr, offsetof(Model, emissions), ta, h);
     BG_TRY(group_shared(gr, group_diffusion, 1, ta, h, e));
+    if (defer) {
+        gr->pending = 1;
+        return BG_OK;
+    }
     gr->x_first = 0;
     return group_shared(gr, group_advection, 0, ta, h, e);
 }
@@ -244,24 +254,26 @@ static void column_processes(Group *gr, double t, double dt)
  * counted from the epoch, so that a restart keeps the sequence) and last on odd ones, x before y
  * in the first case and after it in the second: a pair of steps is then a Strang step of 2 dt
  * around the column processes, with one transport call per sync step instead of two. */
-static int group_step(Group *gr, double dt, BgErr *e)
+static int group_step(Group *gr, double dt, int defer, BgErr *e)
 {
     const double t = gr->m[0]->state.time, h = 0.5 * dt;
+    const int adv_done = gr->adv_done;
+    gr->adv_done = 0;
     /* air_time: where the column processes take the met (the state's air mass is the met's there
      * once advection has moved it), as if the advection ran when it is off */
-    set_air_time(gr, t);
+    if (!adv_done) set_air_time(gr, t);
     if (gr->m[0]->rc.splitting == SPLIT_ALTERNATING) {
         const int transport_first = (llround(t / dt) & 1) == 0;
-        if (transport_first) BG_TRY(transport_forward(gr, t, dt, e));
+        if (transport_first) BG_TRY(transport_forward(gr, t, dt, 0, e));
         column_processes(gr, t, dt);
-        if (!transport_first) BG_TRY(transport_reverse(gr, t, dt, e));
+        if (!transport_first) BG_TRY(transport_reverse(gr, t, dt, 0, e));
     } else {
         /* Strang: the column processes see the met of the step's middle */
-        BG_TRY(transport_forward(gr, t, h, e));
+        BG_TRY(transport_forward(gr, t, h, adv_done, e));
         column_processes(gr, t, dt);
-        BG_TRY(transport_reverse(gr, t + h, h, e));
+        BG_TRY(transport_reverse(gr, t + h, h, defer, e));
     }
-    set_air_time(gr, t + dt);
+    set_air_time(gr, gr->pending ? t + h : t + dt);
     for (int i = 0; i < gr->k; i++) {
         Model *m = gr->m[i];
         m->state.time = t + dt;
@@ -355,6 +367,8 @@ static RestartExtra restart_extra(Model *m)
      * the cells then start at the first trial step, as on a fresh start (chem_h stays 0) */
     if (m->state.chem_h)
         m->rarr[x.narrays++] = (RestartArray){.name = "chem_h", .data = m->state.chem_h, .n = state_ncell(&m->state), .optional = 1};
+    /* optional: written before advection halves were merged, a restart never has one pending */
+    m->rarr[x.narrays++] = (RestartArray){.name = "transport_pending", .data = &m->adv_pending, .n = 1, .optional = 1};
     return x;
 }
 
@@ -544,23 +558,25 @@ static int member_begin(Model *m, BgErr *e)
 /* The step's samples of the output means.  Every rank of a distributed run accumulates those
  * of its own block (element by element, so the sums are those of the serial run) before rank 0
  * gathers the sums and the state (model_run_group) and alone writes (member_after_step). */
-static int member_sample(Model *m, BgErr *e)
+static int member_sample(Model *m, double w, BgErr *e)
 {
     /* only the output density and the budget's air mass: the advection's end time has the latter */
     const MetFields *f = model_met_mask(m, m->state.time, MET_AIRM | MET_RHO | MET_WHOLE, e);
     if (!f) return e->code;
+    double w0 = omp_get_wtime();
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
-    output_accumulate(&m->out, &m->state); /* no-op for instantaneous output */
+    output_accumulate_w(&m->out, &m->state, w, 0); /* no-op for instantaneous output */
     if (m->diag_on) {
         diag_step(m, m->rc.sync_dt);
         output_accumulate(&m->dout, &m->dstate);
     }
+    m->io_seconds += omp_get_wtime() - w0;
     return BG_OK;
 }
 
 /* Stations, output records, budget rows and checkpoints of a step (rank 0); the other ranks
  * mirror the resets of the sums that rank 0's writes make. */
-static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
+static int member_after_step(Model *m, double w, double wall0, double sim0, BgErr *e)
 {
     RunConfig *rc = &m->rc;
     double t = m->state.time, out_start = rc->t_start + rc->spinup_s;
@@ -569,7 +585,7 @@ static int member_after_step(Model *m, double wall0, double sim0, BgErr *e)
     if (!f) return e->code;
     const int root = writes_files(m);
     if (root && m->stations && t > out_start + 1e-6)
-        BG_TRY(stations_sample(m->stations, t, &m->state, m->rho_out, NULL, 0, e));
+        BG_TRY(stations_sample_w(m->stations, t, &m->state, m->rho_out, NULL, 0, w, e));
     if (!root) {
         if (on_grid(t, rc->t_start, rc->out_dt)) {
             if (rc->average ? t > out_start + 1e-6 : t >= out_start - 1e-6) output_discard(&m->out, t);
@@ -638,7 +654,8 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     }
     fprintf(m->log, "cells %ld\nspecies %d\nsync_steps %ld\nmax_advection_substeps %d\n",
             (long)m->grid.nx * m->grid.ny * m->grid.nz, m->state.nspec, steps, m->max_sub);
-    /* transport calls: two per sync step under Strang splitting, one when alternating */
+    /* transport calls: under Strang splitting two per sync step, advection one between output
+     * and checkpoint times when its halves are merged; one of each when alternating */
     fprintf(m->log, "advection_calls %ld\ndiffusion_calls %ld\n", (long)m->advection.calls, (long)m->diffusion.calls);
     fprintf(m->log, "members_in_process %d\n", k);
     fprintf(m->log, "mpi_ranks %d\n", m->dec ? m->dec->nranks : 1);
@@ -649,6 +666,77 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
     fclose(m->log);
     m->log = NULL;
+    return BG_OK;
+}
+
+/* ------------------------------------------------------------------ merged advection halves
+ *
+ * [run] merge_advection (docs/transport.md, "Operator splitting"): under Strang splitting the
+ * reverse advection half of a step (y, x, z over dt/2) and the forward half of the next one
+ * (x, y, z over dt/2) are one advection call over dt about the sync instant between them, the
+ * x/y order alternating with the parity of the instant's step (as the alternating splitting's),
+ * so that a run of N steps is Strang's T(dt/2) [C(dt) T(dt)]^(N-1) C(dt) T(dt/2) with one
+ * advection call per step.  The state at the sync instant is then not computed; what samples it
+ * every step (interval means, stations) takes the mean of the states before and after the merged
+ * call, a second-order estimate, as two half-weighted parts of one sample.  The halves stay
+ * split wherever the state itself is used: an output record, a checkpoint, the run's end.  A
+ * checkpoint written on a signal between merged halves holds the half as pending
+ * (extra_transport_pending = 1), so that its continuation is bit for bit that of the run. */
+
+static int merging(const Group *gr)
+{
+    const Model *m0 = gr->m[0];
+    return m0->rc.splitting == SPLIT_STRANG && m0->rc.merge_adv && m0->advection.on;
+}
+
+/* Whether the step ending at t may defer its reverse advection half. */
+static int may_defer(const Group *gr, double t)
+{
+    const Model *m0 = gr->m[0];
+    if (!merging(gr) || t > m0->rc.t_end - 1e-6) return 0;
+    for (int i = 0; i < gr->k; i++) {
+        const RunConfig *rc = &gr->m[i]->rc;
+        if (on_grid(t, rc->t_start, rc->out_dt) || on_grid(t, rc->t_start, rc->checkpoint_s)) return 0;
+    }
+    return 1;
+}
+
+/* The deferred half and this step's forward half, over dt about state.time. */
+static int merged_advection(Group *gr, double dt, BgErr *e)
+{
+    const double t = gr->m[0]->state.time;
+    gr->x_first = (llround(t / dt) & 1) == 0;
+    BG_TRY(group_shared(gr, group_advection, 0, t - 0.5 * dt, dt, e));
+    gr->pending = 0;
+    gr->adv_done = 1;
+    set_air_time(gr, t + 0.5 * dt);
+    return BG_OK;
+}
+
+/* The second half of the last step's samples: the state after the merged advection, with the
+ * diagnosed PM updated from it; the stations' surface layer is gathered to rank 0 first. */
+static int sample_second_half(Group *gr, BgErr *e)
+{
+    int samples = 0;
+    double w0 = omp_get_wtime();
+    for (int i = 0; i < gr->k; i++) {
+        Model *m = gr->m[i];
+        if (!gr->alive[i] || !(m->stations || m->out.cfg.average)) continue;
+        process_diagnose_pm(m);
+        output_accumulate_w(&m->out, &m->state, 0.5, 1);
+        samples |= m->stations != NULL;
+    }
+    if (gr->dec.nranks > 1 && gr->want_surface && par_gather(&gr->dec, gr->gfields, gr->ngather, 1))
+        return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
+    for (int i = 0; samples && i < gr->k; i++) {
+        Model *m = gr->m[i];
+        const double t = m->state.time;
+        if (gr->alive[i] && m->stations && writes_files(m) && t > m->rc.t_start + m->rc.spinup_s + 1e-6 &&
+            stations_sample_w(m->stations, t, &m->state, m->rho_out, NULL, 0, 0.5, &gr->err[i]) != BG_OK)
+            gr->alive[i] = 0;
+    }
+    const double sec = (omp_get_wtime() - w0) / gr->k;
+    for (int i = 0; i < gr->k; i++) gr->m[i]->io_seconds += sec;
     return BG_OK;
 }
 
@@ -690,6 +778,7 @@ static int group_check(Model **ms, int k, BgErr *e)
         else if (b->rc.t_start != a->rc.t_start || b->rc.t_end != a->rc.t_end || b->rc.sync_dt != a->rc.sync_dt) what = "run window or sync step";
         else if (b->rc.adv_on != a->rc.adv_on || b->rc.diff_on != a->rc.diff_on || b->rc.drydep_on != a->rc.drydep_on) what = "transport processes";
         else if (b->rc.scheme != a->rc.scheme || b->rc.cfl_max != a->rc.cfl_max) what = "advection settings";
+        else if (b->rc.splitting != a->rc.splitting || b->rc.merge_adv != a->rc.merge_adv) what = "splitting";
         else if (b->rc.nmet != a->rc.nmet || strcmp(b->rc.met_files[0], a->rc.met_files[0])) what = "meteorology";
         if (what)
             return bg_fail(e, BG_ECONFIG, b->rc.output_dir, what,
@@ -841,6 +930,13 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             rc = bg_fail(e, BG_EINPUT, ms[i]->rc.output_dir, "restart",
                          "a member continues from another time than %s: run the group from the start",
                          ms[0]->rc.output_dir);
+    /* a checkpoint written on a signal between merged advection halves continues with the merge */
+    gr.pending = rc == BG_OK && gr.alive[0] && ms[0]->adv_pending != 0;
+    for (int i = 1; i < k && rc == BG_OK; i++)
+        if (gr.alive[i] && (ms[i]->adv_pending != 0) != gr.pending)
+            rc = bg_fail(e, BG_EINPUT, ms[i]->rc.output_dir, "restart",
+                         "a member's advection is at another point of its step than %s's: run the group from the start",
+                         ms[0]->rc.output_dir);
     int nalive = 0;
     for (int i = 0; i < k; i++) nalive += gr.alive[i];
     const int dist = gr.dec.nranks > 1;
@@ -856,6 +952,8 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
     sigaction(SIGINT, &sa, NULL);
     const char *fault = getenv("BOGDA_FAULT_KILL_AFTER_STEP"); /* crash-recovery tests */
     long kill_step = fault ? atol(fault) : -1;
+    const char *fterm = getenv("BOGDA_FAULT_SIGTERM_AFTER_STEP"); /* a scheduler's stop, on every rank */
+    long term_step = fterm ? atol(fterm) : -1;
 
     Model *m0 = ms[0];
     const RunConfig *r0 = &m0->rc;
@@ -863,21 +961,37 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
     long nsteps = lround((r0->t_end - m0->state.time) / r0->sync_dt);
     char ts[32];
     for (long n = 0; n < nsteps && rc == BG_OK && nalive > 0; n++) {
-        rc = group_step(&gr, r0->sync_dt, e);
+        if (gr.pending) {
+            /* also after a restart with a half pending: [run] merge_advection is in its
+             * configuration hash, so the continuation merges too */
+            rc = merged_advection(&gr, r0->sync_dt, e);
+            if (dist && par_max_int(rc != BG_OK) && rc == BG_OK)
+                rc = bg_fail(e, BG_EFAIL, r0->output_dir, NULL, "another MPI rank failed");
+            if (rc != BG_OK) break;
+            rc = sample_second_half(&gr, e);
+            if (rc != BG_OK) break;
+        }
+        rc = group_step(&gr, r0->sync_dt, may_defer(&gr, m0->state.time + r0->sync_dt), e);
+        for (int i = 0; i < k; i++) ms[i]->adv_pending = gr.pending; /* for a checkpoint on a signal */
+        /* read once: a signal arriving later in the iteration is seen at the next step */
+        int stopping = stop_signal != 0;
         if (dist) {
             /* every rank must agree: a failure or a signal on one stops all, at the same step */
             if (par_max_int(rc != BG_OK) && rc == BG_OK) rc = bg_fail(e, BG_EFAIL, r0->output_dir, NULL, "another MPI rank failed");
             if (rc != BG_OK) break;
             stop_signal = par_max_int(stop_signal);
+            stopping = stop_signal != 0;
         }
+        /* a step whose advection half is deferred is sampled in two halves (merged_advection) */
+        const double w = gr.pending ? 0.5 : 1.0;
         for (int i = 0; i < k && rc == BG_OK; i++)
-            if (gr.alive[i] && member_sample(ms[i], &errs[i]) != BG_OK) gr.alive[i] = 0;
+            if (gr.alive[i] && member_sample(ms[i], w, &errs[i]) != BG_OK) gr.alive[i] = 0;
         if (dist && rc == BG_OK) {
-            if (group_gather(&gr, n == nsteps - 1 || stop_signal))
+            if (group_gather(&gr, n == nsteps - 1 || stopping))
                 rc = bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for the MPI exchange buffers");
         }
         for (int i = 0; i < k && rc == BG_OK; i++)
-            if (gr.alive[i] && member_after_step(ms[i], wall0, sim0, &errs[i]) != BG_OK) gr.alive[i] = 0;
+            if (gr.alive[i] && member_after_step(ms[i], w, wall0, sim0, &errs[i]) != BG_OK) gr.alive[i] = 0;
         if (rc != BG_OK) break;
         double t = m0->state.time;
         if (isatty(STDERR_FILENO) && on_grid(t, r0->t_start, r0->out_dt)) {
@@ -893,7 +1007,8 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
                     wall > 0 ? simh * 3600.0 / wall : 0.0, simh > 0 ? wall * ((r0->t_end - t) / 3600.0) / simh : 0.0);
         }
         if (m0->state.step == kill_step) raise(SIGKILL);
-        if (stop_signal) {
+        if (m0->state.step == term_step) raise(SIGTERM); /* seen after the next step */
+        if (stopping) {
             for (int i = 0; i < k; i++) {
                 if (!gr.alive[i]) continue;
                 Model *m = ms[i];

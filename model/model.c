@@ -89,6 +89,7 @@ static int parse_times(Model *m, BgErr *e)
     if (!strcmp(sp, "strang")) rc->splitting = SPLIT_STRANG;
     else if (!strcmp(sp, "alternating")) rc->splitting = SPLIT_ALTERNATING;
     else return cfg_fail(m, e, "run", "splitting", "must be strang or alternating", NULL);
+    BG_TRY(config_onoff(&m->cfg, "run", "merge_advection", &rc->merge_adv, e));
     BG_TRY(config_int(&m->cfg, "run", "threads", &rc->threads, e));
     if (rc->threads < 0) return cfg_fail(m, e, "run", "threads", "must be >= 0", NULL);
     const char *dc = config_get(&m->cfg, "run", "decomposition");

@@ -34,6 +34,7 @@ typedef struct RunConfig {
     char restart[1024];        /* [run] restart, resolved */
     int threads;
     int splitting;             /* [run] splitting: SPLIT_STRANG or SPLIT_ALTERNATING (driver.c) */
+    int merge_adv;             /* [run] merge_advection: Strang's advection halves merged (driver.c) */
     int mpi_px, mpi_py;       /* [run] decomposition: the MPI process grid (0: automatic) */
     int adv_on, diff_on, emis_on, chem_on, aero_on, drydep_on, wetdep_on;
     int full;                  /* species from the species table (any chemical process on) */
@@ -147,7 +148,10 @@ typedef struct Model {
     const char **dunits, **dlong;
     int *dspec;
     double dmeta[3];                    /* dout's nsamples, acc_start, last_sample for the restart */
-    RestartArray rarr[4];               /* stations, diag accumulators, diag meta, chem_h */
+    RestartArray rarr[5];               /* stations, diag accumulators, diag meta, chem_h, adv_pending */
+    double adv_pending;                 /* 1: the state's last advection half is still to come
+                                         * (a checkpoint written on a signal between merged
+                                         * advection halves; driver.c) */
     int max_sub;                        /* largest advection sub-step count seen */
     double air_time;                    /* the state's air mass is the met's at this time: the end
                                          * of the last advection (state.time between steps) */

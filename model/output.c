@@ -191,29 +191,34 @@ static inline double out_factor(const Output *o, int i, const State *s, size_t c
     return o->cfg.air_density[c] * m / BG_M_AIR * 1e9;
 }
 
-void output_accumulate(Output *o, const State *s)
+void output_accumulate(Output *o, const State *s) { output_accumulate_w(o, s, 1.0, 0); }
+
+void output_accumulate_w(Output *o, const State *s, double w, int cont)
 {
     if (!o->cfg.average || !o->acc) return;
     /* The mean stamped t covers (t - interval, t]: a sample at the interval start belongs to the
      * previous record, and a repeated sample (the caller's call after a resume) is not counted
-     * twice. */
-    if (!(s->time > o->acc_start) || !(s->time > o->last_sample)) return;
+     * twice.  A continued sample adds to the one taken at the same time, if it was taken. */
+    if (!(s->time > o->acc_start)) return;
+    if (cont ? s->time != o->last_sample : !(s->time > o->last_sample)) return;
     size_t ncol = (size_t)s->nx * s->ny * o->nlev;
+    /* w multiplies the converted value last: w = 1 gives the unweighted sums bit for bit */
     for (int i = 0; i < o->cfg.nout; i++) {
         const double *q = state_species(s, o->cfg.species[i]);
         double *a = o->acc + (size_t)i * ncol;
         if (is_raw(o, i)) {
-            for (size_t c = 0; c < ncol; c++) a[c] += q[c];
+            for (size_t c = 0; c < ncol; c++) a[c] += q[c] * w;
         } else if (is_mass(o, i)) {
             const double *rho = o->cfg.air_density;
             double f = s->spec[o->cfg.species[i]].molar_mass / BG_M_AIR * 1e9;
 #pragma omp parallel for schedule(static) if (ncol > 65536)
-            for (size_t c = 0; c < ncol; c++) a[c] += q[c] * rho[c] * f;
+            for (size_t c = 0; c < ncol; c++) a[c] += q[c] * rho[c] * f * w;
         } else {
 #pragma omp parallel for schedule(static) if (ncol > 65536)
-            for (size_t c = 0; c < ncol; c++) a[c] += q[c] * 1e9;
+            for (size_t c = 0; c < ncol; c++) a[c] += q[c] * 1e9 * w;
         }
     }
+    if (cont) return;
     o->nsamples++;
     o->last_sample = s->time;
 }

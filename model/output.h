@@ -61,6 +61,10 @@ int output_init(Output *o, const Grid *g, const OutputConfig *cfg, double t_star
  * call at the run start (and a repeated call after a resume) adds nothing: the mean stamped t is
  * the plain mean of the samples in (t - interval, t].  No-op when average = off. */
 void output_accumulate(Output *o, const State *s);
+/* The same with weight w: a sample split into parts (the driver's merged advection halves,
+ * docs/transport.md) is a first part (cont = 0, counted as the sample at state->time) and parts
+ * with cont = 1 at the same time, added only if the first part was taken; the weights sum to 1. */
+void output_accumulate_w(Output *o, const State *s, double w, int cont);
 /* Writes a record stamped at state->time (an output time), resetting the accumulator.  Opens,
  * appends and closes the day's temporary file, so that a killed run leaves a readable file; when
  * continuing a run the file of that day is re-opened and records at or after the stamp are

@@ -13,6 +13,8 @@ const CfgKey bg_schema_core[] = {
     {"run", "threads", "0", "count", "OpenMP threads; 0 = OMP_NUM_THREADS or all cores"},
     {"run", "splitting", "strang", "strang or alternating",
      "operator splitting: transport halves around the column processes, or whole steps in alternating order (docs/transport.md)"},
+    {"run", "merge_advection", "on", "on/off",
+     "strang: one advection call over a sync step about each sync instant where no output record or checkpoint needs the state there (docs/transport.md)"},
     {"run", "decomposition", "auto", "auto or PXxPY", "MPI process grid of a run under mpirun: PX block columns x PY block rows (docs/parallel.md)"},
     {"run", "restart", "", "path", "restart file to continue from"},
     {"run", "checkpoint_h", "24", "h", "restart-file interval (0 = only at the end)"},

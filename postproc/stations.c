@@ -327,6 +327,12 @@ int stations_restore(StationSet *ss, const double *old, size_t nold, BgErr *e)
 int stations_sample(StationSet *ss, double t, const State *s, const double *rho,
                     const StationField *extra, int nextra, BgErr *e)
 {
+    return stations_sample_w(ss, t, s, rho, extra, nextra, 1.0, e);
+}
+
+int stations_sample_w(StationSet *ss, double t, const State *s, const double *rho,
+                      const StationField *extra, int nextra, double w, BgErr *e)
+{
     if (!(t > ss->t0 + 1e-3)) return BG_OK;
     long long hr = (long long)ceil(t / HOUR_S - T_EPS_H);
     long long h = hr - ss->h_first;
@@ -367,10 +373,10 @@ int stations_sample(StationSet *ss, double t, const State *s, const double *rho,
                 double x = mm > 0 ? stations_convert(u, q[n], mm, rho[n]) : q[n];
                 v += st->w[c] * x;
             }
-            sum[(size_t)k * ss->nsp + sp] += v;
+            sum[(size_t)k * ss->nsp + sp] += v * w;
         }
     }
-    ss->cnt[h] += 1;
+    ss->cnt[h] += w;
     return BG_OK;
 }
 

@@ -89,6 +89,10 @@ void stations_close(StationSet *ss);
  * size than the grid, is BG_ECONFIG.  Not for use inside a parallel region. */
 int stations_sample(StationSet *ss, double t, const State *s, const double *rho,
                     const StationField *extra, int nextra, BgErr *e);
+/* The same with weight w (the sample counts w; parts of one sample at the same t with weights
+ * summing to 1 are one sample: the driver's merged advection halves, docs/transport.md). */
+int stations_sample_w(StationSet *ss, double t, const State *s, const double *rho,
+                      const StationField *extra, int nextra, double w, BgErr *e);
 
 /* Writes dir/stations.csv and dir/daily_city.csv (temporary name, then rename).  Hours with no
  * sample are not written; days with fewer than 20 valid hours are omitted.  BG_EFAIL names the

@@ -736,11 +736,11 @@ static void test_alternating_splitting(void **st)
     snprintf(a1, sizeof a1, "%s/split_alt1", tmpdir);
     snprintf(a2, sizeof a2, "%s/split_alt2", tmpdir);
     snprintf(a3, sizeof a3, "%s/split_alt3", tmpdir);
-    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, sg);
+    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.merge_advection=off", bogda, cfg, sg);
     if (rc) fprintf(stderr, "%s", err);
     assert_int_equal(rc, 0);
-    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=120", bogda,
-                        cfg, sref), 0);
+    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=120 "
+                        "--set run.merge_advection=off", bogda, cfg, sref), 0);
     rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating", bogda, cfg, a1);
     if (rc) fprintf(stderr, "%s", err);
     assert_int_equal(rc, 0);
@@ -815,6 +815,138 @@ static void test_alternating_splitting(void **st)
     assert_true(d > 0);                  /* the option changes the sequence */
     assert_true(e_alt < 4.0 * e_strang); /* the same order of accuracy: see docs/transport.md */
     assert_true(e_alt < 0.05);
+}
+
+/* sum |x - r| / sum |r| over every value of the State's O3, NO2, SO2, PSO4 and PPM in the
+ * restart files x and r (the instantaneous state, every layer) */
+static double state_nmad(const char *x, const char *r)
+{
+    static const char *const vars[] = {"O3", "NO2", "SO2", "PSO4", "PPM"};
+    double num = 0, den = 0;
+    for (int k = 0; k < 5; k++) {
+        size_t nx = 0, nr = 0;
+        double *a = read_var(x, vars[k], &nx), *b = read_var(r, vars[k], &nr);
+        assert_int_equal(nx, nr);
+        double nk = 0, dk = 0;
+        for (size_t c = 0; c < nx; c++) {
+            nk += fabs(a[c] - b[c]);
+            dk += fabs(b[c]);
+        }
+        num += nk / dk; /* each species with the same weight (mol mol-1 of very different sizes) */
+        den += 1;
+        free(a);
+        free(b);
+    }
+    return num / den;
+}
+
+/* [run] merge_advection (driver.c, docs/transport.md): Strang splitting with the reverse
+ * advection half of a step and the forward half of the next as one call.  One advection call per
+ * step between output times; as close to a Strang run at a 5 times shorter step as the unmerged
+ * sequence; budgets closed; and a stop by SIGTERM between merged halves (the checkpoint holds
+ * the pending half) continues bit for bit, on 1 rank or from 2. */
+static void test_merged_advection(void **st)
+{
+    (void)st;
+    char cfg[600], dm[600], ds[600], dref[600], dk[600], rst[800];
+    write_full_case(cfg, sizeof cfg);
+    snprintf(dm, sizeof dm, "%s/merge_on", tmpdir);
+    snprintf(ds, sizeof ds, "%s/merge_off", tmpdir);
+    snprintf(dref, sizeof dref, "%s/merge_ref", tmpdir);
+    snprintf(dk, sizeof dk, "%s/merge_term", tmpdir);
+    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dm);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.merge_advection=off", bogda,
+                        cfg, ds), 0);
+    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=120 "
+                        "--set run.merge_advection=off", bogda, cfg, dref), 0);
+    /* 18 steps of 600 s, output every 6: per hour a forward half, 5 merged calls and a reverse half */
+    print_message("merged advection halves, 3 h: %.0f advection / %.0f diffusion calls (unmerged %.0f / %.0f)\n",
+                  log_value(dm, "advection_calls"), log_value(dm, "diffusion_calls"),
+                  log_value(ds, "advection_calls"), log_value(ds, "diffusion_calls"));
+    assert_true(log_value(dm, "advection_calls") == 21 && log_value(dm, "diffusion_calls") == 36);
+    assert_true(log_value(ds, "advection_calls") == 36 && log_value(ds, "diffusion_calls") == 36);
+    /* accuracy against Strang at 120 s: the hourly means (conc: O3, NO2, SO2, PM25) and the
+     * state at 3 h (restart: O3, NO2, SO2, PSO4, PPM, every layer) */
+    char rm[800], rs[800], rr[800];
+    snprintf(rm, sizeof rm, "%s/restart_2024-01-10T0300.nc", dm);
+    snprintf(rs, sizeof rs, "%s/restart_2024-01-10T0300.nc", ds);
+    snprintf(rr, sizeof rr, "%s/restart_2024-01-10T0300.nc", dref);
+    const double cm = conc_nmad(dm, dref), cs = conc_nmad(ds, dref), sm = state_nmad(rm, rr), ss = state_nmad(rs, rr);
+    print_message("against Strang at 120 s: hourly means merged %.2e, unmerged %.2e (ratio %.2f); state at 3 h "
+                  "merged %.2e, unmerged %.2e (ratio %.2f); merged vs unmerged %.2e\n",
+                  cm, cs, cm / cs, sm, ss, sm / ss, conc_nmad(dm, ds));
+    assert_true(conc_nmad(dm, ds) > 0);
+    assert_true(cm < 1.5 * cs); /* docs/transport.md */
+    assert_true(sm < 2.0 * ss);
+    /* budget closure with the advection of a step booked in the next */
+    char path[800], line[1024];
+    snprintf(path, sizeof path, "%s/budget.csv", dm);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    double worst = 0;
+    int rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char t[64], sp[64];
+        double v[9];
+        if (sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", t, sp, &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7], &v[8]) != 11)
+            continue;
+        rows++;
+        worst = fmax(worst, fabs(v[8]));
+    }
+    fclose(f);
+    print_message("merged: budget %d rows, worst |imbalance_rel| %.2e\n", rows, worst);
+    assert_true(rows > 40);
+    assert_true(worst < 1e-10);
+    /* SIGTERM seen after step 9 (01:30, between merged halves): a checkpoint with the half pending */
+    rc = sh("BOGDA_FAULT_SIGTERM_AFTER_STEP=8 %s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dk);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(err, "stopped by signal 15"));
+    snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0130.nc", dk);
+    size_t n = 0;
+    double *pend = read_var(rst, "extra_transport_pending", &n);
+    assert_int_equal(n, 1);
+    assert_true(pend[0] == 1.0);
+    free(pend);
+    rc = sh("%s run %s --set run.threads=2 --set run.output_dir=%s --resume", bogda, cfg, dk);
+    if (rc) fprintf(stderr, "%s", err);
+    assert_int_equal(rc, 0);
+    static const char *const ncf[] = {"conc_2024-01-10.nc", "diag_2024-01-10.nc", "restart_2024-01-10T0300.nc"};
+    long tot = nc_diffs(dm, dk, ncf, 3);
+    char pa[800], pb[800];
+    snprintf(pa, sizeof pa, "%s/stations.csv", dm);
+    snprintf(pb, sizeof pb, "%s/stations.csv", dk);
+    int same = sh("cmp -s %s %s", pa, pb) == 0;
+    snprintf(pa, sizeof pa, "%s/budget.csv", dm);
+    snprintf(pb, sizeof pb, "%s/budget.csv", dk);
+    same += sh("cmp -s %s %s", pa, pb) == 0;
+    print_message("stopped by SIGTERM at 01:30 with a half pending + --resume vs continuous: %ld differing values, "
+                  "%d of 2 CSV files identical (stations, budget)\n", tot, same);
+    assert_int_equal(tot, 0);
+    assert_int_equal(same, 2);
+#ifdef BOGDA_MPI
+    {
+        char d2[700];
+        snprintf(d2, sizeof d2, "%s/merge_term_mpi", tmpdir);
+        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 BOGDA_FAULT_SIGTERM_AFTER_STEP=8 mpirun --oversubscribe "
+                "-np 2 %s run %s --set run.threads=1 --set run.output_dir=%s > /dev/null 2>&1", bogda, cfg, d2);
+        assert_int_not_equal(rc, 0);
+        rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --resume", bogda, cfg, d2);
+        if (rc) fprintf(stderr, "%s", err);
+        assert_int_equal(rc, 0);
+        tot = nc_diffs(dm, d2, ncf, 3);
+        snprintf(pa, sizeof pa, "%s/stations.csv", dm);
+        snprintf(pb, sizeof pb, "%s/stations.csv", d2);
+        same = sh("cmp -s %s %s", pa, pb) == 0;
+        print_message("SIGTERM on 2 MPI ranks + --resume on 1: %ld differing values, stations %s\n", tot,
+                      same ? "identical" : "differ");
+        assert_int_equal(tot, 0);
+        assert_true(same);
+    }
+#endif
 }
 
 /* The planners' job: a batch of the baseline and two scenarios, its manifest and ranking, and a
@@ -1327,6 +1459,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_full_chemistry),
         cmocka_unit_test(test_alternating_splitting),
+        cmocka_unit_test(test_merged_advection),
         cmocka_unit_test(test_init_file),
         cmocka_unit_test(test_batch),
         cmocka_unit_test(test_forecast),

@@ -534,6 +534,67 @@ static void test_mass_concentration(void **state)
     grid_release(&g);
 }
 
+/* Samples taken in two half-weighted parts (output_accumulate_w, the driver's merged advection
+ * halves): a part at the sample's time before (q + d) and one after (q - d) give the mean of the
+ * plain samples q, counted once each; a continued part without its first part adds nothing. */
+static void test_split_samples(void **state)
+{
+    (void)state;
+    Grid g;
+    State s;
+    Output o;
+    BgErr e = {0};
+    char dir[64], p[256];
+    grid_make(&g, 1);
+    state_make(&s);
+    make_tmpdir(dir, sizeof dir);
+    OutputConfig c = cfg_make(dir, 1, 0);
+    assert_int_equal(output_init(&o, &g, &c, T0, &e), 0);
+    const size_t n = state_ncell(&s) * NSPEC;
+    const double d = 3e-9;
+    state_set(&s, T0);
+    output_accumulate_w(&o, &s, 0.5, 1); /* a continued part at the run start: nothing */
+    for (long k = 1; k <= (long)(INTERVAL / DT); k++) {
+        state_set(&s, T0 + k * DT);
+        if (k == 2) {
+            output_accumulate(&o, &s); /* a whole sample between split ones */
+            continue;
+        }
+        for (size_t c2 = 0; c2 < n; c2++) s.q[c2] += d;
+        output_accumulate_w(&o, &s, 0.5, 0);
+        for (size_t c2 = 0; c2 < n; c2++) s.q[c2] -= 2 * d;
+        output_accumulate_w(&o, &s, 0.5, 1);
+        if (k == 3) {
+            s.time += DT / 2; /* a continued part at another time than its first part's */
+            output_accumulate_w(&o, &s, 0.5, 1);
+            s.time -= DT / 2;
+        }
+    }
+    assert_int_equal(o.nsamples, (long)(INTERVAL / DT));
+    assert_int_equal(output_write(&o, &s, &e), 0);
+    assert_int_equal(output_finish(&o, &e), 0);
+    output_free(&o);
+    snprintf(p, sizeof p, "%s/conc_2024-01-10.nc", dir);
+    int ncid, v;
+    float buf[NY * NX];
+    assert_int_equal(nc_open(p, NC_NOWRITE, &ncid), NC_NOERR);
+    assert_int_equal(nc_inq_varid(ncid, "O3", &v), NC_NOERR);
+    assert_int_equal(nc_get_var_float(ncid, v, buf), NC_NOERR);
+    double worst = 0;
+    for (int j = 0; j < NY; j++)
+        for (int i = 0; i < NX; i++) {
+            /* q is linear in t: the mean of the samples at DT..INTERVAL is q at their middle */
+            double want = q_at(0, 0, j, i, T0 + 0.5 * (INTERVAL + DT)) * 1e9;
+            worst = fmax(worst, fabs(buf[j * NX + i] - want) / want);
+        }
+    nc_close(ncid);
+    print_message("split samples: mean within %.1e of the plain samples' (float output)\n", worst);
+    assert_true(worst < 1e-6);
+    rm_tree(dir);
+    state_free(&s);
+    grid_release(&g);
+}
+
 static void test_other_projections(void **state)
 {
     (void)state;
@@ -723,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_continue_across_day_average),
         cmocka_unit_test(test_continue_across_day_point),
         cmocka_unit_test(test_mass_concentration),
+        cmocka_unit_test(test_split_samples),
         cmocka_unit_test(test_other_projections),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_nccompare),

@@ -245,6 +245,19 @@ static void test_location_and_linear_field(void **state)
     assert_int_equal(stations_sample(ss, t0 + 7200, &s, rho, NULL, 0, &e3), BG_ECONFIG);
     assert_non_null(strstr(e3.msg, "PM10"));
     print_message("refused: %s\n", e3.msg);
+    /* a sample in two half-weighted parts (the driver's merged advection halves) and a whole
+     * one in the third hour: the parts count as one sample, their mean */
+    const double fpart[3] = {1.1, 1.5, 1.0}, wpart[3] = {0.5, 0.5, 1.0}, tpart[3] = {9000, 9000, 9600};
+    for (int k = 0; k < 3; k++) {
+        for (size_t n = 0; n < (size_t)NX * NY; n++)
+            for (int q = 0; q < NQ; q++) plane(&s, q)[n] *= fpart[k];
+        assert_int_equal(stations_sample_w(ss, t0 + tpart[k], &s, rho, &ex, 1, wpart[k], &e), BG_OK);
+        for (size_t n = 0; n < (size_t)NX * NY; n++)
+            for (int q = 0; q < NQ; q++) plane(&s, q)[n] /= fpart[k];
+    }
+    const double want_no2 = 0.5 * (0.5 * (1.1 + 1.5) + 1.0) * QM[Q_NO2] / 24.465;
+    print_message("split sample: NO2 %.6f against %.6f ug m-3\n", stations_value(ss, 0, 1, t0 + 10800), want_no2);
+    assert_close(stations_value(ss, 0, 1, t0 + 10800), want_no2, 1e-12 * want_no2);
     stations_close(ss);
     state_free(&s);
 }
