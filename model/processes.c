@@ -254,14 +254,22 @@ void process_diagnose_pm(Model *m)
     double *pm25 = state_species(&m->state, m->i_pm25), *pm10 = state_species(&m->state, m->i_pm10);
     const int ipmc = species_find(&m->tab, "PMC");
     const int pmc = ipmc >= 0 ? m->tab_map[ipmc] : -1;
-    memset(pm25, 0, n * sizeof *pm25);
-    for (int t = 0; t < m->tab.n; t++) {
-        const int s = m->tab_map[t];
-        if (m->tab.s[t].phase != SPECIES_AEROSOL || s == pmc) continue;
-        const double *q = state_species(&m->state, s), mm = m->state.spec[s].molar_mass;
-        for (size_t c = 0; c < n; c++) pm25[c] += q[c] * mm;
-    }
     const double *qc = pmc >= 0 ? state_species(&m->state, pmc) : NULL;
     const double mmc = pmc >= 0 ? m->state.spec[pmc].molar_mass : 0.0;
-    for (size_t c = 0; c < n; c++) pm10[c] = pm25[c] + (qc ? qc[c] * mmc : 0.0);
+    /* element-wise, each cell's sum in table order: the same values for any thread count (it
+     * runs on every cell, twice per step with merged advection halves) */
+#pragma omp parallel if (n > 65536)
+    {
+#pragma omp for schedule(static)
+        for (size_t c = 0; c < n; c++) pm25[c] = 0.0;
+        for (int t = 0; t < m->tab.n; t++) {
+            const int s = m->tab_map[t];
+            if (m->tab.s[t].phase != SPECIES_AEROSOL || s == pmc) continue;
+            const double *q = state_species(&m->state, s), mm = m->state.spec[s].molar_mass;
+#pragma omp for schedule(static)
+            for (size_t c = 0; c < n; c++) pm25[c] += q[c] * mm;
+        }
+#pragma omp for schedule(static)
+        for (size_t c = 0; c < n; c++) pm10[c] = pm25[c] + (qc ? qc[c] * mmc : 0.0);
+    }
 }
