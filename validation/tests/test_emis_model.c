@@ -697,8 +697,24 @@ static long nc_diffs(const char *da, const char *db, const char *const *names, i
     return tot;
 }
 
+/* adds sum |x - r| and sum |r| over every value of variable var of the files px and pr */
+static void var_absdiff(const char *px, const char *pr, const char *var, double *num, double *den)
+{
+    size_t nx = 0, nr = 0;
+    double *a = read_var(px, var, &nx), *b = read_var(pr, var, &nr);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(nx, nr);
+    for (size_t c = 0; c < nx; c++) {
+        *num += fabs(a[c] - b[c]);
+        *den += fabs(b[c]);
+    }
+    free(a);
+    free(b);
+}
+
 /* sum |x - r| / sum |r| over every value of the output variables O3, NO2, SO2, PM25 of run x
- * against run r (conc files of the same shape) */
+ * against run r (conc files of the same shape; ppb and ug m-3 alike) */
 static double conc_nmad(const char *x, const char *r)
 {
     static const char *const vars[] = {"O3", "NO2", "SO2", "PM25"};
@@ -706,20 +722,49 @@ static double conc_nmad(const char *x, const char *r)
     snprintf(px, sizeof px, "%s/conc_2024-01-10.nc", x);
     snprintf(pr, sizeof pr, "%s/conc_2024-01-10.nc", r);
     double num = 0, den = 0;
-    for (int k = 0; k < 4; k++) {
-        size_t nx = 0, nr = 0;
-        double *a = read_var(px, vars[k], &nx), *b = read_var(pr, vars[k], &nr);
-        assert_non_null(a);
-        assert_non_null(b);
-        assert_int_equal(nx, nr);
-        for (size_t c = 0; c < nx; c++) {
-            num += fabs(a[c] - b[c]); /* ppb and ug m-3 alike */
-            den += fabs(b[c]);
-        }
-        free(a);
-        free(b);
-    }
+    for (int k = 0; k < 4; k++) var_absdiff(px, pr, vars[k], &num, &den);
     return num / den;
+}
+
+/* the worst |imbalance_rel| over the rows of dir/budget.csv, and their number */
+static double budget_worst(const char *dir, int *rows)
+{
+    char path[800], line[1024];
+    snprintf(path, sizeof path, "%s/budget.csv", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    double worst = 0;
+    *rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        char t[64], sp[64];
+        double v[9];
+        if (sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", t, sp, &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7], &v[8]) != 11)
+            continue;
+        (*rows)++;
+        worst = fmax(worst, fabs(v[8]));
+    }
+    fclose(f);
+    return worst;
+}
+
+/* The full case's Strang runs at 600 s (advection halves unmerged) and at 120 s (the reference
+ * of the splitting tests), run once for both tests. */
+static void strang_runs(char *sg, char *sref, size_t n)
+{
+    char cfg[600];
+    write_full_case(cfg, sizeof cfg);
+    snprintf(sg, n, "%s/split_strang", tmpdir);
+    snprintf(sref, n, "%s/split_ref", tmpdir);
+    const int steps[2] = {600, 120};
+    for (int q = 0; q < 2; q++) {
+        const char *d = q ? sref : sg;
+        if (log_value(d, "peak_rss_mb") > 0) continue; /* finished */
+        int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=%d "
+                    "--set run.merge_advection=off", bogda, cfg, d, steps[q]);
+        if (rc) fprintf(stderr, "%s", err);
+        assert_int_equal(rc, 0);
+    }
 }
 
 /* [run] splitting = alternating (driver.c, docs/transport.md): one transport call per sync step
@@ -730,18 +775,12 @@ static void test_alternating_splitting(void **st)
 {
     (void)st;
     char cfg[600], sg[600], sref[600], a1[600], a2[600], a3[600];
+    strang_runs(sg, sref, sizeof sg);
     write_full_case(cfg, sizeof cfg);
-    snprintf(sg, sizeof sg, "%s/split_strang", tmpdir);
-    snprintf(sref, sizeof sref, "%s/split_ref", tmpdir);
     snprintf(a1, sizeof a1, "%s/split_alt1", tmpdir);
     snprintf(a2, sizeof a2, "%s/split_alt2", tmpdir);
     snprintf(a3, sizeof a3, "%s/split_alt3", tmpdir);
-    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.merge_advection=off", bogda, cfg, sg);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
-    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=120 "
-                        "--set run.merge_advection=off", bogda, cfg, sref), 0);
-    rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating", bogda, cfg, a1);
+    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating", bogda, cfg, a1);
     if (rc) fprintf(stderr, "%s", err);
     assert_int_equal(rc, 0);
     assert_int_equal(sh("%s run %s --set run.threads=2 --set run.output_dir=%s --set run.splitting=alternating",
@@ -789,22 +828,8 @@ static void test_alternating_splitting(void **st)
     print_message("alternating splitting, 3 h vs 1 h + restart + 2 h: %ld differing values (conc, restart)\n", tot);
     assert_int_equal(tot, 0);
     /* budget closure */
-    char path[800], line[1024];
-    snprintf(path, sizeof path, "%s/budget.csv", a1);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    double worst = 0;
     int rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        char t[64], sp[64];
-        double v[9];
-        if (sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", t, sp, &v[0], &v[1], &v[2], &v[3],
-                   &v[4], &v[5], &v[6], &v[7], &v[8]) != 11)
-            continue;
-        rows++;
-        worst = fmax(worst, fabs(v[8]));
-    }
-    fclose(f);
+    const double worst = budget_worst(a1, &rows);
     /* against the Strang run at a 120-s sync step */
     const double e_strang = conc_nmad(sg, sref), e_alt = conc_nmad(a1, sref), d = conc_nmad(a1, sg);
     print_message("alternating splitting: budget %d rows, worst |imbalance_rel| %.2e; O3, NO2, SO2, PM25 against "
@@ -822,22 +847,13 @@ static void test_alternating_splitting(void **st)
 static double state_nmad(const char *x, const char *r)
 {
     static const char *const vars[] = {"O3", "NO2", "SO2", "PSO4", "PPM"};
-    double num = 0, den = 0;
+    double sum = 0;
     for (int k = 0; k < 5; k++) {
-        size_t nx = 0, nr = 0;
-        double *a = read_var(x, vars[k], &nx), *b = read_var(r, vars[k], &nr);
-        assert_int_equal(nx, nr);
         double nk = 0, dk = 0;
-        for (size_t c = 0; c < nx; c++) {
-            nk += fabs(a[c] - b[c]);
-            dk += fabs(b[c]);
-        }
-        num += nk / dk; /* each species with the same weight (mol mol-1 of very different sizes) */
-        den += 1;
-        free(a);
-        free(b);
+        var_absdiff(x, r, vars[k], &nk, &dk);
+        sum += nk / dk; /* each species with the same weight (mol mol-1 of very different sizes) */
     }
-    return num / den;
+    return sum / 5;
 }
 
 /* [run] merge_advection (driver.c, docs/transport.md): Strang splitting with the reverse
@@ -849,18 +865,13 @@ static void test_merged_advection(void **st)
 {
     (void)st;
     char cfg[600], dm[600], ds[600], dref[600], dk[600], rst[800];
+    strang_runs(ds, dref, sizeof ds);
     write_full_case(cfg, sizeof cfg);
     snprintf(dm, sizeof dm, "%s/merge_on", tmpdir);
-    snprintf(ds, sizeof ds, "%s/merge_off", tmpdir);
-    snprintf(dref, sizeof dref, "%s/merge_ref", tmpdir);
     snprintf(dk, sizeof dk, "%s/merge_term", tmpdir);
     int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dm);
     if (rc) fprintf(stderr, "%s", err);
     assert_int_equal(rc, 0);
-    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.merge_advection=off", bogda,
-                        cfg, ds), 0);
-    assert_int_equal(sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=120 "
-                        "--set run.merge_advection=off", bogda, cfg, dref), 0);
     /* 18 steps of 600 s, output every 6: per hour a forward half, 5 merged calls and a reverse half */
     print_message("merged advection halves, 3 h: %.0f advection / %.0f diffusion calls (unmerged %.0f / %.0f)\n",
                   log_value(dm, "advection_calls"), log_value(dm, "diffusion_calls"),
@@ -881,22 +892,8 @@ static void test_merged_advection(void **st)
     assert_true(cm < 1.5 * cs); /* docs/transport.md */
     assert_true(sm < 2.0 * ss);
     /* budget closure with the advection of a step booked in the next */
-    char path[800], line[1024];
-    snprintf(path, sizeof path, "%s/budget.csv", dm);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    double worst = 0;
     int rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        char t[64], sp[64];
-        double v[9];
-        if (sscanf(line, "%63[^,],%63[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", t, sp, &v[0], &v[1], &v[2], &v[3],
-                   &v[4], &v[5], &v[6], &v[7], &v[8]) != 11)
-            continue;
-        rows++;
-        worst = fmax(worst, fabs(v[8]));
-    }
-    fclose(f);
+    const double worst = budget_worst(dm, &rows);
     print_message("merged: budget %d rows, worst |imbalance_rel| %.2e\n", rows, worst);
     assert_true(rows > 40);
     assert_true(worst < 1e-10);
