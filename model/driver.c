@@ -96,7 +96,6 @@ typedef struct Group {
     int want_surface;                    /* a member samples stations: layer 0 every step */
     int x_first;                         /* the next advection sweeps x before y */
     int pending;                         /* the last step's reverse advection half is deferred */
-    int adv_done;                        /* this step's forward advection half is done (merged) */
 } Group;
 
 static int group_advection(Group *gr, double t, double dt, BgErr *e)
@@ -257,11 +256,9 @@ static void column_processes(Group *gr, double t, double dt)
  * counted from the epoch, so that a restart keeps the sequence) and last on odd ones, x before y
  * in the first case and after it in the second: a pair of steps is then a Strang step of 2 dt
  * around the column processes, with one transport call per sync step instead of two. */
-static int group_step(Group *gr, double dt, int defer, BgErr *e)
+static int group_step(Group *gr, double dt, int adv_done, int defer, BgErr *e)
 {
     const double t = gr->m[0]->state.time, h = 0.5 * dt;
-    const int adv_done = gr->adv_done;
-    gr->adv_done = 0;
     /* air_time: where the column processes take the met (the state's air mass is the met's there
      * once advection has moved it), as if the advection ran when it is off */
     if (!adv_done) set_air_time(gr, t);
@@ -711,7 +708,6 @@ static int merged_advection(Group *gr, double dt, BgErr *e)
     gr->x_first = (llround(t / dt) & 1) == 0;
     BG_TRY(group_shared(gr, group_advection, 0, t - 0.5 * dt, dt, e));
     gr->pending = 0;
-    gr->adv_done = 1;
     set_air_time(gr, t + 0.5 * dt);
     return BG_OK;
 }
@@ -933,13 +929,15 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             rc = bg_fail(e, BG_EINPUT, ms[i]->rc.output_dir, "restart",
                          "a member continues from another time than %s: run the group from the start",
                          ms[0]->rc.output_dir);
-    /* a checkpoint written on a signal between merged advection halves continues with the merge */
+    /* a checkpoint written on a signal between merged advection halves continues with the merge;
+     * Model.adv_pending is the checkpoint's field only (set again when stopping) */
     gr.pending = rc == BG_OK && gr.alive[0] && ms[0]->adv_pending != 0;
     for (int i = 1; i < k && rc == BG_OK; i++)
         if (gr.alive[i] && (ms[i]->adv_pending != 0) != gr.pending)
             rc = bg_fail(e, BG_EINPUT, ms[i]->rc.output_dir, "restart",
                          "a member's advection is at another point of its step than %s's: run the group from the start",
                          ms[0]->rc.output_dir);
+    for (int i = 0; i < k; i++) ms[i]->adv_pending = 0;
     int nalive = 0;
     for (int i = 0; i < k; i++) nalive += gr.alive[i];
     const int dist = gr.dec.nranks > 1;
@@ -964,7 +962,8 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
     long nsteps = lround((r0->t_end - m0->state.time) / r0->sync_dt);
     char ts[32];
     for (long n = 0; n < nsteps && rc == BG_OK && nalive > 0; n++) {
-        if (gr.pending) {
+        const int merged = gr.pending;
+        if (merged) {
             /* also after a restart with a half pending: [run] merge_advection is in its
              * configuration hash, so the continuation merges too */
             rc = merged_advection(&gr, r0->sync_dt, e);
@@ -974,8 +973,7 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             rc = sample_second_half(&gr, e);
             if (rc != BG_OK) break;
         }
-        rc = group_step(&gr, r0->sync_dt, may_defer(&gr, m0->state.time + r0->sync_dt), e);
-        for (int i = 0; i < k; i++) ms[i]->adv_pending = gr.pending; /* for a checkpoint on a signal */
+        rc = group_step(&gr, r0->sync_dt, merged, may_defer(&gr, m0->state.time + r0->sync_dt), e);
         /* read once: a signal arriving later in the iteration is seen at the next step */
         int stopping = stop_signal != 0;
         if (dist) {
@@ -1015,6 +1013,7 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
             for (int i = 0; i < k; i++) {
                 if (!gr.alive[i]) continue;
                 Model *m = ms[i];
+                m->adv_pending = gr.pending; /* extra_transport_pending: the continuation merges */
                 if (write_checkpoint(m, &errs[i]) == BG_OK) {
                     fprintf(m->log, "stopped by signal %d; continue with --resume\n", (int)stop_signal);
                     bg_fail(&errs[i], BG_EFAIL, m->rc.output_dir, NULL,
