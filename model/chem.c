@@ -33,12 +33,15 @@ const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  
  * sqrt is correctly rounded either way); every operation and its result are unchanged (IEEE, no
  * reassociation: -std=c11 also keeps FMA contraction off, and the objects hold no FMA). */
 #if BOGDA_CLONES
-/* and, as in rosenbrock.c, an AVX2 and a portable version picked at load time (model/simd.h) */
-#define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx2", "default")))
+/* and, as in rosenbrock.c, an AVX-512, an AVX2 and a portable version picked at load time
+ * (model/simd.h).  The AVX-512 one runs a lane loop's 8 lanes as one dependency chain where
+ * AVX2 runs two of 4 one after the other: the latency-bound fused attempt costs 0.77 x as much
+ * (docs/chemistry.md, "Round 8"). */
+#define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx512f", "avx2", "default")))
 /* The rate kernel (chem_vexp, chem_vlog: bit operations through memcpy) vectorises only without
  * the optimize attribute (with it GCC 12 does not vectorise the inlined bit casts); it has no
  * selects, so it needs no trapping-math licence. */
-#define RATE_KERNEL __attribute__((target_clones("avx2", "default")))
+#define RATE_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
 /* helpers inlined into the lane kernels: their optimisation options, or GCC does not inline */
 #define LANE_KERNEL_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno")))
 #elif defined(__GNUC__) && !defined(__clang__)

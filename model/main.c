@@ -151,7 +151,7 @@ static int dispatch(int argc, char **argv)
         /* which compiled path of the hot kernels this CPU runs (model/simd.h): the same bits on each */
 #if BOGDA_CLONES
         __builtin_cpu_init();
-        printf("kernels: multi-versioned (portable, avx2; advection and diffusion also avx512f); this CPU: %s\n",
+        printf("kernels: multi-versioned (portable, avx2, avx512f); this CPU: %s\n",
                __builtin_cpu_supports("avx512f") ? "avx512f" : __builtin_cpu_supports("avx2") ? "avx2" : "portable");
 #else
         printf("kernels: one path (portable: built without multi-versioning)\n");

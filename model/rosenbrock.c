@@ -30,11 +30,12 @@ static const double FAC_NEG = 0.5;
 
 /* The selects of the lane loops become blends (so that the loops vectorise) only where GCC may
  * assume that no floating-point operation traps: no operation or result changes.
- * The lane loops run 4 lanes per instruction where the CPU has AVX2 and 2 (SSE2) elsewhere: the
- * portable build carries both and picks at load time.  The same IEEE operations in the same
- * order either way (-std=c11 keeps FMA contraction off), so the results are the same bits. */
+ * The lane loops run all 8 lanes per instruction where the CPU has AVX-512, 4 with AVX2 and 2
+ * (SSE2) elsewhere: the portable build carries all three and picks at load time.  The same IEEE
+ * operations in the same order on every path (-std=c11 keeps FMA contraction off), so the
+ * results are the same bits. */
 #if BOGDA_CLONES /* model/simd.h */
-#define LANE_CLONES __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx2", "default")))
+#define LANE_CLONES __attribute__((optimize("no-trapping-math", "no-math-errno"), target_clones("avx512f", "avx2", "default")))
 #define LANE_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno"))) /* inlines into the clones (the same options, or GCC will not inline) */
 #elif defined(__GNUC__) && !defined(__clang__)
 /* the portable path alone: what the "default" clone above is */
