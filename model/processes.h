@@ -21,6 +21,10 @@ static inline size_t process_wetdep_per_thread(int nt, int nz)
 int process_wetdep(Model *m, double t, double dt, BgErr *e);
 /* Dry-deposition conductances (kg s-1) of every transported species and column into m->vdep. */
 void process_drydep_velocities(Model *m, const MetFields *f, double t);
+/* Nonzero if process_drydep_velocities gives b what it gives a from the same met and time: the
+ * same grid, transported species' deposition parameters and molar masses, and columns (the
+ * block of a distributed run).  A batch group then computes the velocities once (driver.c). */
+int process_drydep_same_inputs(const Model *a, const Model *b);
 /* PM25 and PM10 from their components (after every step). */
 void process_diagnose_pm(Model *m);
 
