@@ -738,8 +738,9 @@ void chem_kp_nh4no3_n(int n, const double *T, const double *rh, double *kp)
 #define LN10_D 2.302585092994046
 
 /* The square roots of rp_lanes and het_final (ROS_W lanes): GCC keeps libm's errno check around sqrt (a compare, a branch
- * and a call for negative arguments) despite the kernels' no-math-errno, so a loop holding it
- * does not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
+ * and a call for negative arguments) despite the kernels' no-math-errno attribute (only the
+ * command-line -fno-math-errno, which chem.c now has, removes it), so a loop holding it
+ * did not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
  * VEX-encoded in the AVX2 one) is the same correctly rounded IEEE square root two lanes at a
  * time, NaN for a negative argument like sqrt: the same bits (round 5: rp_lanes about -25 %). */
 #if BOGDA_CLONES
@@ -1462,12 +1463,11 @@ LANE_KERNEL static void solve_fixed(const double *restrict g, const double *rest
  * jac_fixed, lu_fixed, solve_s1..3 and the driver's norm pass in the same order on per-lane
  * scalars, so the bits are those of the separate kernels (test_lanes_vs_scalar).  The values
  * live in registers (or the loop's spill slots) instead of the lane rows that ~15 kernel calls
- * each loaded and stored.  Three lane loops rather than one only because each RP steady state
- * needs a square root that GCC will not vectorise inside a loop (lane_sqrt): the first loop
- * forms the quadratic at y, the second everything up to the first stage and the quadratic at
- * y + K1, the third the second function value, stages 2 and 3 and the norm; what the third
- * needs of the second (6 components of y + K1, K1, the 28 off-diagonal LU entries the solves
- * read and 7 reciprocal pivots) passes through a 4-KB block on the stack. */
+ * each loaded and stored.  One lane loop (round 9): chem.c is compiled with -fno-math-errno
+ * (Makefile), so the two RP square roots are vsqrtpd inside it (correctly rounded, NaN for a
+ * negative argument, like lane_sqrt); until then the sqrt calls split it into three loops, and
+ * y + K1, K1, the 28 off-diagonal LU entries and 7 reciprocal pivots passed between them
+ * through a 4-KB block on the stack (one loop: 0.92 x the solver's time, docs/chemistry.md). */
 
 /* the coefficients C, B, A of RP's quadratic and its discriminant (rp_lanes) */
 #define FX_RPCOEF(C0, C2, C3, QC, QB, QA, DISC)                                                    \
@@ -1579,19 +1579,16 @@ LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *re
                                       double *restrict ynew, double *restrict J, double *restrict en,
                                       double *restrict ed, double *restrict mn, int *restrict bad)
 {
-    double qc[W], qb[W], qa[W], disc[W], sq[W];
-    /* between the second and the third loop: y + K1 (components 1-6), K1, the LU, 1/pivots and
-     * the quadratic at y + K1 */
-    double yk[6 * W], k1s[NS * W], gs[FX_NG * W], is[7 * W], qc2[W], qb2[W], disc2[W], sq2[W], badd[W];
-#pragma omp simd
-    for (int l = 0; l < W; l++) FX_RPCOEF(y[0 * W + l], y[2 * W + l], y[3 * W + l], qc[l], qb[l], qa[l], disc[l])
-    lane_sqrt(disc, sq);
+    double badd[W];
 #pragma omp simd
     for (int l = 0; l < W; l++) {
+        double qcl, qbl, qal, discl;
+        FX_RPCOEF(y[0 * W + l], y[2 * W + l], y[3 * W + l], qcl, qbl, qal, discl)
+        const double q1 = qbl, q2 = qal;
+        const double sql = sqrt(discl);
         const double c1 = y[1 * W + l], c2 = y[2 * W + l], c3 = y[3 * W + l], c4 = y[4 * W + l],
                      c5 = y[5 * W + l], c6 = y[6 * W + l];
-        const double q1 = qb[l], q2 = qa[l];
-        FX_RP(rp, qc[l], q1, sq[l])
+        FX_RP(rp, qcl, q1, sql)
         FX_RHS(f, c1, c2, c3, c4, c5, c6, rp)
         /* J(y): jac_fixed */
         const double den = q1 + 2.0 * q2 * rp;
@@ -1695,48 +1692,24 @@ LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *re
                    BADPIV(g66)) ? 1.0 : 0.0; /* g77 = g88 = g99 = g0 */
         /* stage 1: K1 = G^-1 f(y), then y + K1 (solve_s1) and RP's quadratic there */
         FX_SOLVE(f)
-        k1s[0 * W + l] = f0, k1s[1 * W + l] = f1, k1s[2 * W + l] = f2, k1s[3 * W + l] = f3;
-        k1s[4 * W + l] = f4, k1s[5 * W + l] = f5, k1s[6 * W + l] = f6, k1s[7 * W + l] = f7;
-        k1s[8 * W + l] = f8, k1s[9 * W + l] = f9;
-        const double e0 = y[0 * W + l] + f0;
-        yk[0 * W + l] = c1 + f1, yk[1 * W + l] = c2 + f2, yk[2 * W + l] = c3 + f3;
-        yk[3 * W + l] = c4 + f4, yk[4 * W + l] = c5 + f5, yk[5 * W + l] = c6 + f6;
-        double qa_k1; /* A is the same at every y; only the Jacobian needs it */
-        FX_RPCOEF(e0, c2 + f2, c3 + f3, qc2[l], qb2[l], qa_k1, disc2[l])
+        const double a0 = f0, a1 = f1, a2 = f2, a3 = f3, a4 = f4, a5 = f5, a6 = f6, a7 = f7, a8 = f8, a9 = f9;
+        const double ye0 = y[0 * W + l] + f0;
+        const double u1 = c1 + f1, u2 = c2 + f2, u3 = c3 + f3, u4 = c4 + f4, u5 = c5 + f5, u6 = c6 + f6;
+        double qc2, qb2, qa_k1, disc2; /* A is the same at every y; only the Jacobian needs it */
+        FX_RPCOEF(ye0, c2 + f2, c3 + f3, qc2, qb2, qa_k1, disc2)
         (void)qa_k1;
-        int q = 0;
-#define FX_PUT(x) gs[q++ * W + l] = g##x;
-        FX_GLIST(FX_PUT)
-#undef FX_PUT
-        is[0 * W + l] = i0, is[1 * W + l] = i1, is[2 * W + l] = i2, is[3 * W + l] = i3;
-        is[4 * W + l] = i4, is[5 * W + l] = i5, is[6 * W + l] = i6;
-    }
-    for (int l = 0; l < W; l++) bad[l] = badd[l] != 0.0;
-    lane_sqrt(disc2, sq2);
-#pragma omp simd
-    for (int l = 0; l < W; l++) {
-        const double c1 = yk[0 * W + l], c2 = yk[1 * W + l], c3 = yk[2 * W + l], c4 = yk[3 * W + l],
-                     c5 = yk[4 * W + l], c6 = yk[5 * W + l];
-        FX_RP(rp, qc2[l], qb2[l], sq2[l])
-        FX_RHS(f, c1, c2, c3, c4, c5, c6, rp)
-        int q = 0;
-#define FX_GET(x) const double g##x = gs[q++ * W + l];
-        FX_GLIST(FX_GET)
-#undef FX_GET
-        const double i0 = is[0 * W + l], i1 = is[1 * W + l], i2 = is[2 * W + l], i3 = is[3 * W + l];
-        const double i4 = is[4 * W + l], i5 = is[5 * W + l], i6 = is[6 * W + l];
-        const double a0 = k1s[0 * W + l], a1 = k1s[1 * W + l], a2 = k1s[2 * W + l], a3 = k1s[3 * W + l],
-                     a4 = k1s[4 * W + l], a5 = k1s[5 * W + l], a6 = k1s[6 * W + l], a7 = k1s[7 * W + l],
-                     a8 = k1s[8 * W + l], a9 = k1s[9 * W + l];
+        const double sq2 = sqrt(disc2);
+        FX_RP(rp2, qc2, qb2, sq2)
+        FX_RHS(h, u1, u2, u3, u4, u5, u6, rp2)
         /* stage 2: K2 = G^-1 (f + c21 K1) (solve_s2) */
         const double ca = c21[l];
-        double b0 = f0 + ca * a0, b1 = f1 + ca * a1, b2 = f2 + ca * a2, b3 = f3 + ca * a3, b4 = f4 + ca * a4;
-        double b5 = f5 + ca * a5, b6 = f6 + ca * a6, b7 = f7 + ca * a7, b8 = f8 + ca * a8, b9 = f9 + ca * a9;
+        double b0 = h0 + ca * a0, b1 = h1 + ca * a1, b2 = h2 + ca * a2, b3 = h3 + ca * a3, b4 = h4 + ca * a4;
+        double b5 = h5 + ca * a5, b6 = h6 + ca * a6, b7 = h7 + ca * a7, b8 = h8 + ca * a8, b9 = h9 + ca * a9;
         FX_SOLVE(b)
         /* stage 3: K3 = G^-1 (f + c31 K1 + c32 K2) (solve_s3) */
         const double cc = c31[l], cd = c32[l];
-        double e0 = f0 + cc * a0, e1 = f1 + cc * a1, e2 = f2 + cc * a2, e3 = f3 + cc * a3, e4 = f4 + cc * a4;
-        double e5 = f5 + cc * a5, e6 = f6 + cc * a6, e7 = f7 + cc * a7, e8 = f8 + cc * a8, e9 = f9 + cc * a9;
+        double e0 = h0 + cc * a0, e1 = h1 + cc * a1, e2 = h2 + cc * a2, e3 = h3 + cc * a3, e4 = h4 + cc * a4;
+        double e5 = h5 + cc * a5, e6 = h6 + cc * a6, e7 = h7 + cc * a7, e8 = h8 + cc * a8, e9 = h9 + cc * a9;
         e0 = e0 + cd * b0, e1 = e1 + cd * b1, e2 = e2 + cd * b2, e3 = e3 + cd * b3, e4 = e4 + cd * b4;
         e5 = e5 + cd * b5, e6 = e6 + cd * b6, e7 = e7 + cd * b7, e8 = e8 + cd * b8, e9 = e9 + cd * b9;
         FX_SOLVE(e)
@@ -1756,6 +1729,7 @@ LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *re
         ed[l] = edl;
         mn[l] = mnl;
     }
+    for (int l = 0; l < W; l++) bad[l] = badd[l] != 0.0;
 }
 #undef BADPIV
 #undef FX_RPCOEF
