@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "drydep.h"
+#include "model.h"
+#include "processes.h"
 #include "testutil.h"
 #include "vdiff.h"
 #include "wetdep.h"
@@ -340,6 +342,65 @@ static void test_shared_equals_plain(void **st)
                   "with them, %.0f ns without\n", n, ts / n * 1e9, tp / n * 1e9);
 }
 
+/* A batch group copies the leader's deposition conductances to a member only when every input
+ * of process_drydep_velocities other than the met is the same (driver.c, group_diffusion). */
+static void test_drydep_same_inputs(void **st)
+{
+    (void)st;
+    enum { NX = 3, NY = 2, NT = 3 };
+    double lat_a[NX * NY], lat_b[NX * NY];
+    for (int c = 0; c < NX * NY; c++) lat_a[c] = lat_b[c] = 43.0 + 0.1 * c;
+    StateSpecies sp_a[NT], sp_b[NT];
+    memset(sp_a, 0, sizeof sp_a);
+    memset(sp_b, 0, sizeof sp_b);
+    double henry_a[NT] = {1.9e-3, 1.0e-2, 0}, henry_b[NT] = {1.9e-3, 1.0e-2, 0};
+    double f0_a[NT] = {0, 1, 0}, f0_b[NT] = {0, 1, 0}, diam_a[NT] = {0, 0, 0.6}, diam_b[NT] = {0, 0, 0.6};
+    for (int s = 0; s < NT; s++) sp_a[s].molar_mass = sp_b[s].molar_mass = 30.0 + s;
+    Model *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+    assert_non_null(a);
+    assert_non_null(b);
+    a->grid.nx = b->grid.nx = NX;
+    a->grid.ny = b->grid.ny = NY;
+    a->grid.lat = lat_a;
+    b->grid.lat = lat_b; /* equal values in another array */
+    a->ntrans = b->ntrans = NT;
+    a->state.spec = sp_a;
+    b->state.spec = sp_b;
+    a->dd_henry = henry_a, a->dd_f0 = f0_a, a->dd_diam = diam_a;
+    b->dd_henry = henry_b, b->dd_f0 = f0_b, b->dd_diam = diam_b;
+    assert_true(process_drydep_same_inputs(a, b));
+    /* each input in turn: a different value makes the member compute its own */
+    henry_b[1] = 1.2e-2;
+    assert_false(process_drydep_same_inputs(a, b));
+    henry_b[1] = henry_a[1];
+    f0_b[0] = 0.1;
+    assert_false(process_drydep_same_inputs(a, b));
+    f0_b[0] = f0_a[0];
+    diam_b[2] = 0.3;
+    assert_false(process_drydep_same_inputs(a, b));
+    diam_b[2] = diam_a[2];
+    sp_b[2].molar_mass = 96.06;
+    assert_false(process_drydep_same_inputs(a, b));
+    sp_b[2].molar_mass = sp_a[2].molar_mass;
+    lat_b[NX * NY - 1] += 1e-9;
+    assert_false(process_drydep_same_inputs(a, b));
+    lat_b[NX * NY - 1] = lat_a[NX * NY - 1];
+    b->ntrans = NT - 1;
+    assert_false(process_drydep_same_inputs(a, b));
+    b->ntrans = NT;
+    /* a distributed run: the same block, then another one */
+    ParDecomp da = {0}, db = {0};
+    da.bj0 = db.bj0 = 0, da.bj1 = db.bj1 = 1, da.bi0 = db.bi0 = 0, da.bi1 = db.bi1 = NX;
+    a->dec = &da;
+    assert_false(process_drydep_same_inputs(a, b)); /* only one of them distributed */
+    b->dec = &db;
+    assert_true(process_drydep_same_inputs(a, b));
+    db.bj0 = 1, db.bj1 = 2;
+    assert_false(process_drydep_same_inputs(a, b));
+    free(a);
+    free(b);
+}
+
 static void test_speed(void **st)
 {
     (void)st;
@@ -384,7 +445,8 @@ int main(void)
         cmocka_unit_test(test_ra_similarity),  cmocka_unit_test(test_gas_velocities),
         cmocka_unit_test(test_aerosol_velocity), cmocka_unit_test(test_column_decay),
         cmocka_unit_test(test_landuse_mapping), cmocka_unit_test(test_wet_scavenging),
-        cmocka_unit_test(test_shared_equals_plain), cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_shared_equals_plain), cmocka_unit_test(test_drydep_same_inputs),
+        cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
