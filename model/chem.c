@@ -1547,11 +1547,6 @@ LANE_KERNEL static void solve_fixed(const double *restrict g, const double *rest
     b##7 = (b##7 - g70 * b##0 - g72 * b##2 - g73 * b##3 - g76 * b##6) * i0;                        \
     b##8 = (b##8 - g81 * b##1) * i0;                                                               \
     b##9 = (b##9 - g90 * b##0 - g92 * b##2 - g93 * b##3) * i0;
-/* the LU entries the solves read, in the order of the block between the loops */
-#define FX_GLIST(X)                                                                                \
-    X(20) X(30) X(32) X(42) X(52) X(43) X(53) X(63) X(54) X(64) X(65) X(56) X(45) X(46) X(34)      \
-    X(35) X(36) X(23) X(24) X(25) X(70) X(72) X(73) X(76) X(81) X(90) X(92) X(93)
-enum { FX_NG = 28 };
 /* the norm_update of component i from y, K1, K2, K3 (the driver's norm pass): ynew, the
  * running norm pair and the negativity minimum of the lane */
 #define FX_NORM(i, A1, A2, A3)                                                                     \
@@ -1700,7 +1695,7 @@ LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *re
         (void)qa_k1;
         const double sq2 = sqrt(disc2);
         FX_RP(rp2, qc2, qb2, sq2)
-        FX_RHS(h, u1, u2, u3, u4, u5, u6, rp2)
+        FX_RHS(h, u1, u2, u3, u4, u5, u6, rp2) /* f(y + K1) into h0..h9 */
         /* stage 2: K2 = G^-1 (f + c21 K1) (solve_s2) */
         const double ca = c21[l];
         double b0 = h0 + ca * a0, b1 = h1 + ca * a1, b2 = h2 + ca * a2, b3 = h3 + ca * a3, b4 = h4 + ca * a4;
@@ -1736,7 +1731,6 @@ LANE_KERNEL static void attempt_fixed(const double *restrict k, const double *re
 #undef FX_RP
 #undef FX_RHS
 #undef FX_SOLVE
-#undef FX_GLIST
 #undef FX_NORM
 
 static void attempt_w(void *ctx, const double *y, const double *gh, const double *c21, const double *c31,
