@@ -45,6 +45,14 @@ static int sh(const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* a command that must succeed: its stderr is shown when it does not */
+#define SH_OK(...)                                                                                 \
+    do {                                                                                           \
+        const int rc_ = sh(__VA_ARGS__);                                                           \
+        if (rc_) fprintf(stderr, "%s", err);                                                       \
+        assert_int_equal(rc_, 0);                                                                  \
+    } while (0)
+
 /* 0.1-degree lon-lat inventory over 84-91 E, 41.5-46.5 N: CO and NOx in kg m-2 s-1 for the
  * sectors residential and power (uniform, so the regridded total is the flux times the area). */
 static void write_inventory(const char *path)
@@ -191,9 +199,7 @@ static void test_emission_budget_and_scenarios(void **st)
     snprintf(base, sizeof base, "%s/base", tmpdir);
     snprintf(half, sizeof half, "%s/half", tmpdir);
     snprintf(none, sizeof none, "%s/none", tmpdir);
-    int rc = sh("%s run %s --set run.output_dir=%s", bogda, cfg, base);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.output_dir=%s", bogda, cfg, base);
     /* the inventory's regridded total inside the domain, independently */
     Grid g = {0};
     BgErr e = {0};
@@ -210,15 +216,13 @@ static void test_emission_budget_and_scenarios(void **st)
     assert_close(got, expect, 1e-9 * expect);
     assert_close(got_t, expect, 1e-9 * expect); /* the tracer fed by the inventory's CO */
     /* residential CO halved in the western half: the cut equals half the residential share there */
-    rc = sh("%s run %s --scenario half --set run.output_dir=%s", bogda, cfg, half);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --scenario half --set run.output_dir=%s", bogda, cfg, half);
     double got_half = budget_emission(half, "2024-01-10T02:00:00Z", "CO");
     print_message("scenario half: CO emission %.6e kg/h, %.4f of the baseline\n", got_half, got_half / got);
     assert_true(got_half < got && got_half > 0.75 * got);
     assert_close(budget_emission(half, "2024-01-10T02:00:00Z", "NO"), budget_emission(base, "2024-01-10T02:00:00Z", "NO"), 0.0);
     /* factors of 1 change nothing, bit for bit */
-    rc = sh("%s run %s --scenario none --set run.output_dir=%s", bogda, cfg, none);
+    int rc = sh("%s run %s --scenario none --set run.output_dir=%s", bogda, cfg, none);
     assert_int_equal(rc, 0);
     char a[700], b[700], rep[256];
     long nd = -1;
@@ -330,9 +334,7 @@ static void test_init_file(void **st)
             metdir, invpath, ini);
     fclose(f);
     snprintf(out, sizeof out, "%s/init_run", tmpdir);
-    int rc = sh("%s run %s --set run.output_dir=%s", bogda, cfg, out);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.output_dir=%s", bogda, cfg, out);
     snprintf(conc, sizeof conc, "%s/conc_2024-01-10.nc", out);
     size_t no, np;
     double *o3 = read_var(conc, "O3", &no), *p4 = read_var(conc, "PSO4", &np);
@@ -360,7 +362,7 @@ static void test_init_file(void **st)
         write_init_file(ini, bad[b][0], bad[b][1]);
         char out2[700];
         snprintf(out2, sizeof out2, "%s/init_bad%d", tmpdir, b);
-        rc = sh("%s run %s --set run.output_dir=%s", bogda, cfg, out2);
+        int rc = sh("%s run %s --set run.output_dir=%s", bogda, cfg, out2);
         print_message("[init] file with O3 in '%s', PSO4 in '%s': exit %d: %s", bad[b][0], bad[b][1], rc, err);
         assert_int_equal(rc, 3);
         assert_non_null(strstr(err, "init.nc"));
@@ -418,10 +420,8 @@ static void test_full_chemistry(void **st)
     write_full_case(cfg, sizeof cfg);
     snprintf(a, sizeof a, "%s/full1", tmpdir);
     snprintf(b, sizeof b, "%s/full2", tmpdir);
-    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, a);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
-    rc = sh("%s run %s --set run.threads=2 --set run.output_dir=%s", bogda, cfg, b);
+    SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, a);
+    int rc = sh("%s run %s --set run.threads=2 --set run.output_dir=%s", bogda, cfg, b);
     assert_int_equal(rc, 0);
     char pa[700], pb[700], rep[256];
     long nd = -1;
@@ -491,9 +491,7 @@ static void test_full_chemistry(void **st)
     snprintf(c, sizeof c, "%s/full3", tmpdir);
     assert_int_equal(sh("%s run %s --set run.hours=1 --set run.output_dir=%s", bogda, cfg, c), 0);
     snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0100.nc", c);
-    rc = sh("%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, c, rst);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.output_dir=%s --set run.restart=%s", bogda, cfg, c, rst);
     char pc[700];
     snprintf(pc, sizeof pc, "%s/conc_2024-01-10.nc", c);
     assert_int_equal(nc_compare_files(pa, pc, NULL, &nd, rep, sizeof rep), 0);
@@ -577,9 +575,7 @@ static void test_full_chemistry(void **st)
         }
         fclose(fs);
         fclose(fo);
-        rc = sh("%s evaluate %s --obs %s > /dev/null", bogda, a, obsp);
-        if (rc) fprintf(stderr, "%s", err);
-        assert_int_equal(rc, 0);
+        SH_OK("%s evaluate %s --obs %s > /dev/null", bogda, a, obsp);
         char ev[700], el[1024];
         snprintf(ev, sizeof ev, "%s/evaluation.csv", a);
         FILE *fe = fopen(ev, "r");
@@ -760,10 +756,8 @@ static void strang_runs(char *sg, char *sref, size_t n)
     for (int q = 0; q < 2; q++) {
         const char *d = q ? sref : sg;
         if (log_value(d, "peak_rss_mb") > 0) continue; /* finished */
-        int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=%d "
+        SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.sync_step_s=%d "
                     "--set run.merge_advection=off", bogda, cfg, d, steps[q]);
-        if (rc) fprintf(stderr, "%s", err);
-        assert_int_equal(rc, 0);
     }
 }
 
@@ -780,9 +774,7 @@ static void test_alternating_splitting(void **st)
     snprintf(a1, sizeof a1, "%s/split_alt1", tmpdir);
     snprintf(a2, sizeof a2, "%s/split_alt2", tmpdir);
     snprintf(a3, sizeof a3, "%s/split_alt3", tmpdir);
-    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating", bogda, cfg, a1);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating", bogda, cfg, a1);
     assert_int_equal(sh("%s run %s --set run.threads=2 --set run.output_dir=%s --set run.splitting=alternating",
                         bogda, cfg, a2), 0);
     /* 18 sync steps of 600 s: 36 transport calls under Strang splitting, 18 alternating */
@@ -799,7 +791,7 @@ static void test_alternating_splitting(void **st)
     {
         char dm[700];
         snprintf(dm, sizeof dm, "%s/split_mpi2", tmpdir);
-        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+        int rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
                 "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s run %s "
                 "--set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating > /dev/null 2>&1", bogda,
                 cfg, dm);
@@ -820,9 +812,7 @@ static void test_alternating_splitting(void **st)
     assert_int_equal(sh("%s run %s --set run.hours=1 --set run.output_dir=%s --set run.splitting=alternating", bogda,
                         cfg, a3), 0);
     snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0100.nc", a3);
-    rc = sh("%s run %s --set run.output_dir=%s --set run.restart=%s --set run.splitting=alternating", bogda, cfg, a3, rst);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.output_dir=%s --set run.restart=%s --set run.splitting=alternating", bogda, cfg, a3, rst);
     static const char *const ncr[] = {"conc_2024-01-10.nc", "restart_2024-01-10T0300.nc"};
     tot = nc_diffs(a1, a3, ncr, 2);
     print_message("alternating splitting, 3 h vs 1 h + restart + 2 h: %ld differing values (conc, restart)\n", tot);
@@ -869,9 +859,7 @@ static void test_merged_advection(void **st)
     write_full_case(cfg, sizeof cfg);
     snprintf(dm, sizeof dm, "%s/merge_on", tmpdir);
     snprintf(dk, sizeof dk, "%s/merge_term", tmpdir);
-    int rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dm);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dm);
     /* 18 steps of 600 s, output every 6: per hour a forward half, 5 merged calls and a reverse half */
     print_message("merged advection halves, 3 h: %.0f advection / %.0f diffusion calls (unmerged %.0f / %.0f)\n",
                   log_value(dm, "advection_calls"), log_value(dm, "diffusion_calls"),
@@ -898,7 +886,7 @@ static void test_merged_advection(void **st)
     assert_true(rows > 40);
     assert_true(worst < 1e-10);
     /* SIGTERM seen after step 9 (01:30, between merged halves): a checkpoint with the half pending */
-    rc = sh("BOGDA_FAULT_SIGTERM_AFTER_STEP=8 %s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dk);
+    int rc = sh("BOGDA_FAULT_SIGTERM_AFTER_STEP=8 %s run %s --set run.threads=1 --set run.output_dir=%s", bogda, cfg, dk);
     assert_int_equal(rc, 1);
     assert_non_null(strstr(err, "stopped by signal 15"));
     snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0130.nc", dk);
@@ -907,9 +895,7 @@ static void test_merged_advection(void **st)
     assert_int_equal(n, 1);
     assert_true(pend[0] == 1.0);
     free(pend);
-    rc = sh("%s run %s --set run.threads=2 --set run.output_dir=%s --resume", bogda, cfg, dk);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s run %s --set run.threads=2 --set run.output_dir=%s --resume", bogda, cfg, dk);
     static const char *const ncf[] = {"conc_2024-01-10.nc", "diag_2024-01-10.nc", "restart_2024-01-10T0300.nc"};
     long tot = nc_diffs(dm, dk, ncf, 3);
     char pa[800], pb[800];
@@ -931,9 +917,7 @@ static void test_merged_advection(void **st)
                 "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 BOGDA_FAULT_SIGTERM_AFTER_STEP=8 mpirun --oversubscribe "
                 "-np 2 %s run %s --set run.threads=1 --set run.output_dir=%s > /dev/null 2>&1", bogda, cfg, d2);
         assert_int_not_equal(rc, 0);
-        rc = sh("%s run %s --set run.threads=1 --set run.output_dir=%s --resume", bogda, cfg, d2);
-        if (rc) fprintf(stderr, "%s", err);
-        assert_int_equal(rc, 0);
+        SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s --resume", bogda, cfg, d2);
         tot = nc_diffs(dm, d2, ncf, 3);
         snprintf(pa, sizeof pa, "%s/stations.csv", dm);
         snprintf(pb, sizeof pb, "%s/stations.csv", d2);
@@ -966,9 +950,7 @@ static void test_batch(void **st)
              "[scenario nox]\ncost_million_cny = 500\ncontrol = * NOx * 0.5\n", stn, cit);
     snprintf(cfg, sizeof cfg, "%s/batch.ini", tmpdir);
     write_config(cfg, extra);
-    int rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=2 > %s/batch_out.txt", bogda, cfg, dir, tmpdir);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s batch %s --set run.output_dir=%s --set run.hours=2 > %s/batch_out.txt", bogda, cfg, dir, tmpdir);
     char path[700], line[2048];
     snprintf(path, sizeof path, "%s/ranking.csv", dir);
     f = fopen(path, "r");
@@ -1034,7 +1016,7 @@ static void test_batch(void **st)
     size_t nb = fread(before, 1, sizeof before - 1, f);
     before[nb] = 0;
     fclose(f);
-    rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=2 > /dev/null", bogda, cfg, dir);
+    int rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=2 > /dev/null", bogda, cfg, dir);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(err, "already done"));
     f = fopen(r1, "r");
@@ -1203,12 +1185,10 @@ static void test_batch(void **st)
     print_message("batch over 2 MPI ranks: the same ranking and member files as the serial batch\n");
     /* one group of every member on 2 ranks as 2 x 1 blocks (ranks_per_group auto = 2: one set) */
     snprintf(dir3, sizeof dir3, "%s/batch_mpi_blocks", tmpdir);
-    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+    SH_OK("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
             "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
             "mpirun --oversubscribe -np 2 %s batch %s --set run.output_dir=%s --set run.hours=2 "
             "--set run.decomposition=2x1 > /dev/null", bogda, cfg, dir3);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
     assert_non_null(strstr(err, "1 set(s) of 2 rank(s)"));
     snprintf(r4, sizeof r4, "%s/ranking.csv", dir3);
     assert_int_equal(sh("cmp -s %s %s", r1, r4), 0);
@@ -1245,9 +1225,7 @@ static void test_forecast(void **st)
     snprintf(ini, sizeof ini, "%s/case_30km.ini", dir);
     const char *fast = "--set forecast.spinup_h=0 --set processes.chemistry=off --set processes.aerosol=off "
                        "--set processes.wetdep=off --set processes.drydep=off";
-    rc = sh("%s forecast %s --start 2024-01-10T16 --days 1 %s > /dev/null", bogda, ini, fast);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s forecast %s --start 2024-01-10T16 --days 1 %s > /dev/null", bogda, ini, fast);
     char c1[800], rst[900], path[900], line[1024];
     snprintf(c1, sizeof c1, "%s/output_30km/cycle_2024-01-10T16", dir);
     snprintf(path, sizeof path, "%s/forecast_city.csv", c1);
@@ -1274,19 +1252,15 @@ static void test_forecast(void **st)
     fclose(f);
     /* the next cycle starts from the restart written at its start */
     snprintf(rst, sizeof rst, "%s/restart_2024-01-11T1600.nc", c1);
-    rc = sh("%s forecast %s --start 2024-01-11T16 --days 1 --restart %s %s > /dev/null", bogda, ini, rst, fast);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s forecast %s --start 2024-01-11T16 --days 1 --restart %s %s > /dev/null", bogda, ini, rst, fast);
 #ifdef BOGDA_MPI
     /* the same hot-started cycle split over 2 MPI ranks: the same fields, restart and products */
     {
         char cm[800], pa2[1000], pb2[1000], rep2[256];
         snprintf(cm, sizeof cm, "%s/fc_mpi", dir);
-        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+        SH_OK("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
                 "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s forecast %s --start "
                 "2024-01-11T16 --days 1 --restart %s %s --set run.output_dir=%s > /dev/null", bogda, ini, rst, fast, cm);
-        if (rc) fprintf(stderr, "%s", err);
-        assert_int_equal(rc, 0);
         const char *ncf[] = {"conc_2024-01-12.nc", "restart_2024-01-12T1600.nc"};
         long tot = 0, nd2 = -1;
         for (int q = 0; q < 2; q++) {
@@ -1351,18 +1325,12 @@ static void test_embedded_case(void **st)
     (void)st;
     char dir[600];
     snprintf(dir, sizeof dir, "%s/case", tmpdir);
-    int rc = sh("%s makecase %s --resolution 12 --days 1 > /dev/null", bogda, dir);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
-    rc = sh("%s check %s/demo.ini > /dev/null", bogda, dir);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
+    SH_OK("%s makecase %s --resolution 12 --days 1 > /dev/null", bogda, dir);
+    SH_OK("%s check %s/demo.ini > /dev/null", bogda, dir);
     /* 18:00 to 24:00 local night: start 12 UTC */
-    rc = sh("%s run %s/demo.ini --set processes.chemistry=off --set processes.aerosol=off "
+    SH_OK("%s run %s/demo.ini --set processes.chemistry=off --set processes.aerosol=off "
             "--set processes.wetdep=off --set processes.drydep=off --set run.start=2024-01-10T12:00:00Z "
             "--set run.hours=6 --set run.checkpoint_h=0 --set output.species=CO", bogda, dir);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
     char path[700];
     snprintf(path, sizeof path, "%s/output_demo/conc_2024-01-10.nc", dir);
     int nc, v, vlat, vlon, dims[4];
@@ -1419,13 +1387,9 @@ static void test_winter_magnitudes(void **st)
     char dir[600], out[700], path[800], line[512];
     snprintf(dir, sizeof dir, "%s/case30", tmpdir);
     snprintf(out, sizeof out, "%s/case30_run", tmpdir);
-    int rc = sh("%s makecase %s --resolution 30 --days 4 --interval 3 > /dev/null", bogda, dir);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
-    rc = sh("%s run %s/case_30km.ini --set run.threads=2 --set run.checkpoint_h=0 --set run.output_dir=%s", bogda,
+    SH_OK("%s makecase %s --resolution 30 --days 4 --interval 3 > /dev/null", bogda, dir);
+    SH_OK("%s run %s/case_30km.ini --set run.threads=2 --set run.checkpoint_h=0 --set run.output_dir=%s", bogda,
             dir, out);
-    if (rc) fprintf(stderr, "%s", err);
-    assert_int_equal(rc, 0);
     snprintf(path, sizeof path, "%s/daily_city.csv", out);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
