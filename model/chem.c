@@ -8,9 +8,6 @@
 
 #include "aerosol.h"
 #include "simd.h"
-#if BOGDA_CLONES
-#include <emmintrin.h> /* SSE2 (baseline x86-64): sqrtpd in rp_lanes */
-#endif
 
 const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  "O3",
                                                   "NO3", "N2O5", "HNO3", "PSO4", "PNO3"};
@@ -737,24 +734,6 @@ void chem_kp_nh4no3_n(int n, const double *T, const double *rh, double *kp)
 #define F282 3.0199517204020161
 #define LN10_D 2.302585092994046
 
-/* The square roots of rp_lanes and het_final (ROS_W lanes): GCC keeps libm's errno check around sqrt (a compare, a branch
- * and a call for negative arguments) despite the kernels' no-math-errno attribute (only the
- * command-line -fno-math-errno, which chem.c now has, removes it), so a loop holding it
- * did not vectorise and ran lane by lane.  SSE2's sqrtpd (baseline x86-64: both clones have it;
- * VEX-encoded in the AVX2 one) is the same correctly rounded IEEE square root two lanes at a
- * time, NaN for a negative argument like sqrt: the same bits (round 5: rp_lanes about -25 %). */
-#if BOGDA_CLONES
-LANE_KERNEL_HELPER static inline void lane_sqrt(const double *restrict x, double *restrict r)
-{
-    for (int l = 0; l < RW; l += 2) _mm_storeu_pd(r + l, _mm_sqrt_pd(_mm_loadu_pd(x + l)));
-}
-#else
-static inline void lane_sqrt(const double *restrict x, double *restrict r)
-{
-    for (int l = 0; l < RW; l++) r[l] = sqrt(x[l]);
-}
-#endif
-
 /* the arguments of the transcendental functions: growth-factor base 1 + kappa rh/(1 - rh) with
  * rh capped as aerosol_growth_factor does, and the exponent of the N2O5 temperature factor */
 LANE_KERNEL static void het_args(int nl, const double *restrict T, const double *restrict rh,
@@ -801,19 +780,12 @@ LANE_KERNEL static void het_final(int nl, const double *restrict T, const double
                                   double *restrict khet, double *restrict kaer)
 {
     const double sq_n2o5 = sqrt(AEROSOL_M_H2O / M_N2O5), sq_so2 = sqrt(AEROSOL_M_H2O / AEROSOL_M_SO2);
-    /* the mean molecular speeds in a loop of their own (as rp_lanes does: sqrt in the selecting
-     * loop keeps it from vectorising) */
-    double cb[RW], cs[RW], ab[RW], as[RW];
-    for (int l = 0; l < RW; l++) { /* the idle lanes' roots are of 0 and unused */
-        ab[l] = l < nl ? 8.0 * R_GAS * T[l] / (PI * M_N2O5) : 0.0;
-        as[l] = l < nl ? 8.0 * R_GAS * T[l] / (PI * AEROSOL_M_SO2) : 0.0;
-    }
-    lane_sqrt(ab, cb);
-    lane_sqrt(as, cs);
+    /* sqrt inside the loop vectorises since chem.c is compiled with -fno-math-errno (Makefile;
+     * until then the two roots ran two lanes at a time through SSE2 in a loop of their own) */
 #pragma omp simd
     for (int l = 0; l < nl; l++) {
         const double t = T[l], pr = P[l], r = rh[l], w = lwc[l], m = pm[l], g = gf[l];
-        const double cbar = cb[l];
+        const double cbar = sqrt(8.0 * R_GAS * t / (PI * M_N2O5));
         const double area = 3.0 * (m * 1e-9 / AEROSOL_DENSITY) / AEROSOL_RDRY * g * g;
         const double s_aer = m > 0 ? area : 0.0;
         const double s_drop = w > 0 ? 3.0 * (w * 1e-6) / AEROSOL_DROPLET_RADIUS_M : 0.0;
@@ -834,7 +806,7 @@ LANE_KERNEL static void het_final(int nl, const double *restrict T, const double
                                       ((r - AEROSOL_RH_EFFLORESCENCE) / (AEROSOL_RH_GAMMA_TOP - AEROSOL_RH_EFFLORESCENCE) > 1.0
                                            ? 1.0
                                            : (r - AEROSOL_RH_EFFLORESCENCE) / (AEROSOL_RH_GAMMA_TOP - AEROSOL_RH_EFFLORESCENCE));
-        const double cso2 = cs[l];
+        const double cso2 = sqrt(8.0 * R_GAS * t / (PI * AEROSOL_M_SO2));
         const double ka = area / (AEROSOL_RDRY * g / (dh2o * sq_so2) + 4.0 / (gso2 * cso2));
         kaer[l] = (m > 0.0) & (r > AEROSOL_RH_EFFLORESCENCE) & (gso2 > 0.0) & (area > 0.0) ? ka : 0.0;
     }
@@ -1142,11 +1114,9 @@ LANE_KERNEL static void rp_lanes(const double *restrict k, const double *restric
         A[l] = q2;
         disc[l] = q1 * q1 - 4.0 * q2 * q0;
     }
-    double sq[W];
-    lane_sqrt(disc, sq);
 #pragma omp simd
     for (int l = 0; l < W; l++) {
-        const double den = -B[l] + sq[l];
+        const double den = -B[l] + sqrt(disc[l]);
         /* selects between computed values only, so that the loop if-converts */
         const double v = 2.0 * C[l] / (den > 0 ? den : 1.0);
         rp[l] = ((C[l] > 0) & (den > 0)) ? v : 0.0;
@@ -1465,7 +1435,7 @@ LANE_KERNEL static void solve_fixed(const double *restrict g, const double *rest
  * live in registers (or the loop's spill slots) instead of the lane rows that ~15 kernel calls
  * each loaded and stored.  One lane loop (round 9): chem.c is compiled with -fno-math-errno
  * (Makefile), so the two RP square roots are vsqrtpd inside it (correctly rounded, NaN for a
- * negative argument, like lane_sqrt); until then the sqrt calls split it into three loops, and
+ * negative argument, like sqrt itself); until then the sqrt calls split it into three loops, and
  * y + K1, K1, the 28 off-diagonal LU entries and 7 reciprocal pivots passed between them
  * through a 4-KB block on the stack (one loop: 0.92 x the solver's time, docs/chemistry.md). */
 
