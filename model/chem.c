@@ -780,8 +780,11 @@ LANE_KERNEL static void het_final(int nl, const double *restrict T, const double
                                   double *restrict khet, double *restrict kaer)
 {
     const double sq_n2o5 = sqrt(AEROSOL_M_H2O / M_N2O5), sq_so2 = sqrt(AEROSOL_M_H2O / AEROSOL_M_SO2);
-    /* sqrt inside the loop vectorises since chem.c is compiled with -fno-math-errno (Makefile;
-     * until then the two roots ran two lanes at a time through SSE2 in a loop of their own) */
+    /* The mean molecular speeds' square roots in the loop: chem.c is compiled with
+     * -fno-math-errno (Makefile), so sqrt is the bare instruction and needs no loop of its own
+     * (until round 10 the roots ran two lanes at a time through SSE2 beforehand).  This loop
+     * itself stays scalar: GCC cannot vectorise the boolean masks of mixed widths it makes of the
+     * compound conditions below (docs/chemistry.md, "Round 10"). */
 #pragma omp simd
     for (int l = 0; l < nl; l++) {
         const double t = T[l], pr = P[l], r = rh[l], w = lwc[l], m = pm[l], g = gf[l];
@@ -1435,7 +1438,7 @@ LANE_KERNEL static void solve_fixed(const double *restrict g, const double *rest
  * live in registers (or the loop's spill slots) instead of the lane rows that ~15 kernel calls
  * each loaded and stored.  One lane loop (round 9): chem.c is compiled with -fno-math-errno
  * (Makefile), so the two RP square roots are vsqrtpd inside it (correctly rounded, NaN for a
- * negative argument, like sqrt itself); until then the sqrt calls split it into three loops, and
+ * negative argument); until then the sqrt calls split it into three loops, and
  * y + K1, K1, the 28 off-diagonal LU entries and 7 reciprocal pivots passed between them
  * through a 4-KB block on the stack (one loop: 0.92 x the solver's time, docs/chemistry.md). */
 
