@@ -39,8 +39,6 @@ const char *const chem_species_names[CH_NSPEC] = {"ROC", "SO2", "NO",   "NO2",  
  * the optimize attribute (with it GCC 12 does not vectorise the inlined bit casts); it has no
  * selects, so it needs no trapping-math licence. */
 #define RATE_KERNEL __attribute__((target_clones("avx512f", "avx2", "default")))
-/* helpers inlined into the lane kernels: their optimisation options, or GCC does not inline */
-#define LANE_KERNEL_HELPER __attribute__((optimize("no-trapping-math", "no-math-errno")))
 #elif defined(__GNUC__) && !defined(__clang__)
 /* the portable path alone: what the "default" clone above is */
 #define LANE_KERNEL __attribute__((optimize("no-trapping-math", "no-math-errno")))

@@ -65,12 +65,11 @@ int process_drydep_same_inputs(const Model *a, const Model *b)
     const size_t plane = (size_t)ga->nx * ga->ny;
     /* the latitude picks the season of the land-use tables */
     if (ga->lat != gb->lat && memcmp(ga->lat, gb->lat, plane * sizeof *ga->lat)) return 0;
+    const size_t nb = (size_t)a->ntrans * sizeof(double);
+    if (memcmp(a->dd_diam, b->dd_diam, nb) || memcmp(a->dd_henry, b->dd_henry, nb) || memcmp(a->dd_f0, b->dd_f0, nb))
+        return 0;
     for (int s = 0; s < a->ntrans; s++)
-        if (memcmp(&a->dd_diam[s], &b->dd_diam[s], sizeof(double)) ||
-            memcmp(&a->dd_henry[s], &b->dd_henry[s], sizeof(double)) ||
-            memcmp(&a->dd_f0[s], &b->dd_f0[s], sizeof(double)) ||
-            memcmp(&a->state.spec[s].molar_mass, &b->state.spec[s].molar_mass, sizeof(double)))
-            return 0;
+        if (memcmp(&a->state.spec[s].molar_mass, &b->state.spec[s].molar_mass, sizeof(double))) return 0;
     if (!a->dec != !b->dec) return 0;
     return !a->dec || (a->dec->bj0 == b->dec->bj0 && a->dec->bj1 == b->dec->bj1 &&
                        a->dec->bi0 == b->dec->bi0 && a->dec->bi1 == b->dec->bi1);
