@@ -8,8 +8,8 @@
 # (2-D blocks, docs/parallel.md) and rank 0 makes the products; results are identical.
 # Sooner: [chemistry] rtol = 1e-3 and atol = 1e-4 in CONFIG (CMAQ's Rosenbrock tolerances) take
 # 0.85 of the time of a 10-day cycle and changed no city AQI, level or warning on the embedded
-# case (docs/forecast.md); they are part of the configuration hash, so the first cycle after the
-# switch starts cold.
+# case (docs/forecast.md). They are part of the configuration hash, which a hot start checks:
+# move yesterday's cycle directory aside once after the switch, and that cycle starts cold.
 #SBATCH --job-name=bogda-forecast
 #SBATCH --nodes=1
 #SBATCH --ntasks=1
