@@ -246,14 +246,21 @@ int process_wetdep(Model *m, double t, double dt, BgErr *e)
                     const size_t col = (size_t)j * nx + i0 + ii;
                     const double *fac = rates + (size_t)ii * col_rates + ks;
                     double *rsc = rs + (size_t)((i0 + ii) / PAR_CHUNK) * nt + s;
+                    /* the two sums in registers for the column, in the same order as through
+                     * memory (the same bits): through *rsc and dgs[col] each layer's add waited
+                     * for the last one's store, since they might alias q as far as the compiler
+                     * knows */
+                    double acc = *rsc, dacc = dgs ? dgs[col] : 0.0;
                     for (int k = 0; k < nz; k++) {
                         if (fac[k] < 0) continue;
                         double *q = &qsp[k * plane + col];
-                        double q1 = *q * fac[k];
-                        *rsc += (*q - q1) * f->airm[k * plane + col];
-                        if (dgs) dgs[col] += (*q - q1) * f->airm[k * plane + col];
+                        const double q0 = *q, q1 = q0 * fac[k], am = f->airm[k * plane + col];
+                        acc += (q0 - q1) * am;
+                        dacc += (q0 - q1) * am;
                         *q = q1;
                     }
+                    *rsc = acc;
+                    if (dgs) dgs[col] = dacc;
                 }
             }
         }
