@@ -80,6 +80,7 @@ typedef struct Group {
     Model **m;
     int k, ns, nvar;                     /* members, species per member, k * ns */
     int *alive;                          /* 0 once a member failed; its error in err[] */
+    int *dd_copy;                        /* member i takes the leader's dry-deposition velocities */
     BgErr *err;
     double **q;                          /* [nvar] the members' species fields */
     const double **sflux, **vdep;        /* [nvar] rebuilt per call */
@@ -152,7 +153,7 @@ static int group_diffusion(Group *gr, double t, double dt, BgErr *e)
          * velocities (the same bits) instead of computing them again (~37 ms per member and
          * sync step on one core for the bench grid: bench/README.md) */
         if (dep && t == m->state.time) {
-            if (i > 0 && t == m0->state.time && process_drydep_same_inputs(m0, m))
+            if (gr->dd_copy[i] && t == m0->state.time)
                 memcpy(m->vdep, m0->vdep, (size_t)m->ntrans * plane * sizeof *m->vdep);
             else
                 process_drydep_velocities(m, f, tm);
@@ -769,6 +770,7 @@ static void group_free(Group *gr)
     free(gr->q); free(gr->sflux); free(gr->vdep); free(gr->depf);
     free(gr->bc_west); free(gr->bc_east); free(gr->bc_south); free(gr->bc_north); free(gr->bc_top);
     free(gr->tin); free(gr->tout); free(gr->removed);
+    free(gr->dd_copy);
     advect_work_free(gr->adv);
     vdiff_work_free(gr->vdiff);
 }
@@ -813,6 +815,7 @@ static int group_alloc(Group *gr, BgErr *e)
     gr->tin = calloc((size_t)nv + 1, sizeof(double));
     gr->tout = calloc((size_t)nv + 1, sizeof(double));
     gr->removed = calloc((size_t)nv + 1, sizeof(double));
+    gr->dd_copy = calloc((size_t)gr->k, sizeof *gr->dd_copy);
     gr->adv = advect_work_create(m0->rc.scheme, g->nx, g->ny, g->nz, nv, m0->rc.cfl_max);
     gr->vdiff = vdiff_work_create(g, nv);
     char why[512];
@@ -823,7 +826,7 @@ static int group_alloc(Group *gr, BgErr *e)
         return bg_fail(e, BG_ECONFIG, m0->cfg.path, m0->rc.mpi_px ? "[run] decomposition" : "MPI ranks", "%s", why);
     if (!gr->q || !gr->sflux || !gr->vdep || !gr->depf || !gr->bc_west || !gr->bc_east ||
         !gr->bc_south || !gr->bc_north || !gr->bc_top || !gr->tin || !gr->tout || !gr->removed ||
-        !gr->adv || !gr->vdiff)
+        !gr->dd_copy || !gr->adv || !gr->vdiff)
         return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
     if (gr->vdiff) vdiff_work_set_decomp(gr->vdiff, &gr->dec);
     if (gr->adv) advect_work_set_decomp(gr->adv, &gr->dec);
@@ -838,6 +841,8 @@ static int group_alloc(Group *gr, BgErr *e)
         if (m->chem) chemproc_set_decomp(m->chem, &gr->dec);
         for (int s = 0; s < nsp; s++) gr->gfields[gr->ngather++] = state_species(&m->state, s);
     }
+    /* the velocities' non-met inputs are fixed from here on: compared once */
+    for (int i = 1; i < gr->k; i++) gr->dd_copy[i] = process_drydep_same_inputs(m0, gr->m[i]);
     /* a rank interpolates the column fields only where its column processes read them: its
      * block's rows and its members' point sources' columns (plume rise); docs/parallel.md */
     model_met_rows(m0, gr->dec.nranks > 1 ? gr->dec.bj0 : -1, gr->dec.bj1);
