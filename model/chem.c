@@ -223,6 +223,11 @@ const ChemReaction chem_reactions[] = {
 };
 const int chem_nreactions = sizeof chem_reactions / sizeof *chem_reactions;
 #define NR ((int)(sizeof chem_reactions / sizeof *chem_reactions))
+/* the two reactions whose rate constants depend on the cell's concentrations (the aerosol and
+ * O3 of the heterogeneous and aqueous rates); every other one depends on the met alone
+ * (chem_cells_het_lm) */
+#define K_H1 13
+#define K_A1 16
 /* sizes of the flat lists the specialised lane kernels were written from */
 #define CHEM_FIXED_NRT 37
 #define CHEM_FIXED_NJT 67
@@ -528,8 +533,8 @@ enum { RW = ROS_W };
     k[11 * RW_ + l] = troe_v(3.6e-30 * chem_vexp(-4.1 * ln_t), 1.9e-12 * chem_vexp(0.2 * ln_t), LN_FC_035, m) * ppb; \
     k[12 * RW_ + l] = troe_v(1.3e-3 * chem_vexp(-3.5 * ln_t - 11000.0 / t),                       \
                              9.7e14 * chem_vexp(0.1 * ln_t - 11080.0 / t), LN_FC_035, m);          \
-    k[13 * RW_ + l] = khet[l];                                                                     \
-    k[16 * RW_ + l] = kaq[l];
+    k[K_H1 * RW_ + l] = khet[l];                                                                   \
+    k[K_A1 * RW_ + l] = kaq[l];
 
 /* The rate functions of chem_reactions[] (k_r1 ... k_a1) for ROS_W cells at once, the same
  * expressions with chem_vexp / chem_vlog for exp / log so that the loop vectorises (9 exp and 3
@@ -892,6 +897,24 @@ RATE_KERNEL static void cells_gather(int nl, const double *T, const double *P, i
     }
 }
 
+/* M and the heterogeneous and aqueous rates (kh, ka) of the nl <= RW cells c0.. of in */
+static void cells_het(const ChemMech *m, const SpeciesTable *t, int nl, const ChemCells *in, int c0, double *M,
+                      double *kh, double *ka)
+{
+    const double *T = in->T + c0, *P = in->p + c0;
+    double pm[RW], so4[RW], no3[RW], o3[RW];
+    const double *pmc[CHEM_MAX_PM];
+    double pmm[CHEM_MAX_PM];
+    for (int q = 0; q < m->npm; q++)
+        pmc[q] = in->c + (size_t)m->pm_idx[q] * in->ldc + c0, pmm[q] = t->s[m->pm_idx[q]].molar_mass_kg_mol;
+    cells_gather(nl, T, P, m->npm, pmc, pmm, m->i_pso4 >= 0 ? in->c + (size_t)m->i_pso4 * in->ldc + c0 : zeros,
+                 m->i_pso4 >= 0 ? t->s[m->i_pso4].molar_mass_kg_mol : 0.0,
+                 m->i_pno3 >= 0 ? in->c + (size_t)m->i_pno3 * in->ldc + c0 : zeros,
+                 m->i_pno3 >= 0 ? t->s[m->i_pno3].molar_mass_kg_mol : 0.0,
+                 m->i_o3 >= 0 ? in->c + (size_t)m->i_o3 * in->ldc + c0 : zeros, M, pm, so4, no3, o3);
+    het_cells(nl, T, P, in->rh + c0, in->lwc + c0, pm, so4, no3, o3, kh, ka);
+}
+
 /* ldk = 0: k[i * NR + r]; else k[r * ldk + i] */
 static void cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k,
                         size_t ldk)
@@ -899,17 +922,8 @@ static void cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const C
     for (int c0 = 0; c0 < n; c0 += RW) {
         const int nl = n - c0 < RW ? n - c0 : RW;
         const double *T = in->T + c0, *P = in->p + c0;
-        double M[RW], pm[RW], so4[RW], no3[RW], o3[RW], kh[RW], ka[RW], kl[NR * RW];
-        const double *pmc[CHEM_MAX_PM];
-        double pmm[CHEM_MAX_PM];
-        for (int q = 0; q < m->npm; q++)
-            pmc[q] = in->c + (size_t)m->pm_idx[q] * in->ldc + c0, pmm[q] = t->s[m->pm_idx[q]].molar_mass_kg_mol;
-        cells_gather(nl, T, P, m->npm, pmc, pmm, m->i_pso4 >= 0 ? in->c + (size_t)m->i_pso4 * in->ldc + c0 : zeros,
-                     m->i_pso4 >= 0 ? t->s[m->i_pso4].molar_mass_kg_mol : 0.0,
-                     m->i_pno3 >= 0 ? in->c + (size_t)m->i_pno3 * in->ldc + c0 : zeros,
-                     m->i_pno3 >= 0 ? t->s[m->i_pno3].molar_mass_kg_mol : 0.0,
-                     m->i_o3 >= 0 ? in->c + (size_t)m->i_o3 * in->ldc + c0 : zeros, M, pm, so4, no3, o3);
-        het_cells(nl, T, P, in->rh + c0, in->lwc + c0, pm, so4, no3, o3, kh, ka);
+        double M[RW], kh[RW], ka[RW], kl[NR * RW];
+        cells_het(m, t, nl, in, c0, M, kh, ka);
         const int lit = lanes_lit(nl, in->jno2 + c0, in->oh + c0);
         if (ldk) { /* straight into the caller's rows: no transpose */
             rates_lanes(T, M, P, in->jno2 + c0, in->jno3_no2 + c0, in->jno3_no + c0, in->oh + c0, kh, ka, nl,
@@ -931,6 +945,20 @@ void chem_cells_rates_lm(const ChemMech *m, const SpeciesTable *t, int n, const 
                          size_t ldk)
 {
     cells_rates(m, t, n, in, k, ldk);
+}
+
+int chem_reaction_needs_conc(int r) { return r == K_H1 || r == K_A1; }
+
+void chem_cells_het_lm(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k, size_t ldk)
+{
+    for (int c0 = 0; c0 < n; c0 += RW) {
+        const int nl = n - c0 < RW ? n - c0 : RW;
+        double M[RW], kh[RW], ka[RW];
+        cells_het(m, t, nl, in, c0, M, kh, ka);
+        /* rates_lanes stores them as they are */
+        memcpy(k + K_H1 * ldk + c0, kh, (size_t)nl * sizeof *k);
+        memcpy(k + K_A1 * ldk + c0, ka, (size_t)nl * sizeof *k);
+    }
 }
 
 /* ---- rate law, RP steady state, Jacobian ----------------------------------------------------

@@ -151,6 +151,15 @@ void chem_cells_rates(const ChemMech *m, const SpeciesTable *t, int n, const Che
  * as computed, without the transpose into per-cell vectors (for chem_integrate_cells_lm). */
 void chem_cells_rates_lm(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k,
                          size_t ldk);
+/* Only the rows of the reactions whose rate constants depend on the cells' concentrations
+ * (chem_reaction_needs_conc: the heterogeneous N2O5 and aqueous SO2 rates, which read the
+ * aerosol and O3) in that layout, the same bits as chem_cells_rates_lm writes there; the other
+ * rows, functions of T, p, the light and OH alone, are left as they are.  For a batch group's
+ * members, whose meteorology is the same (chemproc.h, ChemShare); in->jno2 ... oh are not read. */
+void chem_cells_het_lm(const ChemMech *m, const SpeciesTable *t, int n, const ChemCells *in, double *k,
+                       size_t ldk);
+/* 1 if reaction r's rate constant depends on the concentrations (chem_cells_het_lm writes it). */
+int chem_reaction_needs_conc(int r);
 /* OH (molecule cm-3) from the photolysis frequencies (Ehhalt & Rohrer 2000, docs/chemistry.md). */
 double chem_oh(const PhotRates *j);
 

@@ -36,9 +36,78 @@ struct ChemProc {
     double *row_change;       /* [ny][chunk][nspec_state]: per chunk of PAR_CHUNK columns */
     long *row_failed, *row_retried, *row_first;
     const ParDecomp *dec;     /* a distributed run: this rank's rows (NULL: all) */
+    ChemShare *share;         /* a batch group's met-only quantities (NULL: none) */
+};
+
+/* What a step's chemistry computes from the met alone, for this rank's block, row by row:
+ * the rate constants in the solver's queue layout (per row nq queues of NR x ldk; the two
+ * concentration-dependent rows are rewritten by every member before it solves), the relative
+ * humidity and the NH4NO3 Kp per cell (per row nz x nw). */
+struct ChemShare {
+    int ja, jb, ia, ib, nz, nlev, nq, do_chem;
+    size_t ldk;
+    double *k, *rh, *kp;
+    int valid;                /* filled by the step of time t, dt */
+    double t, dt;
 };
 
 void chemproc_set_decomp(ChemProc *p, const ParDecomp *d) { p->dec = d; }
+
+/* the queue of chemproc_step: whole levels of a row, at least QUEUE_CELLS cells */
+#define QUEUE_CELLS 800
+static int queue_levels(int nw, int nz) { return nw > 0 ? (QUEUE_CELLS + nw - 1) / nw : nz; }
+
+ChemShare *chemproc_share_create(const ChemProc *p)
+{
+    ChemShare *sh = calloc(1, sizeof *sh);
+    if (!sh) return NULL;
+    sh->ja = p->dec ? p->dec->bj0 : 0;
+    sh->jb = p->dec ? p->dec->bj1 : p->ny;
+    sh->ia = p->dec ? p->dec->bi0 : 0;
+    sh->ib = p->dec ? p->dec->bi1 : p->nx;
+    sh->nz = p->nz;
+    const int nw = sh->ib - sh->ia, nr = sh->jb - sh->ja;
+    sh->nlev = queue_levels(nw, p->nz);
+    sh->nq = (p->nz + sh->nlev - 1) / sh->nlev;
+    sh->ldk = (size_t)(sh->nlev < p->nz ? sh->nlev : p->nz) * nw;
+    sh->do_chem = p->do_chem;
+    const size_t ncell = (size_t)nr * p->nz * nw;
+    if (p->do_chem) sh->k = malloc(((size_t)nr * sh->nq * chem_nreactions * sh->ldk + 1) * sizeof *sh->k);
+    sh->rh = malloc((ncell + 1) * sizeof *sh->rh);
+    sh->kp = malloc((ncell + 1) * sizeof *sh->kp);
+    if ((p->do_chem && !sh->k) || !sh->rh || !sh->kp) {
+        chemproc_share_free(sh);
+        return NULL;
+    }
+    return sh;
+}
+
+void chemproc_share_free(ChemShare *sh)
+{
+    if (!sh) return;
+    free(sh->k);
+    free(sh->rh);
+    free(sh->kp);
+    free(sh);
+}
+
+void chemproc_share_begin(ChemShare *sh)
+{
+    if (sh) sh->valid = 0;
+}
+
+int chemproc_share_compatible(const ChemProc *a, const ChemProc *b)
+{
+    if (a->nx != b->nx || a->ny != b->ny || a->nz != b->nz || a->do_chem != b->do_chem ||
+        a->do_aerosol != b->do_aerosol || a->dec != b->dec)
+        return 0;
+    /* the met-only rates see the parameterised OH's scale; nothing else of the mechanism */
+    return !a->do_chem || a->mech->oh_scale == b->mech->oh_scale;
+}
+
+void chemproc_set_share(ChemProc *p, ChemShare *sh) { p->share = sh; }
+
+const ChemShare *chemproc_share_of(const ChemProc *p) { return p->share; }
 
 void chemproc_stats(const ChemProc *p, ChemStats *st)
 {
@@ -189,9 +258,6 @@ static void level_load(const ChemProc *p, const State *s, size_t off, int nw, co
     }
 }
 
-/* Cells per solver queue (chemproc_step): whole levels of a row up to at least this many. */
-#define QUEUE_CELLS 800
-
 /* Asks for the cache lines of level_load's rows ahead of use. */
 static void level_prefetch(const ChemProc *p, const State *s, size_t off, int nw, const int *list, int nl)
 {
@@ -215,6 +281,12 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
     const int ja = p->dec ? p->dec->bj0 : 0, jb = p->dec ? p->dec->bj1 : ny;
     const int ia = p->dec ? p->dec->bi0 : 0, ib = p->dec ? p->dec->bi1 : nx, nw = ib - ia;
     const int dist = p->dec && p->dec->nranks > 1, nch = par_nchunks(nx);
+    /* a batch group (ChemShare): the first member of the step computes the met-only quantities
+     * into the share (put), the others take them from it (take) */
+    ChemShare *sh = p->share;
+    if (sh && (sh->ja != ja || sh->jb != jb || sh->ia != ia || sh->ib != ib || sh->nz != nz || sh->do_chem != p->do_chem))
+        sh = NULL;
+    const int take = sh && sh->valid && sh->t == t && sh->dt == dt, put = sh && !take;
     if (dist) {
         /* the other ranks' parts stay 0 here and arrive through the sums below */
         memset(p->row_change, 0, (size_t)ny * nch * ns * sizeof *p->row_change);
@@ -234,7 +306,10 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         long nfail = 0, nretry = 0;
         size_t first = ncell;
         double *jno2 = col, *jno3a = col + nx, *jno3b = col + 2 * nx, *oh = col + 3 * nx;
-        if (p->do_chem)
+        /* the share's part of row j */
+        const size_t srow = sh ? (size_t)(j - ja) * nz * nw : 0;
+        double *sk = sh && sh->k ? sh->k + (size_t)(j - ja) * sh->nq * chem_nreactions * sh->ldk : NULL;
+        if (p->do_chem && !take)
             for (int i = 0; i < nw; i++) {
                 /* the photolysis frequencies and OH: functions of the light alone, once per column */
                 const size_t cc = (size_t)j * nx + ia + i;
@@ -248,16 +323,19 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         /* the solver's queue: a few levels at a time (>= QUEUE_CELLS cells), so that the State
          * rows read before the solver are still in cache when the results are written back (the
          * queue's tail, lanes idle while its last cells finish, costs ~1 % per queue) */
-        const int nlev = nw > 0 ? (QUEUE_CELLS + nw - 1) / nw : nz;
+        const int nlev = queue_levels(nw, nz);
         /* the queue's rate constants lane-major, k[r * ldk + cell], as the rate kernel makes
          * them (round 6: no transpose out and back in) */
         const size_t ldk = (size_t)(nlev < nz ? nlev : nz) * nw; /* <= nx * nz: the buffer's size */
         for (int k0 = 0; k0 < nz; k0 += nlev) {
             const int k1 = k0 + nlev < nz ? k0 + nlev : nz;
+            /* the queue's rate constants: the thread's own rows, or the share's */
+            double *kq = sk ? sk + (size_t)(k0 / nlev) * chem_nreactions * ldk : kb;
             int n = 0;
             for (int k = k0; k < k1; k++, n += nw) {
                 const size_t off = k * plane + (size_t)j * nx + ia;
-                chem_rh_n(nw, f->qv + off, f->t + off, f->p + off, rhb + n);
+                double *rhl = sh ? sh->rh + srow + (size_t)k * nw : rhb + n;
+                if (!take) chem_rh_n(nw, f->qv + off, f->t + off, f->p + off, rhl);
                 if (!p->do_chem) continue;
                 level_load(p, s, off, nw, p->load, p->nload, lv);
                 /* the next level's rows are 1.6 KB each, one per species and 4.6 MB apart: too short for
@@ -267,8 +345,11 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                 for (int i = 0; i < nw; i++) lwc[i] = f->qc[off + i] * f->rho[off + i] * 1e3; /* g m-3 */
                 /* the level's environment, heterogeneous rates and rate constants in vector lanes
                  * (each cell's the bits it gets alone) */
-                const ChemCells cells = {f->t + off, f->p + off, rhb + n, lwc, jno2, jno3a, jno3b, oh, lv, (size_t)nx};
-                chem_cells_rates_lm(p->mech, p->tab, nw, &cells, kb + n, ldk);
+                const ChemCells cells = {f->t + off, f->p + off, rhl, lwc, jno2, jno3a, jno3b, oh, lv, (size_t)nx};
+                if (take) /* only the rates of this member's aerosol and O3 */
+                    chem_cells_het_lm(p->mech, p->tab, nw, &cells, kq + n, ldk);
+                else
+                    chem_cells_rates_lm(p->mech, p->tab, nw, &cells, kq + n, ldk);
                 /* the queue's concentrations species-major like its rate constants, yb[q * ldk + cell]
                  * (round 7: row copies, where a transpose into per-cell vectors and back had been a
                  * third of this function's time) */
@@ -276,7 +357,7 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                     memcpy(yb + (size_t)q * ldk + n, lv + (size_t)idx[q] * nx, (size_t)nw * sizeof *yb);
                 if (hq) memcpy(hq + n, s->chem_h + off, (size_t)nw * sizeof *hq);
             }
-            if (p->do_chem) chem_integrate_cells_qm(p->mech, n, yb, kb, ldk, dt, hq, p->work[th], stb, &p->stats[th]);
+            if (p->do_chem) chem_integrate_cells_qm(p->mech, n, yb, kq, ldk, dt, hq, p->work[th], stb, &p->stats[th]);
             n = 0;
             for (int k = k0; k < k1; k++) {
                 const size_t off = k * plane + (size_t)j * nx + ia;
@@ -294,7 +375,8 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                     level_load(p, s, off, nw, aer_in, 2, nv);
                     if (!p->do_chem) level_load(p, s, off, nw, p->mod, p->nmod, nv);
                     /* the level's Kp in vector lanes (round 7: three libm calls per cell before) */
-                    chem_kp_nh4no3_n(nw, f->t + off, rhb + n, kpl);
+                    if (sh) kpl = sh->kp + srow + (size_t)k * nw;
+                    if (!take) chem_kp_nh4no3_n(nw, f->t + off, sh ? sh->rh + srow + (size_t)k * nw : rhb + n, kpl);
                 }
                 for (int i = 0; i < nw; i++, n++) {
                     const size_t cell = off + i;
@@ -335,6 +417,11 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
         p->row_failed[j] = nfail;
         p->row_retried[j] = nretry;
         p->row_first[j] = first < ncell ? (long)first : -1;
+    }
+    if (put) {
+        sh->valid = 1;
+        sh->t = t;
+        sh->dt = dt;
     }
     long nf = 0, nr = 0, ff = -1;
     if (dist) {

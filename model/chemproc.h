@@ -22,6 +22,24 @@ void chemproc_free(ChemProc *p);
  * change, failed and retried cells) are combined over the ranks in row order.  NULL: all. */
 void chemproc_set_decomp(ChemProc *p, const ParDecomp *d);
 
+/* A batch group's members see the same meteorology at the same times, so what the chemistry
+ * and the aerosol compute from it alone -- the relative humidity, the photolysis frequencies
+ * and OH, the rate constants of every reaction but the heterogeneous N2O5 and aqueous SO2 ones
+ * (chem_cells_het_lm), the NH4NO3 Kp -- is the same bits for every member.  A ChemShare holds
+ * them for one step: after chemproc_share_begin, the first chemproc_step of a ChemProc set to
+ * the share computes them into it, and the following calls with the same t and dt take them
+ * from it and compute only the concentration-dependent rates.  Each member's results are
+ * therefore those of its run alone, bit for bit.  The share is sized for p's block (set the
+ * decomposition first); NULL when out of memory. */
+typedef struct ChemShare ChemShare;
+ChemShare *chemproc_share_create(const ChemProc *p);
+void chemproc_share_free(ChemShare *sh);
+void chemproc_share_begin(ChemShare *sh);
+/* 1 if b may take what a computed: the same grid, block, processes and OH scale */
+int chemproc_share_compatible(const ChemProc *a, const ChemProc *b);
+void chemproc_set_share(ChemProc *p, ChemShare *sh); /* NULL: none */
+const ChemShare *chemproc_share_of(const ChemProc *p);
+
 /* Advances every cell over dt with the met f (the step's midpoint).  Each cell starts from the
  * step size it carries in s->chem_h (when not NULL) and leaves the one for its next step there
  * (chem_integrate_cells_qm's h; only this rank's block in a distributed run).  change[s] (state order)

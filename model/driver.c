@@ -81,6 +81,7 @@ typedef struct Group {
     int k, ns, nvar;                     /* members, species per member, k * ns */
     int *alive;                          /* 0 once a member failed; its error in err[] */
     int *dd_copy;                        /* member i takes the leader's dry-deposition velocities */
+    ChemShare *chem_share;               /* the members' met-only chemistry quantities (NULL: none) */
     BgErr *err;
     double **q;                          /* [nvar] the members' species fields */
     const double **sflux, **vdep;        /* [nvar] rebuilt per call */
@@ -255,6 +256,8 @@ static int transport_reverse(Group *gr, double ta, double h, int defer, BgErr *e
 
 static void column_processes(Group *gr, double t, double dt)
 {
+    /* the first member still running computes the step's met-only chemistry into the share */
+    chemproc_share_begin(gr->chem_share);
     group_members(gr, offsetof(Model, chemistry), t, dt);
     group_members(gr, offsetof(Model, wetdep), t, dt);
 }
@@ -759,8 +762,13 @@ static void group_free(Group *gr)
         m->vdiff = NULL;
         m->met_from = NULL;
         m->dec = NULL;
-        if (m->chem) chemproc_set_decomp(m->chem, NULL);
+        if (m->chem) {
+            chemproc_set_decomp(m->chem, NULL);
+            chemproc_set_share(m->chem, NULL);
+        }
     }
+    chemproc_share_free(gr->chem_share);
+    gr->chem_share = NULL;
     if (gr->vdiff) vdiff_work_set_decomp(gr->vdiff, NULL);
     if (gr->adv) advect_work_set_decomp(gr->adv, NULL);
     par_decomp_free(&gr->dec);
@@ -843,6 +851,17 @@ static int group_alloc(Group *gr, BgErr *e)
     }
     /* the velocities' non-met inputs are fixed from here on: compared once */
     for (int i = 1; i < gr->k; i++) gr->dd_copy[i] = process_drydep_same_inputs(m0, gr->m[i]);
+    /* the members whose chemistry may take the met-only quantities of another's (ChemShare) */
+    int nshare = 0;
+    for (int i = 1; i < gr->k; i++) nshare += m0->chem && gr->m[i]->chem && chemproc_share_compatible(m0->chem, gr->m[i]->chem);
+    if (nshare > 0) {
+        gr->chem_share = chemproc_share_create(m0->chem);
+        if (!gr->chem_share) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
+        chemproc_set_share(m0->chem, gr->chem_share);
+        for (int i = 1; i < gr->k; i++)
+            if (gr->m[i]->chem && chemproc_share_compatible(m0->chem, gr->m[i]->chem))
+                chemproc_set_share(gr->m[i]->chem, gr->chem_share);
+    }
     /* a rank interpolates the column fields only where its column processes read them: its
      * block's rows and its members' point sources' columns (plume rise); docs/parallel.md */
     model_met_rows(m0, gr->dec.nranks > 1 ? gr->dec.bj0 : -1, gr->dec.bj1);
@@ -935,6 +954,13 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
     int rc = group_check(ms, k, e);
     if (rc == BG_OK) rc = group_alloc(&gr, e);
     for (int i = 0; i < k && rc == BG_OK; i++) gr.alive[i] = member_begin(ms[i], &errs[i]) == BG_OK;
+    int nchem_share = 0;
+    for (int i = 0; i < k && rc == BG_OK; i++) nchem_share += ms[i]->chem && chemproc_share_of(ms[i]->chem) != NULL;
+    for (int i = 0; i < k && rc == BG_OK; i++)
+        if (gr.alive[i] && ms[i]->log && ms[i]->chem && chemproc_share_of(ms[i]->chem))
+            fprintf(ms[i]->log, "chemistry: the met-only part (relative humidity, photolysis and OH, the rate constants "
+                                "but the heterogeneous and aqueous ones, NH4NO3 Kp) computed once per step for %d "
+                                "members of the group (ChemShare)\n", nchem_share);
     /* the leader's clock and meteorology drive the group */
     if (rc == BG_OK && !gr.alive[0]) rc = bg_fail(e, errs[0].code, NULL, NULL, "%s", errs[0].msg);
     for (int i = 1; i < k && rc == BG_OK; i++)

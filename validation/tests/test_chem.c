@@ -504,6 +504,31 @@ static void test_het_vs_libm(void **st)
     for (int i = 0; i < NC - 3; i++)
         for (int r = 0; r < nr; r++)
             nsame_lm += memcmp(&klm[(size_t)r * ldk + i], &k2[(size_t)(i + 3) * nr + r], sizeof *k) == 0;
+    /* a batch member's call (ChemShare): chem_cells_het_lm writes exactly the rows of the
+     * concentration-dependent reactions (H1 and A1 by their labels), with chem_cells_rates_lm's
+     * bits, and leaves the others as they were (a sentinel here) */
+    long nhet_same = 0, nkept = 0, nconc = 0;
+    for (int r = 0; r < nr; r++) {
+        const int conc = !strcmp(chem_reactions[r].label, "H1") || !strcmp(chem_reactions[r].label, "A1");
+        assert_int_equal(chem_reaction_needs_conc(r), conc);
+        nconc += conc;
+    }
+    assert_int_equal(nconc, 2);
+    for (size_t v = 0; v < ldk * nr; v++) klm[v] = -7.0;
+    chem_cells_het_lm(&f->m, &f->t, NC - 3, &cells3, klm, ldk);
+    for (int i = 0; i < NC - 3; i++)
+        for (int r = 0; r < nr; r++) {
+            if (chem_reaction_needs_conc(r))
+                nhet_same += memcmp(&klm[(size_t)r * ldk + i], &k2[(size_t)(i + 3) * nr + r], sizeof *k) == 0;
+            else
+                nkept += klm[(size_t)r * ldk + i] == -7.0;
+        }
+    for (int r = 0; r < nr; r++)
+        for (size_t i = NC - 3; i < ldk; i++) nkept -= klm[(size_t)r * ldk + i] != -7.0;
+    print_message("chem_cells_het_lm: %ld of %d heterogeneous / aqueous rates bitwise equal, %ld of %d other "
+                  "values untouched\n", nhet_same, 2 * (NC - 3), nkept, (NC - 3) * (nr - 2));
+    assert_int_equal(nhet_same, 2L * (NC - 3));
+    assert_int_equal(nkept, (long)(NC - 3) * (nr - 2));
     free(klm);
     print_message("lanes vs libm, %d cells (240-300 K, 300-1050 hPa, RH 0-1, fog in 1/4): relative humidity worst %.2e "
                   "(lanes vs chem_rh: %ld of %d bitwise equal); N2O5 uptake worst %.2e (%ld non-zero), SO2 aqueous "

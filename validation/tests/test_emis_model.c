@@ -765,6 +765,90 @@ static void strang_runs(char *sg, char *sref, size_t n)
  * instead of two, as deterministic as Strang splitting (threads, MPI ranks, restarts), budgets
  * closed, and a consistent approximation: its distance to a Strang run at a 5 times shorter
  * sync step is of the same order as the Strang run's at the same step. */
+/* A batch with every process on: the members of a group take the met-only part of the
+ * chemistry (ChemShare: relative humidity, photolysis, the rate constants but the heterogeneous
+ * and aqueous ones, Kp) from the first member each step, and still equal their runs alone bit
+ * for bit -- the leader and a scenario, serial on 2 threads and over 2 MPI ranks as 2 x 1 blocks
+ * (each rank's share covers its block). */
+static void test_batch_chemistry(void **st)
+{
+    (void)st;
+    char full[600], cfg[700], cit[700], dir[700];
+    write_full_case(full, sizeof full);
+    snprintf(cit, sizeof cit, "%s/cities_bc.csv", tmpdir);
+    FILE *f = fopen(cit, "w");
+    assert_non_null(f);
+    fprintf(f, "city,lon,lat,population\nUrumqi,87.6,43.8,3029372\n");
+    fclose(f);
+    snprintf(cfg, sizeof cfg, "%s/batch_chem.ini", tmpdir);
+    SH_OK("cp %s %s", full, cfg);
+    f = fopen(cfg, "a");
+    assert_non_null(f);
+    fprintf(f, "[cities]\nfile = %s\n[scenario nox]\ncost_million_cny = 100\ncontrol = * NOx * 0.5\n"
+               "[scenario nh3]\ncost_million_cny = 100\ncontrol = * NH3 * 0.3\n", cit);
+    fclose(f);
+    snprintf(dir, sizeof dir, "%s/batch_chem", tmpdir);
+    SH_OK("%s batch %s --set run.output_dir=%s --set run.hours=2 --set run.threads=2 > /dev/null", bogda, cfg, dir);
+    char lg[800];
+    snprintf(lg, sizeof lg, "%s/nh3/run.log", dir);
+    assert_int_equal(sh("grep -q 'computed once per step for 3 members of the group' %s", lg), 0);
+    const char *ncf[] = {"conc_2024-01-10.nc", "diag_2024-01-10.nc", "restart_2024-01-10T0200.nc"};
+    const char *csv[] = {"budget.csv", "stations.csv"};
+    const char *members[] = {"baseline", "nh3"};
+    char alone[2][700];
+    for (int q = 0; q < 2; q++) {
+        snprintf(alone[q], sizeof alone[q], "%s/batch_chem_alone_%s", tmpdir, members[q]);
+        SH_OK("%s run %s %s%s --set run.output_dir=%s --set run.hours=2 --set run.threads=1 > /dev/null", bogda, cfg,
+              q ? "--scenario " : "", q ? members[q] : "", alone[q]);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        char d[700];
+        snprintf(d, sizeof d, "%s", dir);
+#ifdef BOGDA_MPI
+        if (pass == 1) {
+            snprintf(d, sizeof d, "%s/batch_chem_mpi", tmpdir);
+            SH_OK("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
+                  "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s batch %s "
+                  "--set run.output_dir=%s --set run.hours=2 --set run.threads=1 --set run.decomposition=2x1 > /dev/null",
+                  bogda, cfg, d);
+        }
+#else
+        if (pass == 1) break;
+#endif
+        for (int q = 0; q < 2; q++) {
+            long tot = 0, nd = -1;
+            int same = 0;
+            char a[1600], b[1600], rep[256];
+            for (int v = 0; v < 3; v++) {
+                snprintf(a, sizeof a, "%s/%s", alone[q], ncf[v]);
+                snprintf(b, sizeof b, "%s/%s/%s", d, members[q], ncf[v]);
+                assert_int_equal(nc_compare_files(a, b, NULL, &nd, rep, sizeof rep), 0);
+                tot += nd;
+            }
+            for (int v = 0; v < 2; v++) {
+                snprintf(a, sizeof a, "%s/%s", alone[q], csv[v]);
+                snprintf(b, sizeof b, "%s/%s/%s", d, members[q], csv[v]);
+                same += sh("cmp -s %s %s", a, b) == 0;
+            }
+            print_message("batch with chemistry%s: member %s vs its run alone: %ld differing values (conc, diag, "
+                          "restart), %d of 2 tables identical\n", pass ? " on 2 MPI ranks (2 x 1)" : "", members[q],
+                          tot, same);
+            assert_int_equal(tot, 0);
+            assert_int_equal(same, 2);
+        }
+    }
+    /* the scenario changed the chemistry's inputs: its ammonium and nitrate differ from the baseline's */
+    {
+        char a[1600], b[1600], rep[256];
+        long nd = -1;
+        snprintf(a, sizeof a, "%s/baseline/%s", dir, ncf[0]);
+        snprintf(b, sizeof b, "%s/nh3/%s", dir, ncf[0]);
+        const char *skip[] = {"time_bnds", NULL};
+        assert_int_equal(nc_compare_files(a, b, skip, &nd, rep, sizeof rep), 0);
+        assert_true(nd > 0);
+    }
+}
+
 static void test_alternating_splitting(void **st)
 {
     (void)st;
@@ -1419,6 +1503,7 @@ int main(void)
         cmocka_unit_test(test_emission_budget_and_scenarios),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_full_chemistry),
+        cmocka_unit_test(test_batch_chemistry),
         cmocka_unit_test(test_alternating_splitting),
         cmocka_unit_test(test_merged_advection),
         cmocka_unit_test(test_init_file),
