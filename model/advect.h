@@ -40,6 +40,7 @@ typedef struct AdvectScheme {
 
 extern const AdvectScheme advect_ppm;    /* Colella & Woodward (1984), monotone limiter */
 extern const AdvectScheme advect_upwind; /* donor cell, first order */
+extern const AdvectScheme advect_vanleer; /* van Leer (1977), monotone slopes (Lin et al. 1994) */
 
 const AdvectScheme *advect_scheme_find(const char *name);
 

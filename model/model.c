@@ -121,7 +121,7 @@ static int parse_processes(Model *m, BgErr *e)
         return cfg_fail(m, e, "processes", "emissions", "surface emissions enter through diffusion: needs diffusion = on", NULL);
     const char *sch = config_get(&m->cfg, "advection", "scheme");
     rc->scheme = advect_scheme_find(sch);
-    if (!rc->scheme) return cfg_fail(m, e, "advection", "scheme", "unknown scheme (ppm, upwind)", NULL);
+    if (!rc->scheme) return cfg_fail(m, e, "advection", "scheme", "unknown scheme (ppm, vanleer, upwind)", NULL);
     BG_TRY(config_double(&m->cfg, "advection", "cfl_max", &rc->cfl_max, e));
     if (!(rc->cfl_max > 0 && rc->cfl_max <= 1)) return cfg_fail(m, e, "advection", "cfl_max", "must be in (0, 1]", NULL);
     BG_TRY(config_double(&m->cfg, "diffusion", "kz_min", &rc->kz_min, e));
