@@ -90,10 +90,12 @@ fi
 # threads under [run] splitting = alternating (one transport call per sync step instead of two), and
 # with 2 threads at CMAQ's default Rosenbrock tolerances (rtol 1e-3, atol 1e-7 ppm = 1e-4 ppb:
 # GLBL_RTOL, GLBL_ATOL of CMAQ's RUNTIME_VARS.F) instead of the production 1e-5 / 1e-6 ppb, which
-# separates the chemistry's cost per solver attempt from its cost per cell (docs/forecast.md).
+# separates the chemistry's cost per solver attempt from its cost per cell (docs/forecast.md), and
+# with 2 threads at a 600-s sync step (docs/forecast.md) and with the van Leer advection
+# (docs/transport.md): the options a forecaster may trade accuracy for time with.
 SH=${BENCH_SPEEDUP_HOURS:-3}
 if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
-    for v in t1 t2 r2 a2 l2; do
+    for v in t1 t2 r2 a2 l2 s2 v2; do
         sd=$CASE/speedup_$v
         if [ "${BENCH_REUSE:-0}" = 1 ] && grep -q '^peak_rss_mb' "$sd/run.log" 2>/dev/null; then continue; fi
         rm -rf "$sd"
@@ -104,6 +106,8 @@ if [ "${BENCH_SKIP_FULL:-0}" != 1 ]; then
             t2) bin/bogda run "$@" --set run.threads=2 > /dev/null ;;
             a2) bin/bogda run "$@" --set run.threads=2 --set run.splitting=alternating > /dev/null ;;
             l2) bin/bogda run "$@" --set run.threads=2 --set chemistry.rtol=1e-3 --set chemistry.atol=1e-4 > /dev/null ;;
+            s2) bin/bogda run "$@" --set run.threads=2 --set run.sync_step_s=600 > /dev/null ;;
+            v2) bin/bogda run "$@" --set run.threads=2 --set advection.scheme=vanleer > /dev/null ;;
             r2) if command -v mpirun >/dev/null 2>&1; then
                     OMP_NUM_THREADS=1 $MPIRUN -np 2 bin/bogda run "$@" --set run.threads=1 > /dev/null
                 fi ;;
@@ -168,7 +172,9 @@ awk -v H="$FH" -v cells="$(fget cells)" -v sp="$(fget species)" -v steps="$(fget
     -v sa2="$(sget a2 wall_s)" -v aa2="$(sget a2 advection_s)" -v at2="$(sget t2 advection_s)" \
     -v da2="$(sget a2 diffusion_s)" -v dt2="$(sget t2 diffusion_s)" -v ma2="$(sget a2 met_s)" -v mt2="$(sget t2 met_s)" \
     -v sl2="$(sget l2 wall_s)" -v cl2="$(sget l2 chemistry_s)" -v nl2="$(sget l2 chemistry_attempts_per_cell)" \
-    -v nt2="$(sget t2 chemistry_attempts_per_cell)" -v scells="$(sget t2 cells)" -v ssteps="$(sget t2 sync_steps)" '
+    -v nt2="$(sget t2 chemistry_attempts_per_cell)" -v scells="$(sget t2 cells)" -v ssteps="$(sget t2 sync_steps)" \
+    -v ss2="$(sget s2 wall_s)" -v cs2="$(sget s2 chemistry_s)" -v as2="$(sget s2 advection_s)" -v ds2="$(sget s2 diffusion_s)" \
+    -v sv2="$(sget v2 wall_s)" -v av2="$(sget v2 advection_s)" '
 function row(name, t, floor) {
     if (floor > 0) printf "%-30s %9.1f s %6.1f %%  %9.0f s  %6.0f s  %6.1fx\n", name, t, 100 * t / w, t * P, floor, t * P / floor
     else printf "%-30s %9.1f s %6.1f %%  %9.0f s\n", name, t, 100 * t / w, t * P
@@ -202,6 +208,8 @@ BEGIN {
         printf "%-30s %9.2f   (first %g h, 2 threads: %.1f s against %.1f s; chemistry %.1f / %.1f s = %.3f / %.3f us per cell-step per core at %.2f / %.2f attempts per cell-step)\n", "CMAQ tolerances 1e-3 / 1e-4 ppb", s2 / sl2, SH, sl2, s2, cl2, sc2, us_l, us_t, nl2, nt2
         if (nt2 > nl2) printf "%-30s %9.3f us per attempt, %.3f us per cell-step without any (linear in the attempts; per core)\n", "chemistry cost split", (us_t - us_l) / (nt2 - nl2), us_l - nl2 * (us_t - us_l) / (nt2 - nl2)
     }
+    if (s2 > 0 && ss2 > 0) printf "%-30s %9.2f   (first %g h, 2 threads: %.1f s against %.1f s; chemistry %.1f / %.1f s, advection %.1f / %.1f s, diffusion %.1f / %.1f s; docs/forecast.md)\n", "[run] sync_step_s = 600", s2 / ss2, SH, ss2, s2, cs2, sc2, as2, at2, ds2, dt2
+    if (s2 > 0 && sv2 > 0) printf "%-30s %9.2f   (first %g h, 2 threads: %.1f s against %.1f s; advection %.1f / %.1f s; docs/transport.md)\n", "[advection] scheme = vanleer", s2 / sv2, SH, sv2, s2, av2, at2
     f = "bench/results_full.json"
     printf "{\n  \"case\": \"embedded northern-Tianshan case, 4 km, full model, forecast cycle\",\n  \"cells\": %d,\n  \"species\": %d,\n  \"threads\": 2,\n  \"simulated_h\": %g,\n", cells, sp, H > f
     printf "  \"wall_s\": %.3f,\n  \"forecast_wall_s\": %.3f,\n  \"projected_10day_s\": %.1f,\n", w, fw, (fw > 0 ? fw : w) * P > f
@@ -213,6 +221,8 @@ BEGIN {
     if (s1 > 0 && sr > 0) printf "  \"two_ranks_wall_s\": %.3f,\n  \"two_ranks_exchange_s\": %.3f,\n  \"speedup_1_to_2_mpi_ranks\": %.3f,\n", sr, sx, s1 / sr > f
     if (s2 > 0 && sa2 > 0) printf "  \"alternating_splitting\": {\"hours\": %g, \"wall_s\": %.3f, \"strang_wall_s\": %.3f, \"advection_s\": %.3f, \"strang_advection_s\": %.3f, \"speedup\": %.3f},\n", SH, sa2, s2, aa2, at2, s2 / sa2 > f
     if (s2 > 0 && sl2 > 0) printf "  \"cmaq_tolerances\": {\"hours\": %g, \"rtol\": 1e-3, \"atol_ppb\": 1e-4, \"wall_s\": %.3f, \"production_wall_s\": %.3f, \"chemistry_s\": %.3f, \"production_chemistry_s\": %.3f, \"attempts_per_cell_step\": %.2f, \"production_attempts_per_cell_step\": %.2f, \"speedup\": %.3f},\n", SH, sl2, s2, cl2, sc2, nl2, nt2, s2 / sl2 > f
+    if (s2 > 0 && ss2 > 0) printf "  \"sync_step_600\": {\"hours\": %g, \"wall_s\": %.3f, \"sync_300_wall_s\": %.3f, \"chemistry_s\": %.3f, \"advection_s\": %.3f, \"diffusion_s\": %.3f, \"speedup\": %.3f},\n", SH, ss2, s2, cs2, as2, ds2, s2 / ss2 > f
+    if (s2 > 0 && sv2 > 0) printf "  \"vanleer_advection\": {\"hours\": %g, \"wall_s\": %.3f, \"ppm_wall_s\": %.3f, \"advection_s\": %.3f, \"ppm_advection_s\": %.3f, \"speedup\": %.3f},\n", SH, sv2, s2, av2, at2, s2 / sv2 > f
     printf "  \"cell_species_steps_per_s\": %.4g,\n  \"peak_rss_mb\": %.1f\n}\n", cells * sp * steps / w, r > f
     print "wrote bench/results_full.json"
 }'
