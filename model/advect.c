@@ -107,8 +107,8 @@ static void faces_vanleer(int n, const double *qg, const double *c, double *qf, 
 
 /* ---------------------------------------------------------------- schemes on a tile of lines
  *
- * The same arithmetic as faces_upwind/faces_ppm, element for element, on ADVECT_TILE lines at
- * once stored [cell][lane] (lane contiguous), so every loop runs over a contiguous index and
+ * The same arithmetic as faces_upwind/faces_ppm/faces_vanleer, element for element, on
+ * ADVECT_TILE lines at once stored [cell][lane] (lane contiguous), so every loop runs over a contiguous index and
  * vectorises; the limiter's branches become selects.  Each lane sees exactly the operations of
  * the line kernel, so a tiled sweep equals the line-by-line sweep bit for bit (tested). */
 enum { T = ADVECT_TILE };
