@@ -375,8 +375,9 @@ void chemproc_step(ChemProc *p, const Grid *g, const MetFields *f, double t, dou
                     level_load(p, s, off, nw, aer_in, 2, nv);
                     if (!p->do_chem) level_load(p, s, off, nw, p->mod, p->nmod, nv);
                     /* the level's Kp in vector lanes (round 7: three libm calls per cell before) */
+                    const double *rhl = sh ? sh->rh + srow + (size_t)k * nw : rhb + n;
                     if (sh) kpl = sh->kp + srow + (size_t)k * nw;
-                    if (!take) chem_kp_nh4no3_n(nw, f->t + off, sh ? sh->rh + srow + (size_t)k * nw : rhb + n, kpl);
+                    if (!take) chem_kp_nh4no3_n(nw, f->t + off, rhl, kpl);
                 }
                 for (int i = 0; i < nw; i++, n++) {
                     const size_t cell = off + i;

@@ -851,16 +851,15 @@ static int group_alloc(Group *gr, BgErr *e)
     }
     /* the velocities' non-met inputs are fixed from here on: compared once */
     for (int i = 1; i < gr->k; i++) gr->dd_copy[i] = process_drydep_same_inputs(m0, gr->m[i]);
-    /* the members whose chemistry may take the met-only quantities of another's (ChemShare) */
-    int nshare = 0;
-    for (int i = 1; i < gr->k; i++) nshare += m0->chem && gr->m[i]->chem && chemproc_share_compatible(m0->chem, gr->m[i]->chem);
-    if (nshare > 0) {
-        gr->chem_share = chemproc_share_create(m0->chem);
-        if (!gr->chem_share) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
-        chemproc_set_share(m0->chem, gr->chem_share);
-        for (int i = 1; i < gr->k; i++)
-            if (gr->m[i]->chem && chemproc_share_compatible(m0->chem, gr->m[i]->chem))
-                chemproc_set_share(gr->m[i]->chem, gr->chem_share);
+    /* the members whose chemistry may take the met-only quantities of the first's (ChemShare) */
+    for (int i = 1; i < gr->k; i++) {
+        if (!m0->chem || !gr->m[i]->chem || !chemproc_share_compatible(m0->chem, gr->m[i]->chem)) continue;
+        if (!gr->chem_share) {
+            if (!(gr->chem_share = chemproc_share_create(m0->chem)))
+                return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory for a group of %d members", gr->k);
+            chemproc_set_share(m0->chem, gr->chem_share);
+        }
+        chemproc_set_share(gr->m[i]->chem, gr->chem_share);
     }
     /* a rank interpolates the column fields only where its column processes read them: its
      * block's rows and its members' point sources' columns (plume rise); docs/parallel.md */
