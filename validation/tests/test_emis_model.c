@@ -437,8 +437,8 @@ static void test_full_chemistry(void **st)
     for (int r = 2; r <= 4; r += 2) {
         char dm[700], qa[800], qb[800];
         snprintf(dm, sizeof dm, "%s/full_mpi%d", tmpdir, r);
-        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np %d %s run %s "
+        rc = sh(MPIRUN_ENV
+                "OMP_NUM_THREADS=1 mpirun --oversubscribe -np %d %s run %s "
                 "--set run.threads=1 --set run.output_dir=%s --set run.decomposition=%s > /dev/null 2>&1", r, bogda, cfg,
                 dm, r == 4 ? "2x2" : "auto");
         assert_int_equal(rc, 0);
@@ -469,8 +469,8 @@ static void test_full_chemistry(void **st)
         snprintf(sm, sizeof sm, "%s/noadv2", tmpdir);
         assert_int_equal(sh("%s run %s --set run.output_dir=%s --set run.hours=1 --set processes.advection=off", bogda,
                             cfg, sa), 0);
-        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s run %s "
+        rc = sh(MPIRUN_ENV
+                "OMP_NUM_THREADS=1 mpirun --oversubscribe -np 2 %s run %s "
                 "--set run.threads=1 --set run.output_dir=%s --set run.hours=1 --set processes.advection=off > /dev/null 2>&1",
                 bogda, cfg, sm);
         assert_int_equal(rc, 0);
@@ -807,8 +807,8 @@ static void test_batch_chemistry(void **st)
 #ifdef BOGDA_MPI
         if (pass == 1) {
             snprintf(d, sizeof d, "%s/batch_chem_mpi", tmpdir);
-            SH_OK("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                  "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s batch %s "
+            SH_OK(MPIRUN_ENV
+                  "OMP_NUM_THREADS=1 mpirun --oversubscribe -np 2 %s batch %s "
                   "--set run.output_dir=%s --set run.hours=2 --set run.threads=1 --set run.decomposition=2x1 > /dev/null",
                   bogda, cfg, d);
         }
@@ -875,8 +875,8 @@ static void test_alternating_splitting(void **st)
     {
         char dm[700];
         snprintf(dm, sizeof dm, "%s/split_mpi2", tmpdir);
-        int rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s run %s "
+        int rc = sh(MPIRUN_ENV
+                "OMP_NUM_THREADS=1 mpirun --oversubscribe -np 2 %s run %s "
                 "--set run.threads=1 --set run.output_dir=%s --set run.splitting=alternating > /dev/null 2>&1", bogda,
                 cfg, dm);
         assert_int_equal(rc, 0);
@@ -997,8 +997,8 @@ static void test_merged_advection(void **st)
     {
         char d2[700];
         snprintf(d2, sizeof d2, "%s/merge_term_mpi", tmpdir);
-        rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 BOGDA_FAULT_SIGTERM_AFTER_STEP=8 mpirun --oversubscribe "
+        rc = sh(MPIRUN_ENV
+                "OMP_NUM_THREADS=1 BOGDA_FAULT_SIGTERM_AFTER_STEP=8 mpirun --oversubscribe "
                 "-np 2 %s run %s --set run.threads=1 --set run.output_dir=%s > /dev/null 2>&1", bogda, cfg, d2);
         assert_int_not_equal(rc, 0);
         SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s --resume", bogda, cfg, d2);
@@ -1233,14 +1233,12 @@ static void test_batch(void **st)
     assert_int_equal(rc, 2);
     assert_non_null(strstr(err, "[batch] ranks_per_group"));
 #ifdef BOGDA_MPI
-    /* ... and spread over 2 MPI ranks (groups of one member: ranks take members 0, 2 and 1, 3).
-     * Leak checking is off for the ranks only: OpenMPI's components are unloaded at
-     * MPI_Finalize, so LeakSanitizer sees their buffers with unknown stacks that no suppression
-     * can name; the same batch code runs leak-checked without mpirun above. */
+    /* ... and spread over 2 MPI ranks (groups of one member: ranks take members 0, 2 and 1, 3),
+     * leak-checked in the ranks (MPIRUN_ENV) */
     char dir3[700], r4[800];
     snprintf(dir3, sizeof dir3, "%s/batch_mpi", tmpdir);
-    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-            "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+    rc = sh(MPIRUN_ENV
+            "OMP_NUM_THREADS=1 "
             "mpirun --oversubscribe -np 2 %s batch %s --set run.output_dir=%s --set run.hours=2 "
             "--set batch.members_per_process=1 > %s/mpi_out.txt 2>&1", bogda, cfg, dir3, tmpdir);
     if (rc) {
@@ -1269,8 +1267,8 @@ static void test_batch(void **st)
     print_message("batch over 2 MPI ranks: the same ranking and member files as the serial batch\n");
     /* one group of every member on 2 ranks as 2 x 1 blocks (ranks_per_group auto = 2: one set) */
     snprintf(dir3, sizeof dir3, "%s/batch_mpi_blocks", tmpdir);
-    SH_OK("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-            "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+    SH_OK(MPIRUN_ENV
+            "OMP_NUM_THREADS=1 "
             "mpirun --oversubscribe -np 2 %s batch %s --set run.output_dir=%s --set run.hours=2 "
             "--set run.decomposition=2x1 > /dev/null", bogda, cfg, dir3);
     assert_non_null(strstr(err, "1 set(s) of 2 rank(s)"));
@@ -1285,8 +1283,8 @@ static void test_batch(void **st)
     /* the baseline as one run split over 3 ranks (emissions, point-free): the batch's baseline */
     char dir4[700];
     snprintf(dir4, sizeof dir4, "%s/run_mpi", tmpdir);
-    rc = sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-            "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 "
+    rc = sh(MPIRUN_ENV
+            "OMP_NUM_THREADS=1 "
             "mpirun --oversubscribe -np 3 %s run %s --set run.output_dir=%s --set run.hours=2 > /dev/null 2>&1", bogda, cfg, dir4);
     assert_int_equal(rc, 0);
     snprintf(a, sizeof a, "%s/conc_2024-01-10.nc", dir4);
@@ -1342,8 +1340,8 @@ static void test_forecast(void **st)
     {
         char cm[800], pa2[1000], pb2[1000], rep2[256];
         snprintf(cm, sizeof cm, "%s/fc_mpi", dir);
-        SH_OK("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none "
-                "OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe -np 2 %s forecast %s --start "
+        SH_OK(MPIRUN_ENV
+                "OMP_NUM_THREADS=1 mpirun --oversubscribe -np 2 %s forecast %s --start "
                 "2024-01-11T16 --days 1 --restart %s %s --set run.output_dir=%s > /dev/null", bogda, ini, rst, fast, cm);
         const char *ncf[] = {"conc_2024-01-12.nc", "restart_2024-01-12T1600.nc"};
         long tot = 0, nd2 = -1;

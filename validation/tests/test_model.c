@@ -325,12 +325,12 @@ static void test_threads_bitwise(void **st)
 }
 
 #ifdef BOGDA_MPI
-#define MPIRUN "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none " \
-               "ASAN_OPTIONS=detect_leaks=0 mpirun --oversubscribe"
+#define MPIRUN MPIRUN_ENV \
+               "mpirun --oversubscribe"
 /* Domain decomposition: 1-4 ranks (oversubscribed) and 1-2 threads give the serial run's
  * output, restart files and budget bit for bit; a restart written by 2 ranks continues on 1 and
- * on 3; slabs thinner than 2 rows are refused.  (Leak checking is off in the ranks only:
- * OpenMPI's unloaded components leave unsymbolisable allocations.) */
+ * on 3; slabs thinner than 2 rows are refused.  The ranks are leak-checked in the sanitizer
+ * build (MPIRUN_ENV). */
 static void test_mpi_bitwise(void **st)
 {
     (void)st;
