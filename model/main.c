@@ -106,6 +106,13 @@ static int cmd_run(int argc, char **argv, int check_only)
     BgErr e = {0};
     int rc = model_setup(&m, config, sets, nset, resume, scenario, &e);
     if (rc == BG_OK && check_only) {
+        /* what only `bogda batch` and `bogda forecast` read, so that check names it too */
+        int mpp, rpg;
+        char rank_by[96], popfile[1024];
+        rc = batch_settings(&m, config, 0, &mpp, &rpg, rank_by, sizeof rank_by, popfile, sizeof popfile, &e);
+        if (rc == BG_OK) rc = forecast_settings(&m.cfg, &e);
+    }
+    if (rc == BG_OK && check_only) {
         printf("%s: configuration and inputs are valid (grid %d x %d x %d, %d species, %d met files)\n",
                config, m.grid.nx, m.grid.ny, m.grid.nz, m.state.nspec, m.rc.nmet);
     } else if (rc == BG_OK) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvutil.h"
 #include "drydep.h"
 #include "processes.h"
 
@@ -380,6 +381,41 @@ static int init_from_file(Model *m, const char *path, const double *rho, BgErr *
     return rc;
 }
 
+/* Every [region NAME] cities = A, B, ... names a city of the [cities] file (DESIGN 2.1: names that
+ * match nothing are a configuration error); the forecast's region warnings would otherwise drop
+ * the name, or the whole region, without a word. */
+static int check_region_cities(Model *m, BgErr *e)
+{
+    const char *rn[256];
+    int nreg = config_sections(&m->cfg, "region", rn, 256);
+    const char *cf = config_get(&m->cfg, "cities", "file");
+    char path[1024] = "";
+    if (cf && cf[0]) model_resolve_path(m, cf, path, sizeof path);
+    for (int r = 0; r < nreg; r++) {
+        char sec[160], buf[1024], w[1100], *tok[64];
+        snprintf(sec, sizeof sec, "region %s", rn[r]);
+        const char *cl = config_get(&m->cfg, sec, "cities");
+        if (!cl || !cl[0]) continue;
+        where(m, sec, "cities", w, sizeof w);
+        if (!path[0]) return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: no [cities] file names the cities", sec);
+        snprintf(buf, sizeof buf, "%s", cl);
+        int nt = config_split(buf, tok, 64);
+        for (int k = 0; k < nt; k++) {
+            FILE *f = fopen(path, "r"); /* check_csv has read it: it opens, and its header is right */
+            if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open ([cities] file)");
+            char line[1024], *fld[8];
+            int found = 0;
+            if (fgets(line, sizeof line, f))
+                while (!found && fgets(line, sizeof line, f))
+                    found = csv_split(line, fld, 8) >= 1 && !strcmp(fld[0], tok[k]);
+            fclose(f);
+            if (!found)
+                return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: '%s' is not a city of %s", sec, tok[k], path);
+        }
+    }
+    return BG_OK;
+}
+
 static int init_state(Model *m, BgErr *e)
 {
     const Grid *g = &m->grid;
@@ -745,6 +781,7 @@ int model_setup_member(Model *m, Model *lead, const char *config_path, char *con
     /* inputs: every file is opened and checked before anything is written */
     BG_TRY(check_csv(m, "stations", "id,name,city,lon,lat", 5, e));
     BG_TRY(check_csv(m, "cities", "city,lon,lat,population", 4, e));
+    BG_TRY(check_region_cities(m, e));
     BG_TRY(glob_met(m, e));
     BG_TRY(grid_from_wrf(&m->grid, m->rc.met_files[0], e));
     if (lead && same_met(m, lead)) {
@@ -777,6 +814,13 @@ int model_setup_member(Model *m, Model *lead, const char *config_path, char *con
         char path[1024];
         if (restart_find_newest(m->rc.output_dir, path, sizeof path, &none) == BG_OK)
             snprintf(m->rc.restart, sizeof m->rc.restart, "%s", path);
+    }
+    if (m->rc.restart[0]) {
+        /* an input like the others: `bogda check` and a forecast's hot start name it before they
+         * run (its grid, species and configuration are checked when the run reads it) */
+        int nc, st = nc_open(m->rc.restart, NC_NOWRITE, &nc);
+        if (st != NC_NOERR) return bg_fail(e, BG_EINPUT, m->rc.restart, NULL, "cannot open restart: %s", nc_strerror(st));
+        nc_close(nc);
     }
     return BG_OK;
 }

@@ -203,6 +203,46 @@ static int reached_end(const Model *m, const Member *mm)
     return !strcmp(mm->window, win) && stat(path, &st) == 0;
 }
 
+int batch_settings(Model *base, const char *config, int nranks, int *mpp, int *rpg, char *rank_by, size_t nrank_by,
+                   char *popfile, size_t npopfile, BgErr *e)
+{
+    int rc = config_int(&base->cfg, "batch", "members_per_process", mpp, e);
+    *rpg = 0;
+    if (rc == BG_OK && *mpp < 0)
+        rc = bg_fail(e, BG_ECONFIG, config, "[batch] members_per_process", "must be 0 (all) or a positive count");
+    if (rc == BG_OK) {
+        const char *rp = config_get(&base->cfg, "batch", "ranks_per_group");
+        char tail;
+        if (rp && strcmp(rp, "auto") && (sscanf(rp, "%d%c", rpg, &tail) != 1 || *rpg < 1))
+            rc = bg_fail(e, BG_ECONFIG, config, "[batch] ranks_per_group", "'%s': must be auto or a positive count", rp);
+        else if (nranks > 0 && *rpg > 0 && nranks % *rpg)
+            rc = bg_fail(e, BG_ECONFIG, config, "[batch] ranks_per_group", "%d does not divide the %d MPI ranks", *rpg,
+                         nranks);
+    }
+    if (rc == BG_OK) {
+        snprintf(rank_by, nrank_by, "%s", RANKING_DEFAULT_PRIMARY);
+        popfile[0] = 0;
+        const char *rb = config_get(&base->cfg, "batch", "rank_by");
+        if (rb && rb[0]) snprintf(rank_by, nrank_by, "%s", rb);
+        const char *pf = config_get(&base->cfg, "batch", "population_file");
+        if (pf && pf[0]) model_resolve_path(base, pf, popfile, npopfile);
+        static const char *const cols[] = {"d_pwm_PM25", "d_exceed_days", "d_heavy_days", "d_O3_8h",
+                                           "d_pwm_PM25_per_kt", "d_pwm_PM25_per_billion_cny"};
+        int known = !strncmp(rank_by, "d_mean_PM25_", 12) && rank_by[12];
+        for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) known |= !strcmp(rank_by, cols[c]);
+        if (!known)
+            rc = bg_fail(e, BG_ECONFIG, config, "[batch] rank_by",
+                         "'%s' is not a ranking.csv column (d_pwm_PM25, d_exceed_days, d_heavy_days, d_O3_8h, "
+                         "d_pwm_PM25_per_kt, d_pwm_PM25_per_billion_cny, d_mean_PM25_<station>)", rank_by);
+        if (rc == BG_OK && popfile[0]) {
+            double *pop = malloc((size_t)base->grid.nx * base->grid.ny * sizeof *pop);
+            rc = pop ? metrics_population_file(&base->grid, popfile, pop, e) : bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+            free(pop);
+        }
+    }
+    return rc;
+}
+
 int batch_main(int argc, char **argv, BgErr *e)
 {
     const char *config = NULL;
@@ -239,37 +279,8 @@ int batch_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK && (nsc < 0 || !mem)) rc = bg_fail(e, BG_ECONFIG, config, NULL, "more than %d scenarios", MAX_MEMBERS);
     char dir[PATH_LEN] = "", info[PATH_LEN + 64], rank_by[96] = RANKING_DEFAULT_PRIMARY, popfile[PATH_LEN] = "";
     int nm = 0, mpp = 0, rpg = 0;
-    if (rc == BG_OK) rc = config_int(&base.cfg, "batch", "members_per_process", &mpp, e);
-    if (rc == BG_OK && mpp < 0)
-        rc = bg_fail(e, BG_ECONFIG, config, "[batch] members_per_process", "must be 0 (all) or a positive count");
-    if (rc == BG_OK) {
-        const char *rp = config_get(&base.cfg, "batch", "ranks_per_group");
-        char tail;
-        if (rp && strcmp(rp, "auto") && (sscanf(rp, "%d%c", &rpg, &tail) != 1 || rpg < 1))
-            rc = bg_fail(e, BG_ECONFIG, config, "[batch] ranks_per_group", "'%s': must be auto or a positive count", rp);
-        else if (rpg > 0 && par_size() % rpg)
-            rc = bg_fail(e, BG_ECONFIG, config, "[batch] ranks_per_group", "%d does not divide the %d MPI ranks", rpg,
-                         par_size());
-    }
-    if (rc == BG_OK) {
-        const char *rb = config_get(&base.cfg, "batch", "rank_by");
-        if (rb && rb[0]) snprintf(rank_by, sizeof rank_by, "%s", rb);
-        const char *pf = config_get(&base.cfg, "batch", "population_file");
-        if (pf && pf[0]) model_resolve_path(&base, pf, popfile, sizeof popfile);
-        static const char *const cols[] = {"d_pwm_PM25", "d_exceed_days", "d_heavy_days", "d_O3_8h",
-                                           "d_pwm_PM25_per_kt", "d_pwm_PM25_per_billion_cny"};
-        int known = !strncmp(rank_by, "d_mean_PM25_", 12) && rank_by[12];
-        for (size_t c = 0; c < sizeof cols / sizeof *cols; c++) known |= !strcmp(rank_by, cols[c]);
-        if (!known)
-            rc = bg_fail(e, BG_ECONFIG, config, "[batch] rank_by",
-                         "'%s' is not a ranking.csv column (d_pwm_PM25, d_exceed_days, d_heavy_days, d_O3_8h, "
-                         "d_pwm_PM25_per_kt, d_pwm_PM25_per_billion_cny, d_mean_PM25_<station>)", rank_by);
-        if (rc == BG_OK && popfile[0]) {
-            double *pop = malloc((size_t)base.grid.nx * base.grid.ny * sizeof *pop);
-            rc = pop ? metrics_population_file(&base.grid, popfile, pop, e) : bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
-            free(pop);
-        }
-    }
+    if (rc == BG_OK)
+        rc = batch_settings(&base, config, par_size(), &mpp, &rpg, rank_by, sizeof rank_by, popfile, sizeof popfile, e);
     if (rc == BG_OK) {
         snprintf(dir, sizeof dir, "%s", base.rc.output_dir);
         snprintf(mem[nm++].name, sizeof mem[0].name, "baseline");

@@ -7,10 +7,20 @@
 #ifndef BOGDA_BATCH_H
 #define BOGDA_BATCH_H
 
+#include <stddef.h>
+
 #include "err.h"
+#include "model.h"
 
 int batch_main(int argc, char **argv, BgErr *e); /* argv[0] = "batch" */
 int rank_main(int argc, char **argv, BgErr *e);  /* argv[0] = "rank" */
+
+/* The [batch] settings of base's configuration (config: its path, for the messages):
+ * members_per_process (into *mpp), ranks_per_group (into *rpg, 0 = auto; checked to divide
+ * nranks when nranks > 0), rank_by (a ranking.csv column) and population_file (read and checked
+ * on base's grid).  Run by the batch before anything is written and by `bogda check`. */
+int batch_settings(Model *base, const char *config, int nranks, int *mpp, int *rpg, char *rank_by, size_t nrank_by,
+                   char *popfile, size_t npopfile, BgErr *e);
 
 /* Metrics and ranking of a finished batch directory (reads batch_info.txt written by the batch). */
 int rank_batch_dir(const char *dir, const char *by, BgErr *e);

@@ -492,6 +492,18 @@ static int write_cycle(Model *mdl, const char *dir, double start, int days, cons
     return BG_OK;
 }
 
+int forecast_settings(const Config *cfg, BgErr *e)
+{
+    const char *sn = config_get(cfg, "forecast", "warning_scheme");
+    WarnScheme sch;
+    BgErr none = {0};
+    if (warn_scheme_parse(sn, &sch, &none) == BG_OK) return BG_OK;
+    char w[1100];
+    config_where(cfg, config_entry(cfg, "forecast", "warning_scheme"), w, sizeof w);
+    return bg_fail(e, BG_ECONFIG, w, NULL, "[forecast] warning_scheme = '%s': unknown scheme (MEE2024, MEE2019 or MEP2017)",
+                   sn);
+}
+
 int forecast_main(int argc, char **argv, BgErr *e)
 {
     const char *config = NULL, *start_s = NULL, *restart = NULL;
@@ -523,6 +535,7 @@ int forecast_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK) rc = config_load(&cfg, config, sets, nset, e);
     if (rc == BG_OK) {
         rc = config_double(&cfg, "forecast", "spinup_h", &spin, e);
+        if (rc == BG_OK) rc = forecast_settings(&cfg, e);
         snprintf(outdir, sizeof outdir, "%s", config_get(&cfg, "run", "output_dir"));
         config_free(&cfg);
     }

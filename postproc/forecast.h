@@ -7,6 +7,7 @@
 #ifndef BOGDA_FORECAST_H
 #define BOGDA_FORECAST_H
 
+#include "config.h"
 #include "err.h"
 
 int forecast_main(int argc, char **argv, BgErr *e); /* argv[0] = "forecast" */
@@ -17,5 +18,9 @@ int forecast_main(int argc, char **argv, BgErr *e); /* argv[0] = "forecast" */
  * forecast_city.md, forecast_aqi.png and forecast_stations.csv.  BG_EINPUT names a missing or
  * malformed input, BG_EFAIL a write failure. */
 int forecast_products(const char *dir, double start, const char *stations_csv, BgErr *e);
+
+/* The [forecast] settings that only the products read ([forecast] warning_scheme), checked
+ * before a cycle runs and by `bogda check`: BG_ECONFIG naming the configuration line. */
+int forecast_settings(const Config *cfg, BgErr *e);
 
 #endif

@@ -767,6 +767,16 @@ static void test_bad_input(void **st)
              "[tracers]\nnames = A\n", out, synth_dir);
     write_file(cfg, text);
     expect_refusal("malformed time", cfg, out, 2, "bad.ini:2", "start");
+    /* a region's cities that match no city of the [cities] file (DESIGN 2.1) */
+    char cities[600];
+    snprintf(cities, sizeof cities, "%s/cities.csv", tmpdir);
+    write_file(cities, "city,lon,lat,population\nUrumqi,87.6,43.8,4000000\n\"Shihezi\",86.0,44.3,700000\n");
+    snprintf(text, sizeof text,
+             "[run]\nstart = 2024-01-10T00:00:00Z\nhours = 2\noutput_dir = %s\n[met]\nfiles = %s/wrfout_d01_*\n"
+             "[tracers]\nnames = A\n[cities]\nfile = %s\n[region R]\ncities = Urumqi, Shihezi, Atlantis\n", out,
+             synth_dir, cities);
+    write_file(cfg, text);
+    expect_refusal("region city unknown", cfg, out, 2, "bad.ini:12", "'Atlantis' is not a city of");
     write_file(cfg, "[run]\nstart 2024\n");
     expect_refusal("malformed line", cfg, out, 2, "bad.ini:2", NULL);
     char err[4096];
@@ -795,6 +805,22 @@ static void test_cli(void **st)
     assert_non_null(strstr(err, "[run] decomposition = '2by2': must be auto or PXxPY"));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set run.splitting=lie", bogda, cfg), 2);
     assert_non_null(strstr(err, "[run] splitting = 'lie': must be strang or alternating"));
+    /* what only the batch and the forecast read, and the restart, are checked too: before, check
+     * passed them and a forecast found a bad warning scheme only after its whole run */
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set batch.rank_by=foo", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[batch] rank_by: 'foo' is not a ranking.csv column"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set batch.population_file=%s/none.nc:pop", bogda, cfg, tmpdir), 3);
+    assert_non_null(strstr(err, "none.nc:pop: cannot open"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set forecast.warning_scheme=FOO", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[forecast] warning_scheme = 'FOO': unknown scheme"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set run.restart=%s/none.nc", bogda, cfg, tmpdir), 3);
+    assert_non_null(strstr(err, "none.nc: cannot open restart"));
+    assert_int_equal(sh(err, sizeof err, "%s forecast %s --start 2024-01-10T00 --days 1 --set forecast.warning_scheme=FOO",
+                        bogda, cfg), 2);
+    assert_non_null(strstr(err, "[forecast] warning_scheme = 'FOO'"));
+    assert_false(exists(out));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set batch.rank_by=d_mean_PM25_X --set forecast.warning_scheme=mep2017 "
+                        "> /dev/null", bogda, cfg), 0);
 }
 
 int main(void)
