@@ -66,7 +66,8 @@ static const SpecMeta spec_meta[] = {
      "mass_concentration_of_ammonium_dry_aerosol_particles_in_air"},
     {"PBC", "black carbon", NULL,
      "mass_concentration_of_elemental_carbon_dry_aerosol_particles_in_air"},
-    {"POC", "primary organic carbon", NULL, NULL},
+    {"POC", "primary organic matter", NULL,
+     "mass_concentration_of_primary_particulate_organic_matter_dry_aerosol_particles_in_air"},
     {"PPM", "other primary PM2.5", NULL, NULL},
     {"PMC", "coarse particulate matter", NULL, NULL},
     {"PM25", "PM2.5", NULL, "mass_concentration_of_pm2p5_ambient_aerosol_particles_in_air"},
@@ -394,9 +395,14 @@ static int file_create(const Output *o, const State *s, const char *path, int *n
         NCX(put_text(ncid, v, "coordinates", "lat lon"), sp->name);
         NCX(put_text(ncid, v, "cell_methods", o->cfg.average ? "time: mean" : "time: point"),
             sp->name);
+        /* the standard name's ambient PM2.5 / PM10 includes aerosol water, the model's sum does
+         * not: CF asks to say so (validation/standards/README.md, section 5.1 notes) */
         if (mass)
             NCX(put_text(ncid, v, "comment",
-                         "at ambient conditions: mixing ratio * dry-air density * M / M_air"),
+                         strcmp(sp->name, "PM25") && strcmp(sp->name, "PM10")
+                             ? "at ambient conditions: mixing ratio * dry-air density * M / M_air"
+                             : "dry mass (the sum of the dry aerosol species, no aerosol water) at ambient "
+                               "conditions: mixing ratio * dry-air density * M / M_air"),
                 sp->name);
     }
 

@@ -26,7 +26,7 @@ const CfgKey bg_schema_core[] = {
     {"processes", "aerosol", "off", "on/off", "secondary inorganic aerosol equilibrium (docs/aerosol.md)"},
     {"processes", "drydep", "off", "on/off", "dry deposition (docs/deposition.md)"},
     {"processes", "wetdep", "off", "on/off", "wet deposition (docs/deposition.md)"},
-    {"advection", "scheme", "ppm", "name", "horizontal and vertical scheme: ppm or upwind"},
+    {"advection", "scheme", "ppm", "name", "horizontal and vertical scheme: ppm, vanleer or upwind"},
     {"advection", "cfl_max", "0.9", "1", "largest outflow fraction of a cell per advection sub-step"},
     {"diffusion", "kz_min", "0.1", "m2 s-1", "floor of the eddy diffusivity above the surface"},
     {"tracers", "names", "", "list", "passive tracers"},
