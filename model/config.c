@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 /* The schema is split into tables, one per group of modules (model/schema_*.c), each ended by
  * an entry with section NULL.  A key absent from every table is a configuration error. */
@@ -170,12 +172,50 @@ static CfgEntry *find_mut(Config *c, const char *section, const char *key)
     return NULL;
 }
 
+/* inih reads a line into a buffer of INI_MAX_LINE (200) bytes and parses the rest of a longer
+ * line as the next one, so an over-long value became "malformed line" one line further down;
+ * and an unterminated "[section" was taken as a key of the section before.  Both are found
+ * here first, with the line's own number. */
+enum { CFG_MAX_LINE = 199 };
+
+static int prescan(FILE *f, const char *path, BgErr *e)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int n = 0, rc = BG_OK;
+    while (rc == BG_OK && (len = getline(&line, &cap, f)) >= 0) {
+        n++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        char where[32];
+        snprintf(where, sizeof where, "%d", n);
+        const char *t = line;
+        while (*t == ' ' || *t == '\t') t++;
+        if (len > CFG_MAX_LINE)
+            rc = bg_fail(e, BG_ECONFIG, path, where,
+                         "line of %zd characters, longer than the %d the INI reader takes: continue the value on "
+                         "indented lines", len, (int)CFG_MAX_LINE);
+        else if (t[0] == '[' && !strchr(t, ']'))
+            rc = bg_fail(e, BG_ECONFIG, path, where, "section header without its closing ']'");
+    }
+    free(line);
+    rewind(f);
+    return rc;
+}
+
 int config_load(Config *c, const char *path, char *const *overrides, int noverrides, BgErr *e)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->path, sizeof c->path, "%s", path);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return bg_fail(e, BG_ECONFIG, path, NULL, "is a directory, not a configuration file");
     FILE *f = fopen(path, "r");
     if (!f) return bg_fail(e, BG_ECONFIG, path, NULL, "cannot open configuration file");
+    if (prescan(f, path, e)) {
+        fclose(f);
+        return e->code;
+    }
     ParseCtx p = {.f = f, .line = 0, .c = c, .e = e};
     int rc = ini_parse_stream(count_reader, &p, handler, &p);
     fclose(f);

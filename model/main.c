@@ -109,7 +109,9 @@ static int cmd_run(int argc, char **argv, int check_only)
         /* what only `bogda batch` and `bogda forecast` read, so that check names it too */
         int mpp, rpg;
         char rank_by[96], popfile[1024];
-        rc = batch_settings(&m, config, 0, &mpp, &rpg, rank_by, sizeof rank_by, popfile, sizeof popfile, &e);
+        rc = model_check_outputs(&m, &e);
+        if (rc == BG_OK)
+            rc = batch_settings(&m, config, 0, &mpp, &rpg, rank_by, sizeof rank_by, popfile, sizeof popfile, &e);
         if (rc == BG_OK) rc = forecast_settings(&m.cfg, &e);
     }
     if (rc == BG_OK && check_only) {

@@ -350,6 +350,21 @@ static int read_times(int ncid, int varid, const char *path, FileInfo *fi, int *
 static int differs(double a, double b) { return fabs(a - b) > 1e-5 * fmax(1.0, fabs(b)); }
 
 /* Header checks of one file: variables, attributes, dimensions, projection, domain, times. */
+int met_check_variables(const char *path, BgErr *e)
+{
+    int ncid, st = nc_open(path, NC_NOWRITE, &ncid);
+    if (st != NC_NOERR) return nc_fail(e, path, NULL, st);
+    Problems miss = {0};
+    static const char *const grid_vars[] = {"Times", "XLAT", "XLONG"};
+    int id;
+    for (int v = 0; v < 3; v++)
+        if (nc_inq_varid(ncid, grid_vars[v], &id) != NC_NOERR) prob_add(&miss, grid_vars[v], "missing");
+    for (int v = 0; v < N_REQUIRED; v++)
+        if (nc_inq_varid(ncid, VARS[v].name, &id) != NC_NOERR) prob_add(&miss, VARS[v].name, "missing");
+    nc_close(ncid);
+    return miss.n ? bg_fail(e, BG_EINPUT, path, miss.items, "required variables missing") : BG_OK;
+}
+
 static int check_header(const Grid *g, const char *path, FileInfo *fi, float *buf, BgErr *e)
 {
     int ncid, st = nc_open(path, NC_NOWRITE, &ncid);

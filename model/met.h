@@ -128,6 +128,11 @@ int met_fields_at_mask(Met *m, double t, MetFields *out, unsigned mask, BgErr *e
 int met_fields_at_rows(Met *m, double t, MetFields *out, unsigned mask, const int *runs, int nruns, const int *cells,
                        int ncells, BgErr *e);
 
+/* Whether path holds every variable met_open requires (and the grid's Times, XLAT, XLONG), all
+ * missing ones named in one BG_EINPUT message: run on the first file before the grid is read
+ * from it, which would otherwise stop at the first missing variable. */
+int met_check_variables(const char *path, BgErr *e);
+
 int met_fields_alloc(MetFields *f, const Grid *g);
 void met_fields_free(MetFields *f);
 void met_close(Met *m);

@@ -9,6 +9,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csvutil.h"
 #include "drydep.h"
@@ -72,8 +73,11 @@ static int parse_times(Model *m, BgErr *e)
     if (!(rc->t_end > rc->t_start)) return cfg_fail(m, e, "run", end[0] ? "end" : "hours", "the run must end after it starts", NULL);
     double v;
     BG_TRY(config_double(&m->cfg, "run", "spinup_h", &v, e));
-    if (v < 0) return cfg_fail(m, e, "run", "spinup_h", "must be >= 0", NULL);
+    if (!(v >= 0)) return cfg_fail(m, e, "run", "spinup_h", "must be >= 0", NULL);
     rc->spinup_s = v * 3600.0;
+    /* nothing after the spin-up would be written (and the station window would end first) */
+    if (rc->t_start + rc->spinup_s >= rc->t_end)
+        return cfg_fail(m, e, "run", "spinup_h", "must be shorter than the run: nothing would be written", NULL);
     BG_TRY(config_double(&m->cfg, "run", "sync_step_s", &rc->sync_dt, e));
     if (!(rc->sync_dt > 0)) return cfg_fail(m, e, "run", "sync_step_s", "must be > 0", NULL);
     BG_TRY(config_double(&m->cfg, "output", "interval_h", &v, e));
@@ -92,7 +96,10 @@ static int parse_times(Model *m, BgErr *e)
     else return cfg_fail(m, e, "run", "splitting", "must be strang or alternating", NULL);
     BG_TRY(config_onoff(&m->cfg, "run", "merge_advection", &rc->merge_adv, e));
     BG_TRY(config_int(&m->cfg, "run", "threads", &rc->threads, e));
-    if (rc->threads < 0) return cfg_fail(m, e, "run", "threads", "must be >= 0", NULL);
+    /* libgomp overflows its stack or hangs creating tens of thousands of threads; no node has
+     * more than a few hundred cores */
+    if (rc->threads < 0 || rc->threads > 1024)
+        return cfg_fail(m, e, "run", "threads", "must be 0 (OMP_NUM_THREADS or every core) to 1024", NULL);
     const char *dc = config_get(&m->cfg, "run", "decomposition");
     rc->mpi_px = rc->mpi_py = 0;
     if (dc && strcmp(dc, "auto")) {
@@ -412,6 +419,34 @@ static int check_region_cities(Model *m, BgErr *e)
             if (!found)
                 return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: '%s' is not a city of %s", sec, tok[k], path);
         }
+    }
+    return BG_OK;
+}
+
+int model_station_species(const Model *m, const char **names)
+{
+    static const char *const want[] = {"PM25", "PM10", "SO2", "NO2", "CO", "O3", "PSO4", "PNO3", "PNH4", "PBC", "POC"};
+    int n = 0;
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++)
+        for (int s = 0; s < m->state.nspec; s++)
+            if (!strcmp(m->state.spec[s].name, want[k])) names[n++] = want[k];
+    return n;
+}
+
+int model_check_outputs(Model *m, BgErr *e)
+{
+    struct stat sb;
+    if (stat(m->rc.output_dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+        return bg_fail(e, BG_EFAIL, m->rc.output_dir, NULL, "cannot create directory: exists and is not a directory");
+    const char *stf = config_get(&m->cfg, "stations", "file");
+    if (m->rc.full && stf && stf[0]) {
+        const char *names[MODEL_STATION_SPECIES];
+        int n = model_station_species(m, names);
+        char path[1024];
+        model_resolve_path(m, stf, path, sizeof path);
+        StationSet *ss = stations_open(path, &m->grid, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
+        if (!ss) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
+        stations_close(ss);
     }
     return BG_OK;
 }
@@ -783,6 +818,7 @@ int model_setup_member(Model *m, Model *lead, const char *config_path, char *con
     BG_TRY(check_csv(m, "cities", "city,lon,lat,population", 4, e));
     BG_TRY(check_region_cities(m, e));
     BG_TRY(glob_met(m, e));
+    BG_TRY(met_check_variables(m->rc.met_files[0], e));
     BG_TRY(grid_from_wrf(&m->grid, m->rc.met_files[0], e));
     if (lead && same_met(m, lead)) {
         /* validated by lead's set-up; read and interpolated by lead (model_met) */

@@ -240,6 +240,32 @@ int batch_settings(Model *base, const char *config, int nranks, int *mpp, int *r
             free(pop);
         }
     }
+    /* the ranking reads the cities (population weights) and the costs when every member has run:
+     * a bad value must stop the batch before, not after, hours of computing */
+    const char *cf = config_get(&base->cfg, "cities", "file");
+    if (rc == BG_OK && cf && cf[0]) {
+        char path[PATH_LEN];
+        model_resolve_path(base, cf, path, sizeof path);
+        MetricsCity *mc = NULL;
+        int nc = 0;
+        rc = metrics_read_cities(path, &mc, &nc, e);
+        free(mc);
+    }
+    const char *sn[MAX_MEMBERS];
+    int nsc = config_sections(&base->cfg, "scenario", sn, MAX_MEMBERS);
+    for (int k = 0; rc == BG_OK && k < nsc; k++) {
+        char sec[160], *end;
+        snprintf(sec, sizeof sec, "scenario %s", sn[k]);
+        const char *c = config_get(&base->cfg, sec, "cost_million_cny");
+        if (!c || !c[0]) continue;
+        double v = strtod(c, &end);
+        if (end == c || *end || !isfinite(v)) {
+            char w[1100];
+            config_where(&base->cfg, config_entry(&base->cfg, sec, "cost_million_cny"), w, sizeof w);
+            rc = bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cost_million_cny = '%s': not a number (million CNY; a saving is negative)",
+                         sec, c);
+        }
+    }
     return rc;
 }
 

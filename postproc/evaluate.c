@@ -76,6 +76,15 @@ static int read_run(const char *dir, Run *r, BgErr *e)
                 snprintf(w, sizeof w, "%d", ln);
                 return bg_fail(e, BG_EINPUT, path, w, "expected station,time,species,value,unit");
             }
+            /* empty is a missing value; anything else must be a number (atof read "abc" as 0) */
+            char *end;
+            double val = fld[3][0] ? strtod(fld[3], &end) : NAN;
+            if (fld[3][0] && (end == fld[3] || *end || !isfinite(val))) {
+                fclose(f);
+                char w[32];
+                snprintf(w, sizeof w, "%d", ln);
+                return bg_fail(e, BG_EINPUT, path, w, "value '%s' is not a number", fld[3]);
+            }
             if (pass == 0) {
                 tmin = fmin(tmin, t);
                 tmax = fmax(tmax, t);
@@ -91,7 +100,7 @@ static int read_run(const char *dir, Run *r, BgErr *e)
             } else {
                 int k = find_series(r, fld[0], fld[2]);
                 long h = lround((t - r->t_end0) / 3600.0);
-                if (k >= 0 && h >= 0 && (size_t)h < r->nh) r->s[k].v[h] = fld[3][0] ? atof(fld[3]) : NAN;
+                if (k >= 0 && h >= 0 && (size_t)h < r->nh) r->s[k].v[h] = val;
             }
         }
         fclose(f);

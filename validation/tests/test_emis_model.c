@@ -288,6 +288,24 @@ static void test_refusals(void **st)
     print_message("point source outside: exit %d: %s", rc, err);
     assert_int_equal(rc, 3);
     assert_non_null(strstr(err, "points.csv"));
+    /* a station list a run would refuse when it starts writing: check refuses it too */
+    char stl[600];
+    snprintf(stl, sizeof stl, "%s/bad_stations.csv", tmpdir);
+    f = fopen(stl, "w");
+    fprintf(f, "id,name,city,lon,lat\nS1,one,Urumqi,abc,43.8\n");
+    fclose(f);
+    rc = sh("%s check %s --set stations.file=%s", bogda, cfg, stl);
+    print_message("station lon 'abc': exit %d: %s", rc, err);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(err, "bad_stations.csv:2"));
+    /* a scenario cost that is not a number (it was read as 0); a saving (negative) is accepted */
+    write_config(cfg, "[scenario half]\ncontrol = residential CO * 0.5\ncost_million_cny = lots\n");
+    rc = sh("%s check %s", bogda, cfg);
+    print_message("cost 'lots': exit %d: %s", rc, err);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "[scenario half] cost_million_cny = 'lots': not a number"));
+    write_config(cfg, "[scenario half]\ncontrol = residential CO * 0.5\ncost_million_cny = -600\n");
+    assert_int_equal(sh("%s check %s", bogda, cfg), 0);
 }
 
 /* an [init] file: O3 (z, y, x) in ppb and PSO4 (y, x, the lowest layer) in ug m-3 */

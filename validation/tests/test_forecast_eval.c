@@ -524,6 +524,17 @@ static void test_evaluate_cycle(void **st)
     assert_true(na > 0);
     assert_int_equal(na, nb);
     assert_memory_equal(ba, bb, na);
+    /* a model value that is not a number: refused with its line (atof had read it as 0) */
+    char bad[160], cmd[600];
+    snprintf(bad, sizeof bad, "%s/cyc_bad", tmpdir);
+    snprintf(cmd, sizeof cmd, "cp -r %s %s && sed -i '3s/,[0-9.eE+-]*,\\([^,]*\\)$/,abc,\\1/' %s/stations.csv", dir, bad, bad);
+    assert_int_equal(system(cmd), 0);
+    char *argv3[] = {"evaluate", bad, "--obs", obs, "--out", out};
+    BgErr e3 = {0};
+    rc = evaluate_main(6, argv3, &e3);
+    print_message("model value 'abc': %s\n", e3.msg);
+    assert_int_equal(rc, BG_EINPUT);
+    assert_non_null(strstr(e3.msg, "stations.csv:3: value 'abc' is not a number"));
 }
 
 static int setup(void **st)

@@ -742,6 +742,18 @@ static void test_bad_input(void **st)
     assert_int_equal(nc_put_att_int(nc, NC_GLOBAL, "MAP_PROJ", NC_INT, 1, &six), NC_NOERR);
     nc_close(nc);
     bad_met_case("MAP_PROJ 6", bad, "proj_wrfout", "MAP_PROJ");
+    /* two required variables missing from the first file: both named in one message (the grid
+     * reader stopped at the first with "NetCDF: Variable not found") */
+    snprintf(bad, sizeof bad, "%s/novars_wrfout_d01_2024-01-10_00:00:00", tmpdir);
+    copy_file(first, bad);
+    assert_int_equal(nc_open(bad, NC_WRITE, &nc), NC_NOERR);
+    nc_redef(nc);
+    assert_int_equal(nc_inq_varid(nc, "T", &v), NC_NOERR);
+    assert_int_equal(nc_rename_var(nc, v, "T_renamed"), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, "U", &v), NC_NOERR);
+    assert_int_equal(nc_rename_var(nc, v, "U_renamed"), NC_NOERR);
+    nc_close(nc);
+    bad_met_case("T and U missing", bad, "novars_wrfout_d01_2024-01-10_00:00:00:U,T: required variables missing", NULL);
     /* time not covered: 2 h asked of a file holding 4 records from 00 to 03 is fine; 10 h is not */
     char cfg[600], out[600], text[4096];
     snprintf(cfg, sizeof cfg, "%s/bad.ini", tmpdir);
@@ -821,6 +833,32 @@ static void test_cli(void **st)
     assert_false(exists(out));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set batch.rank_by=d_mean_PM25_X --set forecast.warning_scheme=mep2017 "
                         "> /dev/null", bogda, cfg), 0);
+    /* the cities the ranking weighs with (a batch found a bad population after all its members
+     * had run), an output directory that is a file, the thread count, the spin-up */
+    char bad[700];
+    snprintf(bad, sizeof bad, "%s/cities_bad.csv", tmpdir);
+    write_file(bad, "city,lon,lat,population\nUrumqi,87.6,43.8,many\n");
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set cities.file=%s", bogda, cfg, bad), 3);
+    assert_non_null(strstr(err, "cities_bad.csv:2: bad population 'many'"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set run.output_dir=%s", bogda, cfg, bad), 1);
+    assert_non_null(strstr(err, "exists and is not a directory"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set run.threads=100000", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[run] threads = '100000'"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set run.hours=2 --set run.spinup_h=2", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[run] spinup_h = '2': must be shorter than the run"));
+    /* the configuration file itself: a directory, a line longer than the INI reader takes (it
+     * was reported one line too far down), a section header without its ']' */
+    assert_int_equal(sh(err, sizeof err, "%s check %s", bogda, tmpdir), 2);
+    assert_non_null(strstr(err, "is a directory, not a configuration file"));
+    char ini[700], text[1200];
+    snprintf(ini, sizeof ini, "%s/long.ini", tmpdir);
+    snprintf(text, sizeof text, "[run]\nstart = 2024-01-10T00:00:00Z\n; %0250d\nhours = 1\n", 0);
+    write_file(ini, text);
+    assert_int_equal(sh(err, sizeof err, "%s check %s", bogda, ini), 2);
+    assert_non_null(strstr(err, "long.ini:3: line of 252 characters"));
+    write_file(ini, "[run]\nstart = 2024-01-10T00:00:00Z\n[processes\nadvection = on\n");
+    assert_int_equal(sh(err, sizeof err, "%s check %s", bogda, ini), 2);
+    assert_non_null(strstr(err, "long.ini:3: section header without its closing ']'"));
 }
 
 int main(void)
