@@ -32,6 +32,15 @@ int sources_open(Sources *s, const SourcesSetup *su, BgErr *e)
     if (su->profiles && su->profiles[0]) {
         BG_TRY(profiles_load(&s->prof, su->profiles, e));
         s->has_prof = 1;
+        /* profiles act by sector: a name the inventory lacks, or a file without any profile,
+         * would leave every sector flat without a word (points.csv refuses the same names) */
+        if (!s->prof.n)
+            return bg_fail(e, BG_EINPUT, su->profiles, NULL,
+                           "holds no profile line (leave [emissions] profiles empty for flat profiles)");
+        for (int k = 0; k < s->prof.n; k++)
+            if (inventory_sector_index(&s->inv, s->prof.sector[k]) < 0)
+                return bg_fail(e, BG_EINPUT, su->profiles, s->prof.sector[k],
+                               "not a sector of the inventory %s", su->inventory);
     }
     if (su->points && su->points[0]) {
         BG_TRY(points_load(&s->pts, su->points, g, e));

@@ -306,6 +306,22 @@ static void test_refusals(void **st)
     assert_non_null(strstr(err, "[scenario half] cost_million_cny = 'lots': not a number"));
     write_config(cfg, "[scenario half]\ncontrol = residential CO * 0.5\ncost_million_cny = -600\n");
     assert_int_equal(sh("%s check %s", bogda, cfg), 0);
+    /* temporal profiles of a sector the inventory lacks, and a profile file without a profile:
+     * both left every sector flat without a word */
+    char prof[600];
+    snprintf(prof, sizeof prof, "%s/bad_profiles.csv", tmpdir);
+    f = fopen(prof, "w");
+    fprintf(f, "sector,kind,v1,v2,v3,v4,v5,v6,v7\nsteelworks,weekday,1,1,1,1,1,1,1\n");
+    fclose(f);
+    rc = sh("%s check %s --set emissions.profiles=%s", bogda, cfg, prof);
+    print_message("profile of an unknown sector: exit %d: %s", rc, err);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(err, "bad_profiles.csv:steelworks: not a sector of the inventory"));
+    f = fopen(prof, "w");
+    fclose(f);
+    rc = sh("%s check %s --set emissions.profiles=%s", bogda, cfg, prof);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(err, "holds no profile line"));
 }
 
 /* an [init] file: O3 (z, y, x) in ppb and PSO4 (y, x, the lowest layer) in ug m-3 */
