@@ -600,6 +600,9 @@ static int setup_chemical_model(Model *m, const Model *lead, BgErr *e)
         if (pt[0]) model_resolve_path(m, pt, pts, sizeof m->pts_path);
         double tz;
         BG_TRY(config_double(&m->cfg, "emissions", "timezone_offset_h", &tz, e));
+        /* civil time zones span UTC-12 to UTC+14 */
+        if (!(fabs(tz) <= 14.0))
+            return cfg_fail(m, e, "emissions", "timezone_offset_h", "must be within -14 to 14 h of UTC", NULL);
         m->model_names = malloc((size_t)nt * sizeof *m->model_names);
         m->model_mm = malloc((size_t)nt * sizeof *m->model_mm);
         if (!m->model_names || !m->model_mm) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");

@@ -494,11 +494,18 @@ static int write_cycle(Model *mdl, const char *dir, double start, int days, cons
 
 int forecast_settings(const Config *cfg, BgErr *e)
 {
+    char w[1100];
+    double spin;
+    BG_TRY(config_double(cfg, "forecast", "spinup_h", &spin, e));
+    if (!(spin >= 0)) {
+        config_where(cfg, config_entry(cfg, "forecast", "spinup_h"), w, sizeof w);
+        return bg_fail(e, BG_ECONFIG, w, NULL, "[forecast] spinup_h = '%s': must be >= 0",
+                       config_get(cfg, "forecast", "spinup_h"));
+    }
     const char *sn = config_get(cfg, "forecast", "warning_scheme");
     WarnScheme sch;
     BgErr none = {0};
     if (warn_scheme_parse(sn, &sch, &none) == BG_OK) return BG_OK;
-    char w[1100];
     config_where(cfg, config_entry(cfg, "forecast", "warning_scheme"), w, sizeof w);
     return bg_fail(e, BG_ECONFIG, w, NULL, "[forecast] warning_scheme = '%s': unknown scheme (MEE2024, MEE2019 or MEP2017)",
                    sn);

@@ -322,6 +322,8 @@ static void test_refusals(void **st)
     rc = sh("%s check %s --set emissions.profiles=%s", bogda, cfg, prof);
     assert_int_equal(rc, 3);
     assert_non_null(strstr(err, "holds no profile line"));
+    assert_int_equal(sh("%s check %s --set emissions.timezone_offset_h=99", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[emissions] timezone_offset_h = '99': must be within -14 to 14 h of UTC"));
 }
 
 /* an [init] file: O3 (z, y, x) in ppb and PSO4 (y, x, the lowest layer) in ug m-3 */

@@ -823,6 +823,8 @@ static void test_cli(void **st)
     assert_non_null(strstr(err, "[batch] rank_by: 'foo' is not a ranking.csv column"));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set batch.population_file=%s/none.nc:pop", bogda, cfg, tmpdir), 3);
     assert_non_null(strstr(err, "none.nc:pop: cannot open"));
+    assert_int_equal(sh(err, sizeof err, "%s check %s --set forecast.spinup_h=-5", bogda, cfg), 2);
+    assert_non_null(strstr(err, "[forecast] spinup_h = '-5': must be >= 0"));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set forecast.warning_scheme=FOO", bogda, cfg), 2);
     assert_non_null(strstr(err, "[forecast] warning_scheme = 'FOO': unknown scheme"));
     assert_int_equal(sh(err, sizeof err, "%s check %s --set run.restart=%s/none.nc", bogda, cfg, tmpdir), 3);
