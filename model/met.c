@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "kz.h"
 #include "timeutil.h"
@@ -350,10 +351,51 @@ static int read_times(int ncid, int varid, const char *path, FileInfo *fi, int *
 static int differs(double a, double b) { return fabs(a - b) > 1e-5 * fmax(1.0, fabs(b)); }
 
 /* Header checks of one file: variables, attributes, dimensions, projection, domain, times. */
+
+/* A classic or 64-bit-offset file cut short (an interrupted copy: WRF's default format) opens
+ * without complaint and NetCDF-C returns fill values past its end, which surfaced as
+ * misleading value errors ("'' is not a time", implausible map factors, "hPa instead of Pa?").
+ * The variables' sizes in the header give a lower bound of the file's length. */
+static int check_truncated(int ncid, const char *path, BgErr *e)
+{
+    int fmt, nvars, unlim;
+    if (nc_inq_format(ncid, &fmt) != NC_NOERR ||
+        (fmt != NC_FORMAT_CLASSIC && fmt != NC_FORMAT_64BIT_OFFSET && fmt != NC_FORMAT_CDF5))
+        return BG_OK;
+    if (nc_inq_nvars(ncid, &nvars) != NC_NOERR || nc_inq_unlimdim(ncid, &unlim) != NC_NOERR) return BG_OK;
+    size_t nrec = 0;
+    if (unlim >= 0) nc_inq_dimlen(ncid, unlim, &nrec);
+    unsigned long long need = 0;
+    for (int v = 0; v < nvars; v++) {
+        nc_type type;
+        int nd, dims[NC_MAX_VAR_DIMS];
+        size_t tsz, len;
+        if (nc_inq_var(ncid, v, NULL, &type, &nd, dims, NULL) != NC_NOERR || nc_inq_type(ncid, type, NULL, &tsz) != NC_NOERR)
+            return BG_OK;
+        unsigned long long n = tsz;
+        for (int d = 0; d < nd; d++) {
+            if (dims[d] == unlim) continue;
+            if (nc_inq_dimlen(ncid, dims[d], &len) != NC_NOERR) return BG_OK;
+            n *= len;
+        }
+        need += nd > 0 && dims[0] == unlim ? n * nrec : n;
+    }
+    struct stat sb;
+    if (stat(path, &sb) == 0 && (unsigned long long)sb.st_size < need)
+        return bg_fail(e, BG_EINPUT, path, NULL,
+                       "truncated: %lld bytes, but its header describes at least %llu bytes of data (%zu records)",
+                       (long long)sb.st_size, need, nrec);
+    return BG_OK;
+}
+
 int met_check_variables(const char *path, BgErr *e)
 {
     int ncid, st = nc_open(path, NC_NOWRITE, &ncid);
     if (st != NC_NOERR) return nc_fail(e, path, NULL, st);
+    if (check_truncated(ncid, path, e)) {
+        nc_close(ncid);
+        return e->code;
+    }
     Problems miss = {0};
     static const char *const grid_vars[] = {"Times", "XLAT", "XLONG"};
     int id;
@@ -367,6 +409,14 @@ int met_check_variables(const char *path, BgErr *e)
 
 static int check_header(const Grid *g, const char *path, FileInfo *fi, float *buf, BgErr *e)
 {
+    {
+        int nc0, st0 = nc_open(path, NC_NOWRITE, &nc0);
+        if (st0 == NC_NOERR) {
+            int tr = check_truncated(nc0, path, e);
+            nc_close(nc0);
+            if (tr) return tr;
+        }
+    }
     int ncid, st = nc_open(path, NC_NOWRITE, &ncid);
     if (st != NC_NOERR) return nc_fail(e, path, NULL, st);
     int rc = BG_OK;

@@ -727,7 +727,7 @@ static void test_bad_input(void **st)
     struct stat sb;
     stat(bad, &sb);
     assert_int_equal(truncate(bad, sb.st_size / 2), 0);
-    bad_met_case("truncated file", bad, "trunc_wrfout", NULL);
+    bad_met_case("truncated file", bad, "trunc_wrfout", "truncated: ");
     /* duplicated times: the same records under two names */
     snprintf(bad, sizeof bad, "%s/dup_wrfout_d01_2024-01-10_00:00:00", tmpdir);
     copy_file(first, bad);
