@@ -608,6 +608,11 @@ int forecast_main(int argc, char **argv, BgErr *e)
     if (rc == BG_OK) rc = warnings(&m, m.rc.output_dir, start, cs, ncs, e);
     if (rc == BG_OK) rc = write_cycle(&m, m.rc.output_dir, start, days, restart, e);
     if (rc == BG_OK) printf("forecast: %d cities, products in %s\n", ncs, m.rc.output_dir);
+    /* a daily AQI needs 20 valid hours of a Beijing day (16 to 16 UTC, HJ 663): a 1-day cycle
+     * from 00 UTC never holds one, which looked like a failure */
+    if (rc == BG_OK && ncs == 0)
+        printf("forecast: no Beijing-time day (16 to 16 UTC) of this cycle has 20 valid hours, so the city tables are "
+               "empty: start at 16 UTC or forecast 2 days or more\n");
     free(cs);
     if (setup) model_free(&m);
     free(sets);
