@@ -378,7 +378,7 @@ static RestartExtra restart_extra(Model *m)
     /* optional: a restart written before the chemistry carried its step sizes has no chem_h;
      * the cells then start at the first trial step, as on a fresh start (chem_h stays 0) */
     if (m->state.chem_h)
-        m->rarr[x.narrays++] = (RestartArray){.name = "chem_h", .data = m->state.chem_h, .n = state_ncell(&m->state), .optional = 1};
+        m->rarr[x.narrays++] = (RestartArray){.name = "chem_h", .data = m->state.chem_h, .n = state_ncell(&m->state), .optional = 1, .nonneg = 1};
     /* optional: written before advection halves were merged, a restart never has one pending */
     m->rarr[x.narrays++] = (RestartArray){.name = "transport_pending", .data = &m->adv_pending, .n = 1, .optional = 1};
     return x;
@@ -449,18 +449,14 @@ static int prepare(Model *m, BgErr *e)
     /* station and city products in GB 3095 units (chemical model only: tracers have none) */
     const char *stf = config_get(&m->cfg, "stations", "file");
     if (m->rc.full && stf && stf[0]) {
-        static const char *const want[] = {"PM25", "PM10", "SO2", "NO2", "CO", "O3", "PSO4", "PNO3", "PNH4", "PBC", "POC"};
-        const char *names[11];
-        int n = 0;
-        for (size_t k = 0; k < sizeof want / sizeof *want; k++)
-            for (int s = 0; s < m->state.nspec; s++)
-                if (!strcmp(m->state.spec[s].name, want[k])) names[n++] = want[k];
+        const char *names[MODEL_STATION_SPECIES];
+        int n = model_station_species(m, names);
         char path[1024];
         model_resolve_path(m, stf, path, sizeof path);
         m->stations = stations_open(path, g, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
         if (!m->stations) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
         size_t na = 0;
-        m->st_arr = (RestartArray){.name = "stations", .data = stations_accumulators(m->stations, &na)};
+        m->st_arr = (RestartArray){.name = "stations", .data = stations_accumulators(m->stations, &na), .nonneg = 1};
         m->st_arr.n = na;
     }
 
@@ -483,6 +479,9 @@ static int prepare(Model *m, BgErr *e)
             x.arrays[0].n = len;
         }
         int rrc = restart_read(m->rc.restart, g, &m->state, &x, m->config_hash, e);
+        /* the diagnostics' sample count travels as a double: range-checked before the cast */
+        if (rrc == BG_OK && m->diag_on && !(m->dmeta[0] >= 0 && m->dmeta[0] <= 1e15))
+            rrc = bg_fail(e, BG_EINPUT, m->rc.restart, "diag_meta", "sample count %g is not a count", m->dmeta[0]);
         if (rrc == BG_OK && m->diag_on)
             rrc = output_restore(&m->dout, m->dout.acc, m->dout.nacc, (long)m->dmeta[0], m->dmeta[1], m->dmeta[2], e);
         /* the station series continue only within the same run (a restart at its own start, as
@@ -493,9 +492,24 @@ static int prepare(Model *m, BgErr *e)
         if (m->stations) m->st_arr.data = stations_accumulators(m->stations, &m->st_arr.n);
         BG_TRY(rrc);
         double tc = m->state.time;
-        if (tc < m->rc.t_start - 1e-6 || tc >= m->rc.t_end - 1e-6 || !on_grid(tc, m->rc.t_start, m->rc.sync_dt))
+        /* a scheduler requeues a job that already finished: its newest checkpoint is the final
+         * one, and the run is complete (model_run_group reports it and writes nothing) */
+        if (m->resume && fabs(tc - m->rc.t_end) < 1e-6) {
+            m->t_cont = tc;
+            return BG_OK;
+        }
+        if (tc < m->rc.t_start - 1e-6 || tc >= m->rc.t_end - 1e-6 || !on_grid(tc, m->rc.t_start, m->rc.sync_dt)) {
+            char tr[32], ta[32], tb[32];
+            time_format(tc, tr, sizeof tr);
+            time_format(m->rc.t_start, ta, sizeof ta);
+            time_format(m->rc.t_end, tb, sizeof tb);
             return bg_fail(e, BG_EINPUT, m->rc.restart, "time",
-                           "the restart time is not a synchronisation step inside the run window");
+                           "restart at %s, but the run window is %s to %s (sync step %g s)%s", tr, ta, tb,
+                           m->rc.sync_dt,
+                           tc < m->rc.t_start - 1e-6 || tc >= m->rc.t_end - 1e-6
+                               ? ": a restart must be at a sync step before the end"
+                               : ": the restart is not at a sync step");
+        }
         BG_TRY(output_restore(&m->out, x.out_acc, x.n_out_acc, x.out_nsamples, x.out_acc_start,
                               x.out_last_sample, e));
         m->t_cont = tc;
@@ -506,12 +520,19 @@ static int prepare(Model *m, BgErr *e)
 /* Rank 0 of a distributed run (or any serial run) is the one that writes files. */
 static int writes_files(const Model *m) { return !m->dec || m->dec->rank == 0; }
 
+/* --resume found the run's final checkpoint (prepare): nothing is left to do or to write. */
+static int already_complete(const Model *m)
+{
+    return m->resume && m->rc.restart[0] && fabs(m->t_cont - m->rc.t_end) < 1e-6;
+}
+
 /* Everything before the first step: inputs checked and set up, the output directory, run.log,
  * the budget and the initial output. */
 static int member_begin(Model *m, BgErr *e)
 {
     RunConfig *rc = &m->rc;
     BG_TRY(prepare(m, e));
+    if (already_complete(m)) return BG_OK; /* every output stays as the finished run left it */
     const int root = writes_files(m);
     /* from here on files are written (by rank 0 of a distributed run) */
     if (root && mkdir_p(rc->output_dir))
@@ -553,6 +574,11 @@ static int member_begin(Model *m, BgErr *e)
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
         if (root) BG_TRY(budget_continue(&m->budget, m->t_cont, e));
+        /* neither budget.csv nor its .tmp (removed after a failed write): start a well-formed
+         * file, with its header, rather than rows without one */
+        struct stat bst;
+        if (root && stat(m->budget.tmp_path, &bst) != 0 && stat(m->budget.final_path, &bst) != 0)
+            BG_TRY(budget_start_file(&m->budget, e));
     } else if (root) {
         BG_TRY(budget_start_file(&m->budget, e));
     }
@@ -562,7 +588,8 @@ static int member_begin(Model *m, BgErr *e)
     process_diagnose_pm(m);
     memcpy(m->rho_out, f->rho, state_ncell(&m->state) * sizeof *m->rho_out);
     double out_start = rc->t_start + rc->spinup_s;
-    if (root && !continuing && !rc->average && out_start <= rc->t_start + 1e-6) BG_TRY(output_write(&m->out, &m->state, e));
+    if (root && !continuing && !rc->average && out_start <= rc->t_start + 1e-6)
+        BG_TRY(output_write(&m->out, &m->state, e));
     return BG_OK;
 }
 
@@ -676,8 +703,17 @@ static int member_finish(Model *m, int k, double wall0, double sim0, BgErr *e)
                         "mpi_halo_mb_sent %.1f\n", m->dec->px, m->dec->py, m->dec->exchange_seconds, m->dec->halo_seconds,
                 m->dec->gather_seconds, m->dec->exchange_bytes / 1e6);
     fprintf(m->log, "peak_rss_mb %.1f\n", ru.ru_maxrss / 1024.0);
-    fclose(m->log);
+    /* run.log is written as the run goes, without a .tmp; a lost line is reported, not ignored */
+    errno = 0;
+    int bad = ferror(m->log) != 0, err = errno;
+    if (fclose(m->log) != 0 && !bad) bad = 1, err = errno;
     m->log = NULL;
+    if (bad) {
+        char p[1100];
+        snprintf(p, sizeof p, "%s/run.log", rc->output_dir);
+        return bg_fail(e, BG_EFAIL, p, NULL, "write failed: %s",
+                       err == ENOSPC ? "no space left on device" : err ? strerror(err) : "I/O error");
+    }
     return BG_OK;
 }
 
@@ -976,6 +1012,22 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
                          "a member's advection is at another point of its step than %s's: run the group from the start",
                          ms[0]->rc.output_dir);
     for (int i = 0; i < k; i++) ms[i]->adv_pending = 0;
+    /* a requeued job whose run had finished succeeds without touching anything (the members of
+     * a group continue from one time, checked above, so they are all complete or none is) */
+    int ncomplete = 0;
+    for (int i = 0; i < k && rc == BG_OK; i++) ncomplete += gr.alive[i] && already_complete(ms[i]);
+    if (rc == BG_OK && ncomplete > 0) {
+        for (int i = 0; i < k; i++) {
+            if (!gr.alive[i] || !already_complete(ms[i])) continue;
+            char tc[32];
+            time_format(ms[i]->t_cont, tc, sizeof tc);
+            if (writes_files(ms[i])) printf("bogda: run in %s is already complete (checkpoint at %s)\n", ms[i]->rc.output_dir, tc);
+        }
+        fflush(stdout);
+        group_free(&gr);
+        free(gr.alive);
+        return BG_OK;
+    }
     int nalive = 0;
     for (int i = 0; i < k; i++) nalive += gr.alive[i];
     const int dist = gr.dec.nranks > 1;

@@ -851,7 +851,14 @@ int model_setup_member(Model *m, Model *lead, const char *config_path, char *con
     if (m->resume) {
         BgErr none = {0};
         char path[1024];
-        if (restart_find_newest(m->rc.output_dir, path, sizeof path, &none) == BG_OK)
+        /* a finished run wrote budget.csv last, after its final checkpoint: without it, a kill
+         * came between the two and the final checkpoint's outputs may be unfinished, so the
+         * run resumes from the checkpoint before (a finished run is reported and left alone) */
+        char bpath[1100];
+        struct stat bst;
+        snprintf(bpath, sizeof bpath, "%s/budget.csv", m->rc.output_dir);
+        double before = stat(bpath, &bst) == 0 ? INFINITY : m->rc.t_end - 1.0;
+        if (restart_find_newest_before(m->rc.output_dir, before, path, sizeof path, &none) == BG_OK)
             snprintf(m->rc.restart, sizeof m->rc.restart, "%s", path);
     }
     if (m->rc.restart[0]) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "timeutil.h"
@@ -21,14 +22,79 @@
 /* Two stamps closer than this are the same output time (state->time is a sum of steps). */
 #define OUT_TIME_TOL 0.01
 
+/* errno is cleared first: NetCDF and HDF5 leave it set by internal probes that succeed, and only
+ * a value set during the failing call says why it failed (ENOSPC on a full disk). */
 #define NCX(call, item)                                                                            \
     do {                                                                                           \
+        errno = 0;                                                                                 \
         int nc_rc_ = (call);                                                                       \
         if (nc_rc_ != NC_NOERR) {                                                                  \
-            rc = bg_fail(e, BG_EFAIL, path, (item), "%s", nc_strerror(nc_rc_));                    \
+            int nc_errno_ = errno;                                                                 \
+            char nc_why_[256];                                                                     \
+            output_nc_reason(nc_rc_, nc_errno_, path, nc_why_, sizeof nc_why_);                    \
+            rc = bg_fail(e, BG_EFAIL, path, (item), "%s", nc_why_);                                \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
+
+/* Whether the file system holding path (or its directory, when path is gone) has no room left:
+ * HDF5 may fail a write with an errno that does not say so, or with none. */
+static int fs_full(const char *path)
+{
+    struct statvfs sv;
+    char dir[1100];
+    const char *sl = strrchr(path, '/');
+    if (statvfs(path, &sv) != 0) {
+        if (!sl) snprintf(dir, sizeof dir, ".");
+        else snprintf(dir, sizeof dir, "%.*s", (int)(sl == path ? 1 : sl - path), path);
+        if (statvfs(dir, &sv) != 0) return 0;
+    }
+    /* HDF5 writes whole chunks and metadata blocks: less than 64 KiB free is full for it */
+    return (unsigned long long)sv.f_bavail * sv.f_frsize < 65536ULL;
+}
+
+void output_nc_reason(int status, int err, const char *path, char *buf, size_t n)
+{
+    const char *what = nc_strerror(status);
+    int nospace = err == ENOSPC || status == ENOSPC;
+#ifdef EDQUOT
+    nospace |= err == EDQUOT || status == EDQUOT;
+#endif
+    if (!nospace && path && *path) nospace = fs_full(path);
+    if (nospace)
+        snprintf(buf, n, "no space left on device (%s)", what);
+    else if (err != 0 && err != status) /* a status > 0 is an errno whose text what already is */
+        snprintf(buf, n, "%s (%s)", what, strerror(err));
+    else
+        snprintf(buf, n, "%s", what);
+}
+
+void output_nc_discard(int ncid, const char *path)
+{
+    if (ncid < 0) return;
+    /* After a failed write HDF5 can close the file only if its next flush succeeds: otherwise
+     * the file stays half-closed, and closing it again (nc_abort, or HDF5's exit handler,
+     * H5F__close_cb in H5_term_library) crashes.  Emptying the doomed file first gives that
+     * flush room on a full disk; the first flush after a failure may still fail, the next one
+     * (nc_abort's) then succeeds (measured with HDF5 1.10.8, NetCDF 4.9.0). */
+    if (path && truncate(path, 0) != 0) {
+        /* nothing to free: the file may not exist */
+    }
+    if (nc_close(ncid) != NC_NOERR) nc_abort(ncid); /* nc_abort also frees a failed handle */
+    if (path) remove(path);
+}
+
+int output_nc_close(int ncid, const char *path, const char *item, BgErr *e)
+{
+    errno = 0;
+    int st = nc_close(ncid);
+    if (st == NC_NOERR) return BG_OK;
+    int err = errno;
+    char why[256];
+    output_nc_reason(st, err, path, why, sizeof why);
+    output_nc_discard(ncid, path); /* a failed nc_close leaves the handle open */
+    return bg_fail(e, BG_EFAIL, path, item, "%s", why);
+}
 
 /* CF names and long names by species.  Mole fractions for gases; aerosol names apply only when a
  * species is written as a mass concentration.  Passive tracers have no standard_name. */
@@ -176,6 +242,12 @@ int output_restore(Output *o, const double *acc, size_t nacc, long nsamples, dou
         return bg_fail(e, BG_EINPUT, "restart", "output_acc",
                        "output accumulator has %zu values in restart, %zu expected", nacc,
                        o->nacc);
+    /* a negative count or a non-finite interval start would give wrong means with exit 0 */
+    if (nsamples < 0)
+        return bg_fail(e, BG_EINPUT, "restart", "out_nsamples", "%ld samples, negative", nsamples);
+    if (!isfinite(acc_start) || !isfinite(last_sample))
+        return bg_fail(e, BG_EINPUT, "restart", "out_acc_start", "averaging interval times %g, %g are not finite",
+                       acc_start, last_sample);
     if (nacc && acc != o->acc) memcpy(o->acc, acc, nacc * sizeof *acc);
     o->nsamples = nsamples;
     o->acc_start = acc_start;
@@ -456,7 +528,7 @@ static int file_create(const Output *o, const State *s, const char *path, int *n
 done:
     free(tmp);
     if (rc != BG_OK) {
-        if (ncid >= 0) nc_close(ncid);
+        output_nc_discard(ncid, path);
         remove(path);
         return rc;
     }
@@ -581,11 +653,8 @@ static int copy_records(Output *o, const State *s, int src, const char *dst, siz
         }
     }
 done:
-    if (ncid >= 0) {
-        int crc = nc_close(ncid);
-        if (rc == BG_OK && crc != NC_NOERR)
-            rc = bg_fail(e, BG_EFAIL, dst, NULL, "%s", nc_strerror(crc));
-    }
+    if (rc != BG_OK) output_nc_discard(ncid, dst);
+    else rc = output_nc_close(ncid, dst, NULL, e);
     if (rc != BG_OK) remove(dst);
     return rc;
 }
@@ -611,7 +680,7 @@ static int day_open(Output *o, const State *s, double day, double t, int first_o
             char why[160] = "";
             int orc = nc_open(o->tmp_path, NC_WRITE, &id);
             if (orc != NC_NOERR || !file_compatible(o, s, id, why, sizeof why)) {
-                if (id >= 0) nc_close(id);
+                output_nc_discard(id, NULL);
                 return bg_fail(e, BG_EFAIL, o->tmp_path, NULL,
                                "cannot continue the existing output file (%s); remove it to "
                                "start this day afresh",
@@ -644,11 +713,11 @@ static int day_open(Output *o, const State *s, double day, double t, int first_o
          * ends up as if the run had never been interrupted. */
         char part[1040];
         if (snprintf(part, sizeof part, "%s.part", o->tmp_path) >= (int)sizeof part) {
-            nc_close(id);
+            output_nc_discard(id, NULL);
             return bg_fail(e, BG_EFAIL, o->cfg.dir, NULL, "output directory name too long");
         }
         rc = copy_records(o, s, id, part, *k, e);
-        nc_close(id);
+        output_nc_discard(id, NULL); /* only read from */
         id = -1;
         if (rc != BG_OK) return rc;
         if (rename(part, o->tmp_path) != 0)
@@ -658,7 +727,7 @@ static int day_open(Output *o, const State *s, double day, double t, int first_o
     }
 done:
     if (rc != BG_OK) {
-        if (id >= 0) nc_close(id);
+        output_nc_discard(id, NULL);
         return rc;
     }
     *ncid = id;
@@ -698,7 +767,16 @@ int output_write(Output *o, const State *s, BgErr *e)
 
     int ncid = -1, rc = BG_OK, v;
     size_t k;
-    BG_TRY(day_open(o, s, day, t, (int)first, &ncid, &k, e));
+    const int ours = o->open_day == day; /* the file holds this run's records only */
+    if ((rc = day_open(o, s, day, t, (int)first, &ncid, &k, e)) != BG_OK) {
+        /* a file this run wrote that no longer opens is damaged; one left by an earlier run is
+         * the user's to judge (the message says so) */
+        if (ours) {
+            remove(o->tmp_path);
+            o->open_day = -1;
+        }
+        return rc;
+    }
     path = o->tmp_path;
     NCX(nc_inq_varid(ncid, "time", &v), "time");
     NCX(nc_put_var1_double(ncid, v, &k, &t), "time");
@@ -723,12 +801,15 @@ int output_write(Output *o, const State *s, BgErr *e)
         }
     }
 done:
-    if (ncid >= 0) {
-        int crc = nc_close(ncid);
-        if (rc == BG_OK && crc != NC_NOERR)
-            rc = bg_fail(e, BG_EFAIL, path, NULL, "%s", nc_strerror(crc));
+    if (rc != BG_OK) output_nc_discard(ncid, o->tmp_path);
+    else rc = output_nc_close(ncid, path, NULL, e);
+    if (rc != BG_OK) {
+        /* after a failed write HDF5 may have left the file inconsistent: no record before this
+         * one can be trusted, so the day's file goes (docs/output.md, "Write failures") */
+        remove(o->tmp_path);
+        o->open_day = -1;
+        return rc;
     }
-    if (rc != BG_OK) return rc;
     output_discard(o, t);
     return BG_OK;
 }

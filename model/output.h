@@ -84,6 +84,17 @@ void output_discard(Output *o, double t);
 int output_restore(Output *o, const double *acc, size_t nacc, long nsamples, double acc_start,
                    double last_sample, BgErr *e);
 
+/* The text for a failed NetCDF call on path: "no space left on device (<NetCDF text>)" when err
+ * (errno, cleared before the call) is ENOSPC or EDQUOT or the file system has no room left;
+ * else "<NetCDF text> (<strerror(err)>)" when err is set, else the NetCDF text. */
+void output_nc_reason(int status, int err, const char *path, char *buf, size_t n);
+/* Drops an open NetCDF handle after a failure (nc_abort); ncid < 0: no-op.  With path (the
+ * handle's file, which the caller gives up) the file is emptied first and removed after. */
+void output_nc_discard(int ncid, const char *path);
+/* nc_close; on failure output_nc_discard(ncid, path) and BG_EFAIL naming path[:item] with
+ * output_nc_reason. */
+int output_nc_close(int ncid, const char *path, const char *item, BgErr *e);
+
 /* "DIR/conc_YYYY-MM-DD.nc" for the UTC day containing t (final name; add ".tmp" for the
  * temporary one). */
 void output_day_path(const char *dir, double t, char *buf, size_t n);

@@ -19,13 +19,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "output.h"
 #include "timeutil.h"
 
+/* errno is cleared first so that only a value set by the failing call explains it (ENOSPC on a
+ * full disk); output_nc_reason words it. */
 #define NCX(call, item)                                                                            \
     do {                                                                                           \
+        errno = 0;                                                                                 \
         int nc_rc_ = (call);                                                                       \
         if (nc_rc_ != NC_NOERR) {                                                                  \
-            rc = bg_fail(e, code_on_nc, path, (item), "%s", nc_strerror(nc_rc_));                  \
+            int nc_errno_ = errno;                                                                 \
+            char nc_why_[256];                                                                     \
+            output_nc_reason(nc_rc_, nc_errno_, path, nc_why_, sizeof nc_why_);                    \
+            rc = bg_fail(e, code_on_nc, path, (item), "%s", nc_why_);                              \
             goto done;                                                                             \
         }                                                                                          \
     } while (0)
@@ -184,11 +191,9 @@ int restart_write(const char *path_final, const Grid *g, const State *s, const R
 done:
     free(v_spec);
     free(v_arr);
-    if (ncid >= 0) {
-        int crc = nc_close(ncid);
-        if (rc == BG_OK && crc != NC_NOERR)
-            rc = bg_fail(e, BG_EFAIL, path, NULL, "%s", nc_strerror(crc));
-    }
+    /* a failed write must not leave the handle open: HDF5 would crash closing it at exit */
+    if (rc != BG_OK) output_nc_discard(ncid, path);
+    else if (ncid >= 0) rc = output_nc_close(ncid, path, NULL, e);
     if (rc != BG_OK) {
         remove(path);
         return rc;
@@ -226,6 +231,45 @@ static void list_add(char *list, size_t n, const char *name)
 static int same_value(double a, double b)
 {
     return fabs(a - b) <= 1e-6 * fmax(1.0, fmax(fabs(a), fabs(b)));
+}
+
+/* "[k=..,j=..,i=..]" for cell c of a (nz,ny,nx) field, "[c]" for an array (nx = 0). */
+static void index_text(size_t c, int nx, int ny, char *buf, size_t n)
+{
+    if (nx <= 0) {
+        snprintf(buf, n, "[%zu]", c);
+        return;
+    }
+    size_t plane = (size_t)nx * ny;
+    snprintf(buf, n, "[k=%zu,j=%zu,i=%zu]", c / plane, (c % plane) / (size_t)nx, c % (size_t)nx);
+}
+
+/* Refuses NaN/Inf values of v[n] and, when nonneg, negative ones (-0.0 is not negative: it is
+ * zero), naming the first bad index and the count.  A restart is the state a run continues
+ * from: a bad value there gives NaN or negative outputs with exit 0 (as [init] file refuses
+ * them, model.c). */
+static int check_values(const char *path, const char *name, const double *v, size_t n,
+                        int nonneg, int nx, int ny, BgErr *e)
+{
+    size_t nbad = 0, nneg = 0, first_bad = 0, first_neg = 0;
+    for (size_t c = 0; c < n; c++) {
+        if (!isfinite(v[c])) {
+            if (!nbad++) first_bad = c;
+        } else if (nonneg && v[c] < 0) {
+            if (!nneg++) first_neg = c;
+        }
+    }
+    char at[96];
+    if (nbad) {
+        index_text(first_bad, nx, ny, at, sizeof at);
+        return bg_fail(e, BG_EINPUT, path, name, "%zu NaN/Inf values, first at %s", nbad, at);
+    }
+    if (nneg) {
+        index_text(first_neg, nx, ny, at, sizeof at);
+        return bg_fail(e, BG_EINPUT, path, name, "%zu negative values, first at %s (%g)", nneg, at,
+                       v[first_neg]);
+    }
+    return BG_OK;
 }
 
 int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
@@ -368,6 +412,9 @@ int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
         for (int i = 0; i < s->nspec; i++) {
             NCX(nc_inq_varid(ncid, s->spec[i].name, &v), s->spec[i].name);
             NCX(nc_get_var_double(ncid, v, state_species(s, i)), s->spec[i].name);
+            if ((rc = check_values(path, s->spec[i].name, state_species(s, i), state_ncell(s), 1,
+                                   s->nx, s->ny, e)) != BG_OK)
+                goto done;
         }
         NCX(nc_inq_varid(ncid, "time", &v), "time");
         NCX(nc_get_var_double(ncid, v, &s->time), "time");
@@ -381,13 +428,32 @@ int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
         NCX(nc_get_var_double(ncid, v, &x->out_acc_start), "out_acc_start");
         NCX(nc_inq_varid(ncid, "out_last_sample", &v), "out_last_sample");
         NCX(nc_get_var_double(ncid, v, &x->out_last_sample), "out_last_sample");
+        /* the clock and the averaging state: a NaN time or a negative sample count gives
+         * wrong means without any other sign */
+        if (!isfinite(s->time))
+            rc = bg_fail(e, BG_EINPUT, path, "time", "time is %g, not a finite value", s->time);
+        else if (step < 0)
+            rc = bg_fail(e, BG_EINPUT, path, "step", "step is %lld, negative", step);
+        else if (ns < 0)
+            rc = bg_fail(e, BG_EINPUT, path, "out_nsamples", "out_nsamples is %lld, negative", ns);
+        else if (!isfinite(x->out_acc_start))
+            rc = bg_fail(e, BG_EINPUT, path, "out_acc_start", "out_acc_start is %g, not a finite value",
+                         x->out_acc_start);
+        else if (!isfinite(x->out_last_sample))
+            rc = bg_fail(e, BG_EINPUT, path, "out_last_sample",
+                         "out_last_sample is %g, not a finite value", x->out_last_sample);
+        if (rc != BG_OK) goto done;
         if (x->n_out_acc) {
             NCX(nc_inq_varid(ncid, "out_acc", &v), "out_acc");
             NCX(nc_get_vara_double(ncid, v, &st0, &x->n_out_acc, x->out_acc), "out_acc");
+            if ((rc = check_values(path, "out_acc", x->out_acc, x->n_out_acc, 0, 0, 0, e)) != BG_OK)
+                goto done;
         }
         if (x->n_budget) {
             NCX(nc_inq_varid(ncid, "budget", &v), "budget");
             NCX(nc_get_vara_double(ncid, v, &st0, &x->n_budget, x->budget), "budget");
+            if ((rc = check_values(path, "budget", x->budget, x->n_budget, 0, 0, 0, e)) != BG_OK)
+                goto done;
         }
         for (int i = 0; i < x->narrays; i++) {
             char nm[NC_MAX_NAME + 1];
@@ -396,6 +462,9 @@ int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
             if (x->arrays[i].optional && nc_inq_varid(ncid, nm, &v) != NC_NOERR) continue;
             NCX(nc_inq_varid(ncid, nm, &v), nm);
             NCX(nc_get_vara_double(ncid, v, &st0, &x->arrays[i].n, x->arrays[i].data), nm);
+            if ((rc = check_values(path, nm, x->arrays[i].data, x->arrays[i].n, x->arrays[i].nonneg,
+                                   0, 0, e)) != BG_OK)
+                goto done;
         }
     }
 done:
@@ -452,6 +521,11 @@ static int cand_newest_first(const void *a, const void *b)
 
 int restart_find_newest(const char *dir, char *path_out, size_t n, BgErr *e)
 {
+    return restart_find_newest_before(dir, INFINITY, path_out, n, e);
+}
+
+int restart_find_newest_before(const char *dir, double before, char *path_out, size_t n, BgErr *e)
+{
     DIR *d = opendir(dir);
     if (!d) return bg_fail(e, BG_EINPUT, dir, NULL, "cannot read directory: %s", strerror(errno));
     Cand *c = NULL;
@@ -469,6 +543,7 @@ int restart_find_newest(const char *dir, char *path_out, size_t n, BgErr *e)
         memcpy(stamp, nm + 8, len - 11);
         stamp[len - 11] = '\0';
         if (time_parse(stamp, &t) != 0) continue;
+        if (!(t < before)) continue;
         if (nc == cap) {
             cap = cap ? 2 * cap : 16;
             Cand *nw = realloc(c, cap * sizeof *c);

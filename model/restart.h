@@ -21,6 +21,7 @@ typedef struct RestartArray {
     size_t n;
     int optional;       /* read: a file without it is accepted and data is left as it was (an
                          * array added after restarts were already written) */
+    int nonneg;         /* read: negative values are refused too (NaN/Inf always are) */
 } RestartArray;
 
 /* Everything beyond the State.  On write the pointers are read; on read the arrays must point to
@@ -57,7 +58,11 @@ int restart_write(const char *path, const Grid *g, const State *s, const Restart
  * truelat2, stand_lon, moad_cen_lat equal the grid's ("nx 10 in restart, 12 in grid"); every
  * State species is present and the restart has no other species (both listed by name), with the
  * same molar mass; the configuration hash equals expected_hash when that is not NULL; every extra
- * array has the expected length.  On failure s and x may be partly overwritten. */
+ * array has the expected length.  Then the values, as they are read: no NaN/Inf anywhere, no
+ * negative concentration (-0.0 is accepted), time finite, step and out_nsamples >= 0,
+ * out_acc_start and out_last_sample finite, no negative value in an array marked nonneg
+ * ("O3: 2 NaN/Inf values, first at [k=0,j=3,i=1]").  On failure s and x may be partly
+ * overwritten. */
 int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
                  const char *expected_hash, BgErr *e);
 
@@ -65,5 +70,7 @@ int restart_read(const char *path, const Grid *g, State *s, RestartExtra *x,
  * whose variables can all be read; truncated or unfinished files are skipped.  BG_EINPUT when
  * none qualifies. */
 int restart_find_newest(const char *dir, char *path_out, size_t n, BgErr *e);
+/* The same among the checkpoints stamped before `before` (s since 1970 UTC). */
+int restart_find_newest_before(const char *dir, double before, char *path_out, size_t n, BgErr *e);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -140,7 +141,7 @@ static void test_round_trip_bit_for_bit(void **state)
     double acc[50], bud[5], dep[3] = {M_PI, -0.0, 1e-300}, acc2[50], bud2[5], dep2[3], emp2[1];
     for (int i = 0; i < 50; i++) acc[i] = 1.0 / (i + 3.0);
     for (int i = 0; i < 5; i++) bud[i] = exp(i * 1.1);
-    RestartArray arr[2] = {{"dep", dep, 3, 0}, {"empty", NULL, 0, 0}};
+    RestartArray arr[2] = {{"dep", dep, 3, 0, 0}, {"empty", NULL, 0, 0, 0}};
     RestartExtra x = {acc, 50, 17, T0 + 900.25, T0 + 1234.5678901234567, bud, 5, 2, arr};
     restart_path(dir, s.time, p, sizeof p);
     assert_int_equal(restart_write(p, &g, &s, &x, "0123456789abcdef", "[run]\nhours = 4\n", &e), 0);
@@ -149,7 +150,7 @@ static void test_round_trip_bit_for_bit(void **state)
     assert_int_not_equal(access(tmp, F_OK), 0); /* renamed */
 
     state_make(&r, NX, NAMES3, 3);
-    RestartArray arr2[2] = {{"dep", dep2, 3, 0}, {"empty", emp2, 0, 0}};
+    RestartArray arr2[2] = {{"dep", dep2, 3, 0, 0}, {"empty", emp2, 0, 0, 0}};
     RestartExtra y = {acc2, 50, 0, 0, 0, bud2, 5, 2, arr2};
     int rc = restart_read(p, &g, &r, &y, "0123456789abcdef", &e);
     if (rc) fail_msg("restart_read: %s", e.msg);
@@ -245,7 +246,7 @@ static void test_mismatches_rejected(void **state)
     RestartExtra xb = {.out_acc = acc, .n_out_acc = 7, .budget = bud, .n_budget = 1};
     expect_refusal(p, &g, &s, &xb, NULL, (const char *[]){"budget", NULL});
     double d1[1];
-    RestartArray want = {"dep", d1, 1, 0};
+    RestartArray want = {"dep", d1, 1, 0, 0};
     RestartExtra xa = {.out_acc = acc, .n_out_acc = 7, .budget = bud, .n_budget = 2, .narrays = 1, .arrays = &want};
     expect_refusal(p, &g, &s, &xa, NULL, (const char *[]){"dep", "missing", NULL});
 
@@ -401,6 +402,205 @@ static void test_output_continues_through_restart(void **state)
     grid_release(&g);
 }
 
+/* Sets value v at index idx of variable name in the restart p (a damaged or hand-edited file). */
+static void poke(const char *p, const char *name, size_t idx, double v)
+{
+    int nc, var;
+    assert_int_equal(nc_open(p, NC_WRITE, &nc), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, name, &var), NC_NOERR);
+    int nd;
+    assert_int_equal(nc_inq_varndims(nc, var, &nd), NC_NOERR);
+    size_t ix[3] = {0, 0, 0};
+    if (nd == 3) {
+        ix[0] = idx / (NX * NY), ix[1] = idx % (NX * NY) / NX, ix[2] = idx % NX;
+    } else {
+        ix[0] = idx;
+    }
+    assert_int_equal(nc_put_var1_double(nc, var, ix, &v), NC_NOERR);
+    assert_int_equal(nc_close(nc), NC_NOERR);
+}
+
+/* A restart whose state or averaging state holds NaN, Inf, negatives or a negative sample count
+ * is refused (exit 3), naming the variable, the first bad index and the count; -0.0 is zero. */
+static void test_bad_values_refused(void **state)
+{
+    (void)state;
+    Grid g;
+    State s;
+    char dir[64], p[256];
+    grid_make(&g, NX);
+    make_tmpdir(dir, sizeof dir);
+    state_make(&s, NX, NAMES3, 3);
+    double acc[7], bud[2];
+    RestartExtra x = {.out_acc = acc, .n_out_acc = 7, .budget = bud, .n_budget = 2};
+    struct {
+        const char *var;
+        size_t idx;
+        double v;
+        const char *want[3];
+    } cases[] = {
+        {"O3", 1 * NX * NY + 3 * NX + 2, NAN, {"O3: 1 NaN/Inf values, first at [k=1,j=3,i=2]", NULL}},
+        {"NO2", 7, INFINITY, {"NO2: 1 NaN/Inf values, first at [k=0,j=1,i=1]", NULL}},
+        {"TRACER", 2 * NX * NY, -1e-12, {"TRACER: 1 negative values, first at [k=2,j=0,i=0]", NULL}},
+        {"out_nsamples", 0, -3, {"out_nsamples", "negative", NULL}},
+        {"time", 0, NAN, {":time: ", "not a finite value", NULL}},
+        {"out_acc_start", 0, INFINITY, {"out_acc_start", "not a finite value", NULL}},
+        {"out_acc", 4, NAN, {"out_acc: 1 NaN/Inf values, first at [4]", NULL}},
+        {"budget", 1, NAN, {"budget: 1 NaN/Inf values, first at [1]", NULL}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        write_ckpt(dir, &g, T0 + 3600, "h", p, sizeof p);
+        poke(p, cases[c].var, cases[c].idx, cases[c].v);
+        expect_refusal(p, &g, &s, &x, "h", cases[c].want);
+        remove(p);
+    }
+    /* two NaN: the count and the first */
+    write_ckpt(dir, &g, T0 + 3600, "h", p, sizeof p);
+    poke(p, "O3", 9, NAN);
+    poke(p, "O3", 5, NAN);
+    const char *two[] = {"O3: 2 NaN/Inf values, first at [k=0,j=0,i=5]", NULL};
+    expect_refusal(p, &g, &s, &x, "h", two);
+    remove(p);
+    /* -0.0 (a cell emptied by a process) is accepted */
+    write_ckpt(dir, &g, T0 + 3600, "h", p, sizeof p);
+    poke(p, "O3", 3, -0.0);
+    BgErr e = {0};
+    if (restart_read(p, &g, &s, &x, "h", &e)) fail_msg("-0.0 refused: %s", e.msg);
+    assert_true(signbit(state_species(&s, 0)[3]) && state_species(&s, 0)[3] == 0.0);
+    rm_tree(dir);
+    state_free(&s);
+    grid_release(&g);
+}
+
+/* The whole program: a case run to its end, then `run --resume` again (a requeued job) exits 0
+ * with one line and touches nothing; an explicit run.restart outside the window names the times. */
+static void test_resume_finished_run(void **state)
+{
+    (void)state;
+    const char *bogda = getenv("BOGDA");
+    if (!bogda) {
+        print_message("skipped: BOGDA not set\n");
+        skip();
+    }
+    char dir[64], cmd[2048], out[1024] = "", err[1024] = "";
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s makecase case --days 1 >/dev/null 2>&1 && "
+             "%s run case/demo.ini --set run.hours=1 --set run.output_dir=%s/out >/dev/null 2>&1 && "
+             "cd out && ls -l --time-style=full-iso > ../before.txt && md5sum * >> ../before.txt",
+             dir, bogda, bogda, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "cd %s && %s run case/demo.ini --set run.hours=1 --set run.output_dir=%s/out --resume >out.txt 2>err.txt",
+             dir, bogda, dir);
+    int st = system(cmd);
+    char p[256];
+    snprintf(p, sizeof p, "%s/out.txt", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    out[fread(out, 1, sizeof out - 1, f)] = 0;
+    fclose(f);
+    snprintf(p, sizeof p, "%s/err.txt", dir);
+    f = fopen(p, "r");
+    assert_non_null(f);
+    err[fread(err, 1, sizeof err - 1, f)] = 0;
+    fclose(f);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0) fail_msg("exit %d: %s", WEXITSTATUS(st), err);
+    char want[256];
+    snprintf(want, sizeof want, "bogda: run in %s/out is already complete (checkpoint at 2024-01-10T01:00:00Z)\n", dir);
+    assert_string_equal(out, want);
+    assert_string_equal(err, "");
+    snprintf(cmd, sizeof cmd,
+             "cd %s/out && ls -l --time-style=full-iso > ../after.txt && md5sum * >> ../after.txt && "
+             "cmp -s ../before.txt ../after.txt && ! ls | grep -q '[.]tmp$'",
+             dir);
+    assert_int_equal(system(cmd), 0);
+
+    /* the same checkpoint named explicitly is outside the window [00:00, 01:00): exit 3 */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s run case/demo.ini --set run.hours=1 --set run.output_dir=%s/out2 "
+             "--set run.restart=%s/out/restart_2024-01-10T0100.nc >out.txt 2>err.txt",
+             dir, bogda, dir, dir);
+    st = system(cmd);
+    snprintf(p, sizeof p, "%s/err.txt", dir);
+    f = fopen(p, "r");
+    assert_non_null(f);
+    err[fread(err, 1, sizeof err - 1, f)] = 0;
+    fclose(f);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 3);
+    if (!strstr(err, "bogda: error: ") || !strstr(err, "restart_2024-01-10T0100.nc:time: restart at 2024-01-10T01:00:00Z, "
+                                                     "but the run window is 2024-01-10T00:00:00Z to "
+                                                     "2024-01-10T01:00:00Z (sync step 300 s)"))
+        fail_msg("message \"%s\"", err);
+
+    /* killed after the final checkpoint but before the outputs were finished (budget.csv is
+     * written last): --resume takes the checkpoint before the end, not "already complete", and
+     * ends with the uninterrupted run's budget and output */
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s run case/demo.ini --set run.hours=2 --set run.checkpoint_h=1 --set run.output_dir=%s/out3 "
+             ">/dev/null 2>&1 && cp out3/budget.csv budget_whole.csv && cp out3/conc_2024-01-10.nc conc_whole.nc && "
+             "mv out3/budget.csv out3/budget.csv.tmp && mv out3/conc_2024-01-10.nc out3/conc_2024-01-10.nc.tmp && "
+             "%s run case/demo.ini --set run.hours=2 --set run.checkpoint_h=1 --set run.output_dir=%s/out3 --resume "
+             ">out.txt 2>err.txt && ! grep -q 'already complete' out.txt && grep -q 'continuing from .*T0100' out3/run.log && "
+             "cmp -s budget_whole.csv out3/budget.csv && test -f out3/conc_2024-01-10.nc",
+             dir, bogda, dir, bogda, dir);
+    assert_int_equal(system(cmd), 0);
+    char ca[300], cb[300], rep[256];
+    long nd = -1;
+    snprintf(ca, sizeof ca, "%s/conc_whole.nc", dir);
+    snprintf(cb, sizeof cb, "%s/out3/conc_2024-01-10.nc", dir);
+    assert_int_equal(nc_compare_files(ca, cb, NULL, &nd, rep, sizeof rep), 0);
+    print_message("killed between the final checkpoint and budget.csv, resumed: %ld differing values\n", nd);
+    assert_int_equal(nd, 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The whole program refuses a restart holding NaN (exit 3, naming file, variable and index) and
+ * writes no output. */
+static void test_run_refuses_nan_restart(void **state)
+{
+    (void)state;
+    const char *bogda = getenv("BOGDA");
+    if (!bogda) {
+        print_message("skipped: BOGDA not set\n");
+        skip();
+    }
+    char dir[64], cmd[2048], err[1024] = "", p[256];
+    make_tmpdir(dir, sizeof dir);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s makecase case --days 1 >/dev/null 2>&1 && "
+             "%s run case/demo.ini --set run.hours=2 --set run.checkpoint_h=1 --set run.output_dir=%s/out >/dev/null 2>&1",
+             dir, bogda, bogda, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(p, sizeof p, "%s/out/restart_2024-01-10T0100.nc", dir);
+    int nc, v;
+    size_t ix[3] = {2, 5, 7};
+    double nan = NAN;
+    assert_int_equal(nc_open(p, NC_WRITE, &nc), NC_NOERR);
+    assert_int_equal(nc_inq_varid(nc, "O3", &v), NC_NOERR);
+    assert_int_equal(nc_put_var1_double(nc, v, ix, &nan), NC_NOERR);
+    assert_int_equal(nc_close(nc), NC_NOERR);
+    snprintf(cmd, sizeof cmd, "cd %s && %s run case/demo.ini --set run.hours=2 --set run.output_dir=%s/out2 --set run.restart=%s 2>err.txt",
+             dir, bogda, dir, p);
+    int st = system(cmd);
+    snprintf(p, sizeof p, "%s/err.txt", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    err[fread(err, 1, sizeof err - 1, f)] = 0;
+    fclose(f);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 3);
+    if (!strstr(err, "bogda: error: ") || !strstr(err, "restart_2024-01-10T0100.nc:O3: 1 NaN/Inf values, first at [k=2,j=5,i=7]"))
+        fail_msg("message \"%s\"", err);
+    snprintf(p, sizeof p, "%s/out2/conc_2024-01-10.nc", dir);
+    struct stat sb;
+    assert_int_not_equal(stat(p, &sb), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +609,9 @@ int main(void)
         cmocka_unit_test(test_mismatches_rejected),
         cmocka_unit_test(test_find_newest),
         cmocka_unit_test(test_output_continues_through_restart),
+        cmocka_unit_test(test_bad_values_refused),
+        cmocka_unit_test(test_resume_finished_run),
+        cmocka_unit_test(test_run_refuses_nan_restart),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
