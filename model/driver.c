@@ -310,8 +310,9 @@ static int diag_setup(Model *m, BgErr *e)
     m->dnames = calloc((size_t)nf, sizeof *m->dnames);
     m->dunits = calloc((size_t)nf, sizeof *m->dunits);
     m->dlong = calloc((size_t)nf, sizeof *m->dlong);
+    m->dstd = calloc((size_t)nf, sizeof *m->dstd);
     m->dspec = calloc((size_t)nf, sizeof *m->dspec);
-    if (!m->dg || !m->dnames || !m->dunits || !m->dlong || !m->dspec) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
+    if (!m->dg || !m->dnames || !m->dunits || !m->dlong || !m->dstd || !m->dspec) return bg_fail(e, BG_EFAIL, NULL, NULL, "out of memory");
     static const char *const what[3] = {"emission flux", "dry deposition flux", "wet deposition flux"};
     for (int k = 0; k < 3; k++)
         for (int s = 0; s < nt; s++) {
@@ -323,12 +324,19 @@ static int diag_setup(Model *m, BgErr *e)
             m->dlong[f] = m->dnames[f];
             m->dunits[f] = "kg m-2 s-1";
             m->dspec[f] = f;
+            /* the CF names validation/standards/README.md (section 5.1) lists for these fluxes;
+             * the others have none there, and an unverified name is worse than none */
+            if (k == 0 && !strcmp(m->state.spec[s].name, "SO2"))
+                m->dstd[f] = "tendency_of_atmosphere_mass_content_of_sulfur_dioxide_due_to_emission";
+            if (k == 0 && !strcmp(m->state.spec[s].name, "NH3"))
+                m->dstd[f] = "tendency_of_atmosphere_mass_content_of_ammonia_due_to_emission";
         }
     OutputConfig oc = {
         .dir = m->rc.output_dir, .nout = nf, .species = m->dspec, .interval_s = m->rc.out_dt,
         .all_layers = 0, .average = 1, .config_text = m->config_text, .deflate_level = m->rc.deflate,
         .title = "Bogda emission and deposition fluxes", .version = BOGDA_VERSION,
         .config_hash = m->config_hash, .prefix = "diag", .units = m->dunits, .long_names = m->dlong,
+        .standard_names = m->dstd,
     };
     return output_init(&m->dout, &m->grid, &oc, m->rc.t_start + m->rc.spinup_s, e);
 }
@@ -1165,7 +1173,7 @@ void model_free(Model *m)
         output_free(&m->dout);
         state_free(&m->dstate);
     }
-    free(m->dg); free(m->dnames); free(m->dunits); free(m->dlong); free(m->dspec);
+    free(m->dg); free(m->dnames); free(m->dunits); free(m->dlong); free(m->dstd); free(m->dspec);
     if (m->has_src) sources_free(&m->src);
     if (m->has_ctl) controlset_free(&m->ctl);
     for (int r = 0; r < m->nreg; r++) region_free(&m->regions[r]);

@@ -145,7 +145,7 @@ typedef struct Model {
     Output dout;
     double *dg;                         /* [3][ntrans][ny*nx] kg of species during the current step */
     char (*dnames)[48];
-    const char **dunits, **dlong;
+    const char **dunits, **dlong, **dstd;
     int *dspec;
     double dmeta[3];                    /* dout's nsamples, acc_start, last_sample for the restart */
     RestartArray rarr[5];               /* stations, diag accumulators, diag meta, chem_h, adv_pending */

@@ -454,6 +454,8 @@ static int file_create(const Output *o, const State *s, const char *path, int *n
         if (is_raw(o, i)) {
             NCX(put_text(ncid, v, "long_name", o->cfg.long_names ? o->cfg.long_names[i] : sp->name), sp->name);
             NCX(put_text(ncid, v, "units", o->cfg.units[i]), sp->name);
+            if (o->cfg.standard_names && o->cfg.standard_names[i])
+                NCX(put_text(ncid, v, "standard_name", o->cfg.standard_names[i]), sp->name);
         } else {
             snprintf(ln, sizeof ln, "%s %s%s", m ? m->long_name : sp->name,
                      mass ? "mass concentration" : "mole fraction",

@@ -37,6 +37,8 @@ typedef struct OutputConfig {
     const char *const *units; /* [nout] or NULL: a non-NULL entry writes the field as it is, with
                                  these units (diagnostic fields such as fluxes) */
     const char *const *long_names; /* [nout] or NULL: long_name of such fields */
+    const char *const *standard_names; /* [nout] or NULL: CF standard_name of such fields (NULL
+                                          entries: none) */
 } OutputConfig;
 
 typedef struct Output {

@@ -565,6 +565,13 @@ static void test_full_chemistry(void **st)
                 assert_true(tot >= 0);
             }
         }
+        /* CF standard names where validation/standards/README.md lists one, none elsewhere */
+        char stdn[160] = "";
+        assert_int_equal(nc_inq_varid(dnc, "EMIS_SO2", &dv), NC_NOERR);
+        assert_int_equal(nc_get_att_text(dnc, dv, "standard_name", stdn), NC_NOERR);
+        assert_string_equal(stdn, "tendency_of_atmosphere_mass_content_of_sulfur_dioxide_due_to_emission");
+        assert_int_equal(nc_inq_varid(dnc, "DRYDEP_SO2", &dv), NC_NOERR);
+        assert_int_not_equal(nc_inq_att(dnc, dv, "standard_name", NULL, NULL), NC_NOERR);
         nc_close(dnc);
         grid_free(&g);
     }
