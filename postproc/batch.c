@@ -718,7 +718,13 @@ int rank_batch_dir(const char *dir, const char *by, BgErr *e)
     }
     double *d = rc == BG_OK ? malloc(plane * sizeof *d) : NULL;
     for (int k = 1; d && k < nm && rc == BG_OK; k++) {
-        if (!md[k].ok) continue;
+        if (!md[k].ok) {
+            /* a member left out of this ranking keeps no map of an earlier one beside it */
+            char stale[PATH_LEN + 160];
+            snprintf(stale, sizeof stale, "%s/dpm25_%s.png", dir, mem[k].name);
+            remove(stale);
+            continue;
+        }
         for (size_t c = 0; c < plane; c++) d[c] = md[k].pm25[c] - md[0].pm25[c];
         char png[PATH_LEN + 160], title[200];
         snprintf(png, sizeof png, "%s/dpm25_%s.png", dir, mem[k].name);

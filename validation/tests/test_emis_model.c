@@ -1167,6 +1167,15 @@ static void test_batch(void **st)
     /* bogda rank recomputes it */
     rc = sh("%s rank %s > /dev/null", bogda, dir);
     assert_int_equal(rc, 0);
+    /* a member whose output is gone is left out of the ranking, and so is its old map */
+    {
+        char cp[700];
+        snprintf(cp, sizeof cp, "%s_nonox", dir);
+        assert_int_equal(sh("cp -r %s %s && rm %s/nox/conc_*.nc && test -f %s/dpm25_nox.png", dir, cp, cp, cp), 0);
+        assert_int_equal(sh("%s rank %s > /dev/null", bogda, cp), 0);
+        assert_int_not_equal(sh("test -f %s/dpm25_nox.png", cp), 0);
+        assert_int_equal(sh("rm -rf %s", cp), 0);
+    }
 
     /* a configuration given by a relative path from elsewhere: the member directories land
      * inside the batch directory, not one configuration directory deeper */
