@@ -455,14 +455,8 @@ static int prepare(Model *m, BgErr *e)
     if (m->diag_on) BG_TRY(diag_setup(m, e));
 
     /* station and city products in GB 3095 units (chemical model only: tracers have none) */
-    const char *stf = config_get(&m->cfg, "stations", "file");
-    if (m->rc.full && stf && stf[0]) {
-        const char *names[MODEL_STATION_SPECIES];
-        int n = model_station_species(m, names);
-        char path[1024];
-        model_resolve_path(m, stf, path, sizeof path);
-        m->stations = stations_open(path, g, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
-        if (!m->stations) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
+    BG_TRY(model_open_stations(m, &m->stations, e));
+    if (m->stations) {
         size_t na = 0;
         m->st_arr = (RestartArray){.name = "stations", .data = stations_accumulators(m->stations, &na), .nonneg = 1};
         m->st_arr.n = na;

@@ -423,9 +423,12 @@ static int check_region_cities(Model *m, BgErr *e)
     return BG_OK;
 }
 
-int model_station_species(const Model *m, const char **names)
+enum { STATION_SPECIES = 11 };
+
+static int station_species(const Model *m, const char **names)
 {
-    static const char *const want[] = {"PM25", "PM10", "SO2", "NO2", "CO", "O3", "PSO4", "PNO3", "PNH4", "PBC", "POC"};
+    static const char *const want[STATION_SPECIES] = {"PM25", "PM10", "SO2", "NO2", "CO", "O3", "PSO4", "PNO3",
+                                                      "PNH4", "PBC", "POC"};
     int n = 0;
     for (size_t k = 0; k < sizeof want / sizeof *want; k++)
         for (int s = 0; s < m->state.nspec; s++)
@@ -438,16 +441,23 @@ int model_check_outputs(Model *m, BgErr *e)
     struct stat sb;
     if (stat(m->rc.output_dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
         return bg_fail(e, BG_EFAIL, m->rc.output_dir, NULL, "cannot create directory: exists and is not a directory");
+    StationSet *ss = NULL;
+    BG_TRY(model_open_stations(m, &ss, e));
+    if (ss) stations_close(ss);
+    return BG_OK;
+}
+
+int model_open_stations(Model *m, StationSet **out, BgErr *e)
+{
+    *out = NULL;
     const char *stf = config_get(&m->cfg, "stations", "file");
-    if (m->rc.full && stf && stf[0]) {
-        const char *names[MODEL_STATION_SPECIES];
-        int n = model_station_species(m, names);
-        char path[1024];
-        model_resolve_path(m, stf, path, sizeof path);
-        StationSet *ss = stations_open(path, &m->grid, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
-        if (!ss) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
-        stations_close(ss);
-    }
+    if (!m->rc.full || !stf || !stf[0]) return BG_OK;
+    const char *names[STATION_SPECIES];
+    int n = station_species(m, names);
+    char path[1024];
+    model_resolve_path(m, stf, path, sizeof path);
+    *out = stations_open(path, &m->grid, names, n, m->rc.t_start + m->rc.spinup_s, m->rc.t_end, e);
+    if (!*out) return e->code ? e->code : bg_fail(e, BG_EFAIL, path, NULL, "cannot open the station list");
     return BG_OK;
 }
 

@@ -196,13 +196,13 @@ void model_free(Model *m);
 /* A path of the configuration, relative to the configuration file's directory. */
 void model_resolve_path(const Model *m, const char *p, char *out, size_t n);
 
-/* The species a run samples at the stations (GB 3095 products): those of PM25, PM10, SO2, NO2,
- * CO, O3, PSO4, PNO3, PNH4, PBC, POC that m carries, into names (MODEL_STATION_SPECIES). */
-#define MODEL_STATION_SPECIES 11
-int model_station_species(const Model *m, const char **names);
 /* What a run checks only when it starts writing, for `bogda check`: the output directory (not a
  * file) and the station list on the grid (BG_EFAIL / BG_EINPUT, as the run reports them). */
 int model_check_outputs(Model *m, BgErr *e);
+/* The station list of [stations] file on m's grid and run window, sampling those of PM25, PM10,
+ * SO2, NO2, CO, O3, PSO4, PNO3, PNH4, PBC, POC that m carries (the GB 3095 products; chemical
+ * model only): *out = NULL when there is none. */
+int model_open_stations(Model *m, StationSet **out, BgErr *e);
 
 /* Met fields at time t (cached). */
 const MetFields *model_met(Model *m, double t, BgErr *e);
