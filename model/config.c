@@ -189,13 +189,12 @@ static int prescan(FILE *f, const char *path, BgErr *e)
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
         char where[32];
         snprintf(where, sizeof where, "%d", n);
-        const char *t = line;
-        while (*t == ' ' || *t == '\t') t++;
         if (len > CFG_MAX_LINE)
             rc = bg_fail(e, BG_ECONFIG, path, where,
                          "line of %zd characters, longer than the %d the INI reader takes: continue the value on "
                          "indented lines", len, (int)CFG_MAX_LINE);
-        else if (t[0] == '[' && !strchr(t, ']'))
+        /* an indented line is a continuation of the value before, whatever it starts with */
+        else if (line[0] == '[' && !strchr(line, ']'))
             rc = bg_fail(e, BG_ECONFIG, path, where, "section header without its closing ']'");
     }
     free(line);
