@@ -63,6 +63,8 @@ int time_parse(const char *s, double *t)
             if (sscanf(p, "%2d%n", &om, &k) != 1 || k != 2) return -1;
             p += k;
         }
+        /* ISO 8601 offsets: minutes below 60; civil time zones span -12:00 to +14:00 */
+        if (om > 59 || oh * 60 + om > 14 * 60) return -1;
         off = sign * (oh * 3600.0 + om * 60.0);
     }
     if (*p != '\0') return -1;

@@ -163,6 +163,13 @@ static void test_profiles_and_times(void **st)
     assert_close(t, 1709170200.0, 0);
     assert_int_equal(time_parse("2023-02-29", &t), -1);
     assert_int_equal(time_parse("2024-01-10T25", &t), -1);
+    /* offsets of civil time zones only (-12:00 .. +14:00), minutes below 60 */
+    assert_int_equal(time_parse("2024-01-10T00:00+25:00", &t), -1);
+    assert_int_equal(time_parse("2024-01-10T00:00+08:75", &t), -1);
+    assert_int_equal(time_parse("2024-01-10T14:00+14:00", &t), 0);
+    assert_close(t, 1704844800.0, 0);
+    assert_int_equal(time_parse("2024-01-09T12:00-12:00", &t), 0);
+    assert_close(t, 1704844800.0, 0);
     char buf[32];
     time_format(1704844800.0, buf, sizeof buf);
     assert_string_equal(buf, "2024-01-10T00:00:00Z");
