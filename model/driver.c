@@ -576,6 +576,10 @@ static int member_begin(Model *m, BgErr *e)
         time_format(m->t_cont, ts, sizeof ts);
         fprintf(m->log, "continuing from %s at %s\n", rc->restart, ts);
         if (root) BG_TRY(budget_continue(&m->budget, m->t_cont, e));
+        /* the days that ended by the restart: a stop just after a day's last record left them
+         * as .tmp, and nothing after the restart writes to them again */
+        if (root) BG_TRY(output_close_days_before(&m->out, m->t_cont, e));
+        if (root && m->diag_on) BG_TRY(output_close_days_before(&m->dout, m->t_cont, e));
         /* neither budget.csv nor its .tmp (removed after a failed write): start a well-formed
          * file, with its header, rather than rows without one */
         struct stat bst;

@@ -6,6 +6,7 @@
  * I/O) uses an OpenMP loop, element-wise and therefore independent of the thread count. */
 #include "output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -613,6 +614,41 @@ static int finalize_day(Output *o, BgErr *e)
 }
 
 int output_finish(Output *o, BgErr *e) { return finalize_day(o, e); }
+
+int output_close_days_before(Output *o, double t, BgErr *e)
+{
+    const char *prefix = o->cfg.prefix && *o->cfg.prefix ? o->cfg.prefix : "conc";
+    const char *dir = o->cfg.dir && *o->cfg.dir ? o->cfg.dir : ".";
+    DIR *d = opendir(dir);
+    if (!d) return BG_OK; /* nothing written yet */
+    const size_t pl = strlen(prefix);
+    int rc = BG_OK, renamed = 0;
+    struct dirent *de;
+    while (rc == BG_OK && (de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        const size_t len = strlen(nm);
+        /* PREFIX_YYYY-MM-DD.nc.tmp */
+        if (len != pl + 1 + 10 + 7 || strncmp(nm, prefix, pl) != 0 || nm[pl] != '_' || strcmp(nm + len - 7, ".nc.tmp") != 0)
+            continue;
+        char date[11], tmp[2200], fin[2200];
+        memcpy(date, nm + pl + 1, 10);
+        date[10] = 0;
+        double ds;
+        if (time_parse(date, &ds) != 0) continue;
+        /* a day that ends by t gets no record after t (a mean belongs to its interval's middle,
+         * a point value to its own time) */
+        if (ds + 86400.0 > t + OUT_TIME_TOL) continue;
+        snprintf(tmp, sizeof tmp, "%s/%s", dir, nm);
+        snprintf(fin, sizeof fin, "%s/%.*s", dir, (int)(len - 4), nm);
+        fsync_path(tmp);
+        if (rename(tmp, fin) != 0)
+            rc = bg_fail(e, BG_EFAIL, tmp, NULL, "cannot rename to %s: %s", fin, strerror(errno));
+        renamed++;
+    }
+    closedir(d);
+    if (rc == BG_OK && renamed) fsync_path(dir);
+    return rc;
+}
 
 static int file_exists(const char *p)
 {

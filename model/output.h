@@ -97,6 +97,12 @@ void output_nc_discard(int ncid, const char *path);
  * output_nc_reason. */
 int output_nc_close(int ncid, const char *path, const char *item, BgErr *e);
 
+/* A run continued from a restart at t finishes the day files of its directory (this Output's
+ * prefix) whose days end by t: a stop between a day's last record and the next day's first left
+ * that day's file as .tmp, and the continued run would never write to it again.  Renames
+ * PREFIX_YYYY-MM-DD.nc.tmp to its final name; BG_EFAIL when a rename fails. */
+int output_close_days_before(Output *o, double t, BgErr *e);
+
 /* "DIR/conc_YYYY-MM-DD.nc" for the UTC day containing t (final name; add ".tmp" for the
  * temporary one). */
 void output_day_path(const char *dir, double t, char *buf, size_t n);

@@ -367,9 +367,12 @@ int batch_main(int argc, char **argv, BgErr *e)
     if (rpg > 0) nsets = nr / rpg;
     else
         while (nsets > 1 && (nsets > ngroups || nr % nsets)) nsets--;
+    /* a refused ranks_per_group larger than the ranks (rc is set) gave 0 sets and a division by
+     * zero below */
+    if (nsets < 1) nsets = 1;
     if (rc == BG_OK && par_split(nsets)) rc = bg_fail(e, BG_EFAIL, NULL, NULL, "cannot split the MPI ranks into %d sets", nsets);
     const int set = par_set(), setroot = par_run_rank() == 0;
-    if (nr > 1 && me == 0)
+    if (rc == BG_OK && nr > 1 && me == 0)
         fprintf(stderr, "batch: %d member groups over %d MPI ranks: %d set(s) of %d rank(s), group g on set g mod %d\n",
                 ngroups, nr, nsets, nr / nsets, nsets);
     Model *ms = calloc((size_t)per + 1, sizeof *ms);

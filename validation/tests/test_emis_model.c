@@ -1332,6 +1332,12 @@ static void test_batch(void **st)
     snprintf(p2, sizeof p2, "%s/baseline/run.log", dir3);
     assert_int_equal(sh("grep -q 'process grid 2 x 1' %s", p2), 0);
     print_message("batch of one group on 2 MPI ranks (2 x 1 blocks): the same ranking and member files\n");
+    /* ranks_per_group larger than the ranks: refused (it divided by zero sets) */
+    rc = sh(MPIRUN_ENV "OMP_NUM_THREADS=1 mpirun --oversubscribe -np 2 %s batch %s --set run.output_dir=%s/batch_rpg3 "
+            "--set run.hours=1 --set batch.ranks_per_group=3 > /dev/null", bogda, cfg, tmpdir);
+    print_message("ranks_per_group = 3 on 2 ranks: exit %d\n", rc);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(err, "3 does not divide the 2 MPI ranks"));
     /* the baseline as one run split over 3 ranks (emissions, point-free): the batch's baseline */
     char dir4[700];
     snprintf(dir4, sizeof dir4, "%s/run_mpi", tmpdir);

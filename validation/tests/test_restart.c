@@ -557,6 +557,46 @@ static void test_resume_finished_run(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A stop between a day's last record and the next day's first (a checkpoint at midnight, killed
+ * 20 min later): the continued run finishes the earlier day's files, which it never writes to
+ * again (they stayed .tmp, and the run ended with exit 0 and no conc file for that day), and
+ * every output equals the uninterrupted run's. */
+static void test_resume_across_midnight(void **state)
+{
+    (void)state;
+    const char *bogda = getenv("BOGDA");
+    if (!bogda) {
+        print_message("skipped: BOGDA not set\n");
+        skip();
+    }
+    char dir[64], cmd[4096];
+    make_tmpdir(dir, sizeof dir);
+    const char *S = "--set run.start=2024-01-10T21:00:00Z --set run.hours=6 --set run.checkpoint_h=3 "
+                    "--set output.diagnostics=on";
+    snprintf(cmd, sizeof cmd,
+             "cd %s && %s makecase case --days 2 >/dev/null 2>&1 && "
+             "%s run case/demo.ini %s --set run.output_dir=%s/whole >/dev/null 2>&1 && "
+             "(BOGDA_FAULT_KILL_AFTER_STEP=40 %s run case/demo.ini %s --set run.output_dir=%s/cut >/dev/null 2>&1; true) && "
+             "test -f %s/cut/conc_2024-01-10.nc.tmp && "
+             "%s run case/demo.ini %s --set run.output_dir=%s/cut --resume >/dev/null 2>&1 && "
+             "grep -q 'continuing from .*T0000' %s/cut/run.log && ! ls %s/cut | grep -q '[.]tmp$' && "
+             "cmp -s %s/whole/budget.csv %s/cut/budget.csv && cmp -s %s/whole/stations.csv %s/cut/stations.csv",
+             dir, bogda, bogda, S, dir, bogda, S, dir, dir, bogda, S, dir, dir, dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    static const char *const files[] = {"conc_2024-01-10.nc", "conc_2024-01-11.nc", "diag_2024-01-10.nc", "diag_2024-01-11.nc"};
+    for (int f = 0; f < 4; f++) {
+        char a[300], b[300], rep[256];
+        long nd = -1;
+        snprintf(a, sizeof a, "%s/whole/%s", dir, files[f]);
+        snprintf(b, sizeof b, "%s/cut/%s", dir, files[f]);
+        assert_int_equal(nc_compare_files(a, b, NULL, &nd, rep, sizeof rep), 0);
+        print_message("killed 20 min after a midnight checkpoint, resumed: %s %ld differing values\n", files[f], nd);
+        assert_int_equal(nd, 0);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* The whole program refuses a restart holding NaN (exit 3, naming file, variable and index) and
  * writes no output. */
 static void test_run_refuses_nan_restart(void **state)
@@ -611,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_output_continues_through_restart),
         cmocka_unit_test(test_bad_values_refused),
         cmocka_unit_test(test_resume_finished_run),
+        cmocka_unit_test(test_resume_across_midnight),
         cmocka_unit_test(test_run_refuses_nan_restart),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
