@@ -1110,7 +1110,9 @@ int model_run_group(Model **ms, int k, BgErr *errs, BgErr *e)
                 if (!gr.alive[i]) continue;
                 Model *m = ms[i];
                 m->adv_pending = gr.pending; /* extra_transport_pending: the continuation merges */
-                if (write_checkpoint(m, &errs[i]) == BG_OK) {
+                /* rank 0 alone writes, from the state gathered above: the other ranks hold only
+                 * their blocks, and their writes of the same file left no usable checkpoint */
+                if (!writes_files(m) || write_checkpoint(m, &errs[i]) == BG_OK) {
                     fprintf(m->log, "stopped by signal %d; continue with --resume\n", (int)stop_signal);
                     bg_fail(&errs[i], BG_EFAIL, m->rc.output_dir, NULL,
                             "stopped by signal %d after writing a checkpoint; continue with --resume",

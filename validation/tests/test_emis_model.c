@@ -1044,7 +1044,17 @@ static void test_merged_advection(void **st)
                 "OMP_NUM_THREADS=1 BOGDA_FAULT_SIGTERM_AFTER_STEP=8 mpirun --oversubscribe "
                 "-np 2 %s run %s --set run.threads=1 --set run.output_dir=%s > /dev/null 2>&1", bogda, cfg, d2);
         assert_int_not_equal(rc, 0);
+        /* rank 0 wrote the signal's checkpoint, as the serial run does (every rank wrote the same
+         * file before, and none was left usable), and the resume continues from it */
+        snprintf(rst, sizeof rst, "%s/restart_2024-01-10T0130.nc", d2);
+        n = 0;
+        pend = read_var(rst, "extra_transport_pending", &n);
+        assert_int_equal(n, 1);
+        assert_true(pend[0] == 1.0);
+        free(pend);
         SH_OK("%s run %s --set run.threads=1 --set run.output_dir=%s --resume", bogda, cfg, d2);
+        snprintf(pa, sizeof pa, "%s/run.log", d2);
+        assert_int_equal(sh("grep -q 'continuing from .*restart_2024-01-10T0130.nc' %s", pa), 0);
         tot = nc_diffs(dm, d2, ncf, 3);
         snprintf(pa, sizeof pa, "%s/stations.csv", dm);
         snprintf(pb, sizeof pb, "%s/stations.csv", d2);
