@@ -200,7 +200,20 @@ static int reached_end(const Model *m, const Member *mm)
     struct stat st;
     window_of(m, win, sizeof win);
     restart_path(m->rc.output_dir, m->rc.t_end, path, sizeof path);
-    return !strcmp(mm->window, win) && stat(path, &st) == 0;
+    if (strcmp(mm->window, win) || stat(path, &st) != 0) return 0;
+    /* and its outputs are all there: a member whose files were removed or never finished would
+     * otherwise be ranked without them (the manifest's checksum is not recomputed) */
+    snprintf(path, sizeof path, "%s/budget.csv", m->rc.output_dir);
+    if (stat(path, &st) != 0) return 0;
+    /* the days of its records: a mean belongs to its interval's middle, a point value to its time */
+    const double out_start = m->rc.t_start + m->rc.spinup_s, eps = 1.0;
+    const double d0 = time_day_start(m->rc.average ? out_start + eps : out_start);
+    const double d1 = time_day_start(m->rc.average ? m->rc.t_end - eps : m->rc.t_end);
+    for (double d = d0; d <= d1 + eps; d += 86400.0) {
+        output_day_path(m->rc.output_dir, d, path, sizeof path);
+        if (stat(path, &st) != 0) return 0;
+    }
+    return 1;
 }
 
 int batch_settings(Model *base, const char *config, int nranks, int *mpp, int *rpg, char *rank_by, size_t nrank_by,

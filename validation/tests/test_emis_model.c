@@ -1173,6 +1173,18 @@ static void test_batch(void **st)
         snprintf(rh, sizeof rh, "%s/baseline/restart_2024-01-10T0100.nc", dh);
         assert_int_equal(sh("test -f %s", rh), 0);
         print_message("a finished 2-h batch asked for 1 h: every member runs again\n");
+        /* a "done" member whose output file is gone runs again (it was skipped and ranked
+         * without that file) and the ranking is the first one */
+        char dg[700], rg[800];
+        snprintf(dg, sizeof dg, "%s/batch_gone", tmpdir);
+        assert_int_equal(sh("cp -r %s %s && rm %s/baseline/conc_2024-01-10.nc", dir, dg, dg), 0);
+        rc = sh("%s batch %s --set run.output_dir=%s --set run.hours=2 > /dev/null", bogda, cfg, dg);
+        assert_int_equal(rc, 0);
+        assert_null(strstr(err, "baseline already done"));
+        assert_non_null(strstr(err, "nox already done"));
+        snprintf(rg, sizeof rg, "%s/ranking.csv", dg);
+        assert_int_equal(sh("cmp -s %s %s", r1, rg), 0);
+        print_message("a done member without its conc file runs again; the same ranking\n");
     }
     /* bogda rank recomputes it */
     rc = sh("%s rank %s > /dev/null", bogda, dir);
