@@ -472,16 +472,33 @@ static void test_bad_values_refused(void **state)
     grid_release(&g);
 }
 
+/* The program under test ($BOGDA); the whole-program tests skip without it. */
+static const char *bogda_or_skip(void)
+{
+    const char *b = getenv("BOGDA");
+    if (!b) {
+        print_message("skipped: BOGDA not set\n");
+        skip();
+    }
+    return b;
+}
+
+/* Files a and b hold the same values bit for bit (nccompare), said with what. */
+static void assert_same_nc(const char *a, const char *b, const char *what)
+{
+    char rep[256];
+    long nd = -1;
+    assert_int_equal(nc_compare_files(a, b, NULL, &nd, rep, sizeof rep), 0);
+    print_message("%s: %ld differing values\n", what, nd);
+    assert_int_equal(nd, 0);
+}
+
 /* The whole program: a case run to its end, then `run --resume` again (a requeued job) exits 0
  * with one line and touches nothing; an explicit run.restart outside the window names the times. */
 static void test_resume_finished_run(void **state)
 {
     (void)state;
-    const char *bogda = getenv("BOGDA");
-    if (!bogda) {
-        print_message("skipped: BOGDA not set\n");
-        skip();
-    }
+    const char *bogda = bogda_or_skip();
     char dir[64], cmd[2048], out[1024] = "", err[1024] = "";
     make_tmpdir(dir, sizeof dir);
     snprintf(cmd, sizeof cmd,
@@ -546,13 +563,10 @@ static void test_resume_finished_run(void **state)
              "cmp -s budget_whole.csv out3/budget.csv && test -f out3/conc_2024-01-10.nc",
              dir, bogda, dir, bogda, dir);
     assert_int_equal(system(cmd), 0);
-    char ca[300], cb[300], rep[256];
-    long nd = -1;
+    char ca[300], cb[300];
     snprintf(ca, sizeof ca, "%s/conc_whole.nc", dir);
     snprintf(cb, sizeof cb, "%s/out3/conc_2024-01-10.nc", dir);
-    assert_int_equal(nc_compare_files(ca, cb, NULL, &nd, rep, sizeof rep), 0);
-    print_message("killed between the final checkpoint and budget.csv, resumed: %ld differing values\n", nd);
-    assert_int_equal(nd, 0);
+    assert_same_nc(ca, cb, "killed between the final checkpoint and budget.csv, resumed");
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
 }
@@ -564,11 +578,7 @@ static void test_resume_finished_run(void **state)
 static void test_resume_across_midnight(void **state)
 {
     (void)state;
-    const char *bogda = getenv("BOGDA");
-    if (!bogda) {
-        print_message("skipped: BOGDA not set\n");
-        skip();
-    }
+    const char *bogda = bogda_or_skip();
     char dir[64], cmd[4096];
     make_tmpdir(dir, sizeof dir);
     const char *S = "--set run.start=2024-01-10T21:00:00Z --set run.hours=6 --set run.checkpoint_h=3 "
@@ -585,13 +595,11 @@ static void test_resume_across_midnight(void **state)
     assert_int_equal(system(cmd), 0);
     static const char *const files[] = {"conc_2024-01-10.nc", "conc_2024-01-11.nc", "diag_2024-01-10.nc", "diag_2024-01-11.nc"};
     for (int f = 0; f < 4; f++) {
-        char a[300], b[300], rep[256];
-        long nd = -1;
+        char a[300], b[300], what[128];
         snprintf(a, sizeof a, "%s/whole/%s", dir, files[f]);
         snprintf(b, sizeof b, "%s/cut/%s", dir, files[f]);
-        assert_int_equal(nc_compare_files(a, b, NULL, &nd, rep, sizeof rep), 0);
-        print_message("killed 20 min after a midnight checkpoint, resumed: %s %ld differing values\n", files[f], nd);
-        assert_int_equal(nd, 0);
+        snprintf(what, sizeof what, "killed 20 min after a midnight checkpoint, resumed: %s", files[f]);
+        assert_same_nc(a, b, what);
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     assert_int_equal(system(cmd), 0);
@@ -602,11 +610,7 @@ static void test_resume_across_midnight(void **state)
 static void test_run_refuses_nan_restart(void **state)
 {
     (void)state;
-    const char *bogda = getenv("BOGDA");
-    if (!bogda) {
-        print_message("skipped: BOGDA not set\n");
-        skip();
-    }
+    const char *bogda = bogda_or_skip();
     char dir[64], cmd[2048], err[1024] = "", p[256];
     make_tmpdir(dir, sizeof dir);
     snprintf(cmd, sizeof cmd,
