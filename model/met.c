@@ -409,16 +409,12 @@ int met_check_variables(const char *path, BgErr *e)
 
 static int check_header(const Grid *g, const char *path, FileInfo *fi, float *buf, BgErr *e)
 {
-    {
-        int nc0, st0 = nc_open(path, NC_NOWRITE, &nc0);
-        if (st0 == NC_NOERR) {
-            int tr = check_truncated(nc0, path, e);
-            nc_close(nc0);
-            if (tr) return tr;
-        }
-    }
     int ncid, st = nc_open(path, NC_NOWRITE, &ncid);
     if (st != NC_NOERR) return nc_fail(e, path, NULL, st);
+    if (check_truncated(ncid, path, e)) {
+        nc_close(ncid);
+        return e->code;
+    }
     int rc = BG_OK;
     Problems miss = {0}, dims = {0}, proj = {0};
     int varids[NVAR], vt, vlat, vlon;

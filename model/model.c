@@ -388,6 +388,33 @@ static int init_from_file(Model *m, const char *path, const double *rho, BgErr *
     return rc;
 }
 
+/* The city column of the cities CSV at path (check_csv has read it: it opens, and its header is
+ * right), as consecutive NUL-terminated names ending with an empty one; NULL when it cannot be
+ * read.  The caller frees it. */
+static char *city_names(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    size_t cap = 4096, len = 0;
+    char *names = malloc(cap), line[1024], *fld[8];
+    if (names && fgets(line, sizeof line, f))
+        while (names && fgets(line, sizeof line, f)) {
+            if (csv_split(line, fld, 8) < 1) continue;
+            size_t n = strlen(fld[0]) + 1;
+            if (len + n + 1 > cap) {
+                char *g = realloc(names, cap *= 2);
+                if (!g) free(names);
+                names = g;
+                if (!names) break;
+            }
+            memcpy(names + len, fld[0], n);
+            len += n;
+        }
+    fclose(f);
+    if (names) names[len] = 0;
+    return names;
+}
+
 /* Every [region NAME] cities = A, B, ... names a city of the [cities] file (DESIGN 2.1: names that
  * match nothing are a configuration error); the forecast's region warnings would otherwise drop
  * the name, or the whole region, without a word. */
@@ -396,31 +423,33 @@ static int check_region_cities(Model *m, BgErr *e)
     const char *rn[256];
     int nreg = config_sections(&m->cfg, "region", rn, 256);
     const char *cf = config_get(&m->cfg, "cities", "file");
-    char path[1024] = "";
+    char path[1024] = "", *names = NULL;
     if (cf && cf[0]) model_resolve_path(m, cf, path, sizeof path);
-    for (int r = 0; r < nreg; r++) {
+    int rc = BG_OK;
+    for (int r = 0; r < nreg && rc == BG_OK; r++) {
         char sec[160], buf[1024], w[1100], *tok[64];
         snprintf(sec, sizeof sec, "region %s", rn[r]);
         const char *cl = config_get(&m->cfg, sec, "cities");
         if (!cl || !cl[0]) continue;
         where(m, sec, "cities", w, sizeof w);
-        if (!path[0]) return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: no [cities] file names the cities", sec);
+        if (!path[0]) {
+            rc = bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: no [cities] file names the cities", sec);
+            break;
+        }
+        if (!names && !(names = city_names(path))) {
+            rc = bg_fail(e, BG_EINPUT, path, NULL, "cannot read ([cities] file)");
+            break;
+        }
         snprintf(buf, sizeof buf, "%s", cl);
         int nt = config_split(buf, tok, 64);
-        for (int k = 0; k < nt; k++) {
-            FILE *f = fopen(path, "r"); /* check_csv has read it: it opens, and its header is right */
-            if (!f) return bg_fail(e, BG_EINPUT, path, NULL, "cannot open ([cities] file)");
-            char line[1024], *fld[8];
-            int found = 0;
-            if (fgets(line, sizeof line, f))
-                while (!found && fgets(line, sizeof line, f))
-                    found = csv_split(line, fld, 8) >= 1 && !strcmp(fld[0], tok[k]);
-            fclose(f);
-            if (!found)
-                return bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: '%s' is not a city of %s", sec, tok[k], path);
+        for (int k = 0; k < nt && rc == BG_OK; k++) {
+            const char *c = names;
+            while (*c && strcmp(c, tok[k])) c += strlen(c) + 1;
+            if (!*c) rc = bg_fail(e, BG_ECONFIG, w, NULL, "[%s] cities: '%s' is not a city of %s", sec, tok[k], path);
         }
     }
-    return BG_OK;
+    free(names);
+    return rc;
 }
 
 enum { STATION_SPECIES = 11 };

@@ -483,6 +483,15 @@ static const char *bogda_or_skip(void)
     return b;
 }
 
+/* The text of the small file at path into buf (n bytes, NUL-terminated). */
+static void read_text(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    buf[fread(buf, 1, n - 1, f)] = 0;
+    fclose(f);
+}
+
 /* Files a and b hold the same values bit for bit (nccompare), said with what. */
 static void assert_same_nc(const char *a, const char *b, const char *what)
 {
@@ -512,15 +521,9 @@ static void test_resume_finished_run(void **state)
     int st = system(cmd);
     char p[256];
     snprintf(p, sizeof p, "%s/out.txt", dir);
-    FILE *f = fopen(p, "r");
-    assert_non_null(f);
-    out[fread(out, 1, sizeof out - 1, f)] = 0;
-    fclose(f);
+    read_text(p, out, sizeof out);
     snprintf(p, sizeof p, "%s/err.txt", dir);
-    f = fopen(p, "r");
-    assert_non_null(f);
-    err[fread(err, 1, sizeof err - 1, f)] = 0;
-    fclose(f);
+    read_text(p, err, sizeof err);
     assert_true(WIFEXITED(st));
     if (WEXITSTATUS(st) != 0) fail_msg("exit %d: %s", WEXITSTATUS(st), err);
     char want[256];
@@ -540,10 +543,7 @@ static void test_resume_finished_run(void **state)
              dir, bogda, dir, dir);
     st = system(cmd);
     snprintf(p, sizeof p, "%s/err.txt", dir);
-    f = fopen(p, "r");
-    assert_non_null(f);
-    err[fread(err, 1, sizeof err - 1, f)] = 0;
-    fclose(f);
+    read_text(p, err, sizeof err);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 3);
     if (!strstr(err, "bogda: error: ") || !strstr(err, "restart_2024-01-10T0100.nc:time: restart at 2024-01-10T01:00:00Z, "
@@ -630,10 +630,7 @@ static void test_run_refuses_nan_restart(void **state)
              dir, bogda, dir, p);
     int st = system(cmd);
     snprintf(p, sizeof p, "%s/err.txt", dir);
-    FILE *f = fopen(p, "r");
-    assert_non_null(f);
-    err[fread(err, 1, sizeof err - 1, f)] = 0;
-    fclose(f);
+    read_text(p, err, sizeof err);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 3);
     if (!strstr(err, "bogda: error: ") || !strstr(err, "restart_2024-01-10T0100.nc:O3: 1 NaN/Inf values, first at [k=2,j=5,i=7]"))
